@@ -1,0 +1,327 @@
+import { SseError } from './errors.js';
+
+/**
+ * Streaming parser for `text/event-stream`, following the WHATWG HTML standard,
+ * "Parsing an event stream" and "Interpreting an event stream":
+ * https://html.spec.whatwg.org/multipage/server-sent-events.html#parsing-an-event-stream
+ *
+ * It is a pure state machine: `feed` text or bytes, receive callbacks. No I/O, no timers.
+ */
+
+/** One dispatched event, as a conforming `EventSource` would expose it. */
+export interface ParsedEvent {
+  /** The `event:` field of the block, or `'message'` when it had none (or an empty one). */
+  type: string;
+  /** The `data:` lines of the block joined with LF. */
+  data: string;
+  /** The last event ID string at dispatch time (it persists across events until an `id:` changes it). */
+  lastEventId: string;
+}
+
+export interface ParserOptions {
+  /** Called for every dispatched event, synchronously, from inside `feed`. */
+  onEvent: (event: ParsedEvent) => void;
+  /** Called for a `retry:` field made of ASCII digits only, with its base-ten value in milliseconds. */
+  onRetry?: ((retryMs: number) => void) | undefined;
+  /**
+   * Called for a line starting with `:`, with the text after the colon. The leading space that
+   * writers usually put after the colon is NOT removed (`': ping'` gives `' ping'`): the standard
+   * gives comments no value, so we hand over the line as it is.
+   */
+  onComment?: ((text: string) => void) | undefined;
+  /**
+   * Longest line accepted, in UTF-16 code units, without its line ending.
+   * Default {@link DEFAULT_MAX_LINE_LENGTH}. `Infinity` disables the check.
+   */
+  maxLineLength?: number | undefined;
+  /**
+   * Largest data buffer of one pending event, in UTF-16 code units (the data lines plus the LFs
+   * joining them). Default {@link DEFAULT_MAX_EVENT_SIZE}. `Infinity` disables the check.
+   */
+  maxEventSize?: number | undefined;
+}
+
+/**
+ * 1 MiB of characters. A line is buffered whole before it can be interpreted, so without a cap a
+ * server (or anything between it and us) sending one endless line grows our memory without bound.
+ * One MiB holds any sane single-line JSON payload; bigger payloads can raise it.
+ */
+export const DEFAULT_MAX_LINE_LENGTH = 1024 * 1024;
+
+/** 8 MiB of characters: the data of one event spread over several `data:` lines. Same DoS reasoning. */
+export const DEFAULT_MAX_EVENT_SIZE = 8 * 1024 * 1024;
+
+const LF = 0x0a;
+const CR = 0x0d;
+const SPACE = 0x20;
+const BOM = 0xfeff;
+const DIGITS_ONLY = /^[0-9]+$/;
+
+/**
+ * Parses an event stream fed in chunks of any size, cut anywhere (inside a CRLF, a BOM, a UTF-8
+ * code point).
+ *
+ * Errors: when a line grows past `maxLineLength`, `feed` throws `SseError` with code
+ * `SSE_LINE_TOO_LONG`; when an event's data grows past `maxEventSize`, code `SSE_EVENT_TOO_LARGE`.
+ * Before throwing, the parser resets itself (as `reset()`): the rest of that chunk is dropped and
+ * the stream should be closed. Events completed earlier in the same chunk have been dispatched.
+ *
+ * An exception thrown by a callback propagates out of `feed`; the rest of that chunk is dropped,
+ * the parser stays usable.
+ */
+export class EventStreamParser {
+  readonly #onEvent: (event: ParsedEvent) => void;
+  readonly #onRetry: ((retryMs: number) => void) | undefined;
+  readonly #onComment: ((text: string) => void) | undefined;
+  readonly #maxLineLength: number;
+  readonly #maxEventSize: number;
+
+  // Streaming UTF-8 decoding. `ignoreBOM: true` keeps a BOM in the output so that one rule (ours,
+  // below) strips it, whether the stream arrives as bytes or as strings.
+  #decoder: TextDecoder | undefined;
+  #hasPendingBytes = false;
+  #isAtStreamStart = true;
+  // A chunk ended with CR: that line is done; an LF starting the next text belongs to it.
+  #isAfterCr = false;
+  // An unfinished line is kept as its pieces and joined once when it ends: concatenating per chunk
+  // is O(n^2) when one line spans many chunks.
+  #linePieces: string[] = [];
+  #lineLength = 0;
+
+  // The spec's buffers. `#hasData` tells "data buffer is empty" apart from "one empty data line".
+  #data = '';
+  #hasData = false;
+  #eventType = '';
+  #lastEventIdBuffer = '';
+  #lastEventId = '';
+
+  constructor(options: ParserOptions) {
+    this.#onEvent = options.onEvent;
+    this.#onRetry = options.onRetry;
+    this.#onComment = options.onComment;
+    this.#maxLineLength = checkLimit(options.maxLineLength, DEFAULT_MAX_LINE_LENGTH, 'maxLineLength');
+    this.#maxEventSize = checkLimit(options.maxEventSize, DEFAULT_MAX_EVENT_SIZE, 'maxEventSize');
+  }
+
+  /**
+   * The last event ID string: set from the ID buffer at each blank line (even when no event is
+   * dispatched), kept across events, cleared by `reset()`, kept by `end()`.
+   */
+  get lastEventId(): string {
+    return this.#lastEventId;
+  }
+
+  /**
+   * Feeds the next piece of the stream. Bytes are decoded as UTF-8 (streaming: a code point split
+   * across chunks is fine; invalid sequences become U+FFFD). Strings are taken as already decoded;
+   * a string fed after bytes that ended inside a code point turns those bytes into U+FFFD first.
+   */
+  feed(chunk: string | Uint8Array): void {
+    let text: string;
+    if (typeof chunk === 'string') {
+      text = this.#flushDecoder() + chunk;
+    } else {
+      this.#decoder ??= new TextDecoder('utf-8', { ignoreBOM: true });
+      text = this.#decoder.decode(chunk, { stream: true });
+      // The decoder may now hold the start of a split code point; `#flushDecoder` finds out.
+      this.#hasPendingBytes = true;
+    }
+    if (text.length > 0) this.#feedText(text);
+  }
+
+  /**
+   * Ends the stream: flushes the decoder (an incomplete code point becomes U+FFFD), then discards
+   * the unfinished line and the unfinished event, as the standard requires. The parser is then
+   * ready for a new stream (a leading BOM is stripped again); `lastEventId` is kept.
+   */
+  end(): void {
+    const rest = this.#flushDecoder();
+    if (rest.length > 0) this.#feedText(rest);
+    this.#clearStream();
+  }
+
+  /** Back to a fresh state, keeping only the options. `lastEventId` is cleared too. */
+  reset(): void {
+    this.#clearStream();
+    this.#lastEventIdBuffer = '';
+    this.#lastEventId = '';
+  }
+
+  #clearStream(): void {
+    this.#decoder = undefined;
+    this.#hasPendingBytes = false;
+    this.#isAtStreamStart = true;
+    this.#isAfterCr = false;
+    this.#linePieces = [];
+    this.#lineLength = 0;
+    this.#data = '';
+    this.#hasData = false;
+    this.#eventType = '';
+    this.#lastEventIdBuffer = this.#lastEventId;
+  }
+
+  #flushDecoder(): string {
+    if (!this.#hasPendingBytes || this.#decoder === undefined) return '';
+    this.#hasPendingBytes = false;
+    return this.#decoder.decode();
+  }
+
+  #feedText(text: string): void {
+    let pos = 0;
+    if (this.#isAtStreamStart) {
+      // "One leading U+FEFF BYTE ORDER MARK character must be ignored if any are present."
+      this.#isAtStreamStart = false;
+      if (text.charCodeAt(0) === BOM) pos = 1;
+    }
+    if (this.#isAfterCr) {
+      this.#isAfterCr = false;
+      if (text.charCodeAt(pos) === LF) pos += 1;
+    }
+    const length = text.length;
+    // Next CR and LF at or after `pos`, searched again only once passed: searching both at every
+    // line would rescan to the end of the chunk for the one that is absent, O(n^2/line length).
+    // The same goes for the colon: a line without one must not rescan the rest of the chunk.
+    let crIndex = text.indexOf('\r', pos);
+    let lfIndex = text.indexOf('\n', pos);
+    let colonIndex = text.indexOf(':', pos);
+    while (pos < length) {
+      if (crIndex !== -1 && crIndex < pos) crIndex = text.indexOf('\r', pos);
+      if (lfIndex !== -1 && lfIndex < pos) lfIndex = text.indexOf('\n', pos);
+      if (colonIndex !== -1 && colonIndex < pos) colonIndex = text.indexOf(':', pos);
+      let end: number;
+      if (crIndex === -1) end = lfIndex;
+      else if (lfIndex === -1) end = crIndex;
+      else end = Math.min(crIndex, lfIndex);
+      if (end === -1) {
+        this.#keepPiece(text, pos);
+        return;
+      }
+      let next = end + 1;
+      if (text.charCodeAt(end) === CR) {
+        if (next === length) this.#isAfterCr = true;
+        else if (text.charCodeAt(next) === LF) next += 1;
+      }
+      if (this.#lineLength === 0) {
+        if (end - pos > this.#maxLineLength) this.#fail('SSE_LINE_TOO_LONG');
+        this.#processLine(text, pos, end, colonIndex);
+      } else {
+        this.#processJoinedLine(text.slice(pos, end));
+      }
+      pos = next;
+    }
+  }
+
+  #keepPiece(text: string, pos: number): void {
+    const piece = pos === 0 ? text : text.slice(pos);
+    this.#lineLength += piece.length;
+    if (this.#lineLength > this.#maxLineLength) this.#fail('SSE_LINE_TOO_LONG');
+    this.#linePieces.push(piece);
+  }
+
+  #processJoinedLine(lastPiece: string): void {
+    if (this.#lineLength + lastPiece.length > this.#maxLineLength) this.#fail('SSE_LINE_TOO_LONG');
+    this.#linePieces.push(lastPiece);
+    const line = this.#linePieces.join('');
+    this.#linePieces = [];
+    this.#lineLength = 0;
+    this.#processLine(line, 0, line.length, line.indexOf(':'));
+  }
+
+  /**
+   * Interprets `text[start, end)`, one line without its line ending. `colon` is the index of the
+   * first colon at or after `start` in `text`, or -1.
+   */
+  #processLine(text: string, start: number, end: number, colon: number): void {
+    // "If the line is empty (a blank line): Dispatch the event."
+    if (start === end) {
+      this.#dispatch();
+      return;
+    }
+    // "If the line starts with a U+003A COLON character (:): Ignore the line." (a comment)
+    if (colon === start) {
+      this.#onComment?.(text.slice(start + 1, end));
+      return;
+    }
+    let fieldEnd = end;
+    let valueStart = end;
+    if (colon !== -1 && colon < end) {
+      fieldEnd = colon;
+      // "If value starts with a U+0020 SPACE character, remove it from value."
+      valueStart = text.charCodeAt(colon + 1) === SPACE && colon + 1 < end ? colon + 2 : colon + 1;
+    }
+    this.#processField(text, start, fieldEnd, valueStart, end);
+  }
+
+  #processField(text: string, start: number, fieldEnd: number, valueStart: number, end: number): void {
+    // Field names match case-sensitively; comparing in place avoids slicing the name out.
+    const nameLength = fieldEnd - start;
+    if (nameLength === 4 && text.startsWith('data', start)) {
+      this.#appendData(text.slice(valueStart, end));
+    } else if (nameLength === 5 && text.startsWith('event', start)) {
+      this.#eventType = text.slice(valueStart, end);
+    } else if (nameLength === 2 && text.startsWith('id', start)) {
+      this.#setId(text.slice(valueStart, end));
+    } else if (nameLength === 5 && text.startsWith('retry', start)) {
+      this.#setRetry(text.slice(valueStart, end));
+    }
+    // "Otherwise: The field is ignored."
+  }
+
+  #appendData(value: string): void {
+    // The spec appends value + LF and removes the last LF at dispatch; joining with LF is the same.
+    if (this.#hasData) {
+      this.#data = this.#data + '\n' + value;
+    } else {
+      this.#data = value;
+      this.#hasData = true;
+    }
+    if (this.#data.length > this.#maxEventSize) this.#fail('SSE_EVENT_TOO_LARGE');
+  }
+
+  #setId(value: string): void {
+    // "If the field value does not contain U+0000 NULL, then set the last event ID buffer".
+    if (!value.includes('\0')) this.#lastEventIdBuffer = value;
+  }
+
+  #setRetry(value: string): void {
+    // "If the field value consists of only ASCII digits": the empty value does not qualify.
+    // Very long digit strings give a huge (or imprecise) number; clamping is the caller's policy.
+    if (DIGITS_ONLY.test(value)) this.#onRetry?.(Number.parseInt(value, 10));
+  }
+
+  #dispatch(): void {
+    // "Set the last event ID string of the event source to the value of the last event ID buffer."
+    this.#lastEventId = this.#lastEventIdBuffer;
+    // "If the data buffer is an empty string, set the data buffer and the event type buffer to the
+    // empty string and return."
+    if (!this.#hasData) {
+      this.#eventType = '';
+      return;
+    }
+    const event: ParsedEvent = {
+      type: this.#eventType === '' ? 'message' : this.#eventType,
+      data: this.#data,
+      lastEventId: this.#lastEventId,
+    };
+    // Buffers are cleared before the callback so that a throwing callback leaves a sane state.
+    this.#data = '';
+    this.#hasData = false;
+    this.#eventType = '';
+    this.#onEvent(event);
+  }
+
+  #fail(code: 'SSE_LINE_TOO_LONG' | 'SSE_EVENT_TOO_LARGE'): never {
+    this.reset();
+    const message =
+      code === 'SSE_LINE_TOO_LONG'
+        ? `a line is longer than maxLineLength (${this.#maxLineLength} characters)`
+        : `an event's data is larger than maxEventSize (${this.#maxEventSize} characters)`;
+    throw new SseError(code, message);
+  }
+}
+
+function checkLimit(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (!(value >= 0)) throw new RangeError(`${name} must be a non-negative number`);
+  return value;
+}
