@@ -1,0 +1,54 @@
+/**
+ * The SQLite schema and its migrations, versioned with `PRAGMA user_version` (0 = empty file).
+ * Each migration runs in one transaction, so a crash mid-migration leaves the previous version.
+ */
+import type Database from 'better-sqlite3';
+import { StoreError } from './errors.js';
+
+const MIGRATIONS: readonly string[] = [
+  // Version 1.
+  // AUTOINCREMENT (not a bare INTEGER PRIMARY KEY) so a cursor is never handed out twice, even
+  // after retention deleted the newest rows: a subscriber's old Last-Event-ID must never name a
+  // different event. Topics are a JSON array: they are only ever read back whole.
+  `CREATE TABLE events (
+     cursor          INTEGER PRIMARY KEY AUTOINCREMENT,
+     id              TEXT    NOT NULL,
+     topics          TEXT    NOT NULL,
+     data            TEXT    NOT NULL,
+     type            TEXT,
+     retry_ms        INTEGER,
+     is_private      INTEGER NOT NULL,
+     published_at_ms INTEGER NOT NULL
+   );
+   CREATE UNIQUE INDEX events_id ON events (id);
+   CREATE INDEX events_published_at_ms ON events (published_at_ms);`,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+export function migrate(db: Database.Database): void {
+  const readVersion = () => db.pragma('user_version', { simple: true }) as number;
+  const version = readVersion();
+  checkKnown(version);
+  if (version === SCHEMA_VERSION) return;
+  for (let next = 1; next <= SCHEMA_VERSION; next++) {
+    // The version is read again under the write lock: two processes opening a new file at once
+    // must not both create the tables.
+    db.transaction(() => {
+      const version = readVersion();
+      checkKnown(version);
+      if (version >= next) return;
+      db.exec(MIGRATIONS[next - 1]!);
+      db.pragma(`user_version = ${next}`);
+    }).immediate();
+  }
+}
+
+function checkKnown(version: number): void {
+  if (version > SCHEMA_VERSION) {
+    throw new StoreError(
+      'SCHEMA_TOO_NEW',
+      `The database has schema version ${version}; this Herald knows versions up to ${SCHEMA_VERSION}`,
+    );
+  }
+}

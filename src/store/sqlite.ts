@@ -1,0 +1,214 @@
+/**
+ * A Store on one SQLite file (better-sqlite3). The history survives restarts and crashes: `append`
+ * resolves only after the transaction committed, in WAL mode with `synchronous=FULL` by default
+ * (the WAL is fsynced on every commit, so an acknowledged event survives a power cut; NORMAL
+ * fsyncs only at checkpoints: it survives a crash of the process, not of the machine).
+ *
+ * better-sqlite3 is synchronous: each call blocks the event loop for the duration of one indexed
+ * statement (and, with FULL, one fsync per append). Results are wrapped in resolved promises to fit
+ * the async Store port that Redis needs.
+ */
+import Database from 'better-sqlite3';
+import type { Cursor, NewEvent, RetentionPolicy, Store, StoredEvent } from '../hub/ports.js';
+import { checkPublishedAtMs, checkRange, isNonNegativeInteger } from './arguments.js';
+import { closedError, StoreError } from './errors.js';
+import { ageCutoffMs, checkRetention } from './retention.js';
+import { migrate } from './sqlite-schema.js';
+
+export type SqliteSynchronous = 'FULL' | 'NORMAL';
+
+export interface SqliteStoreOptions {
+  /** `FULL` (default): durable across power loss. `NORMAL`: across process crashes only, faster. */
+  synchronous?: SqliteSynchronous | undefined;
+  /** How long a write waits for another connection's lock before failing. Default 5000. */
+  busyTimeoutMs?: number | undefined;
+}
+
+/** Long enough to ride out a checkpoint or a pruning pass by another process on the same file. */
+export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+
+interface EventRow {
+  cursor: number;
+  id: string;
+  topics: string;
+  data: string;
+  type: string | null;
+  retry_ms: number | null;
+  is_private: number;
+  published_at_ms: number;
+}
+
+type InsertParams = Omit<EventRow, 'cursor'>;
+
+const SELECT_COLUMNS = 'cursor, id, topics, data, type, retry_ms, is_private, published_at_ms';
+
+export class SqliteStore implements Store {
+  readonly #db: Database.Database;
+  readonly #insert: (row: InsertParams) => number;
+  readonly #cursorOf: Database.Statement<[string], number>;
+  readonly #readRange: Database.Statement<[number, number, number], EventRow>;
+  readonly #head: Database.Statement<[], number | null>;
+  readonly #countBoundary: Database.Statement<[number], number>;
+  readonly #ageBoundary: Database.Statement<[number], number | null>;
+  readonly #deleteThrough: Database.Statement<[number]>;
+  #isClosed = false;
+
+  /** Opens (creating if needed) the database at `path`; `:memory:` gives a private in-memory one. */
+  static open(path: string, options: SqliteStoreOptions = {}): SqliteStore {
+    const synchronous = options.synchronous ?? 'FULL';
+    if (synchronous !== 'FULL' && synchronous !== 'NORMAL') {
+      throw new StoreError(
+        'INVALID_ARGUMENT',
+        `synchronous must be FULL or NORMAL, got ${String(synchronous)}`,
+      );
+    }
+    const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
+    if (!isNonNegativeInteger(busyTimeoutMs)) {
+      throw new StoreError(
+        'INVALID_ARGUMENT',
+        `busyTimeoutMs must be a non-negative integer, got ${busyTimeoutMs}`,
+      );
+    }
+    let db: Database.Database | undefined;
+    try {
+      db = new Database(path, { timeout: busyTimeoutMs });
+      db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+      db.pragma('journal_mode = WAL');
+      db.pragma(`synchronous = ${synchronous}`);
+      migrate(db);
+      return new SqliteStore(db);
+    } catch (error) {
+      db?.close();
+      if (error instanceof StoreError) throw error;
+      throw new StoreError(
+        'OPEN_FAILED',
+        `Cannot open the SQLite store at ${JSON.stringify(path)}: ${message(error)}`,
+        {
+          cause: error,
+        },
+      );
+    }
+  }
+
+  private constructor(db: Database.Database) {
+    this.#db = db;
+    const insert = db.prepare<[InsertParams]>(
+      `INSERT INTO events (id, topics, data, type, retry_ms, is_private, published_at_ms)
+       VALUES (@id, @topics, @data, @type, @retry_ms, @is_private, @published_at_ms)`,
+    );
+    // IMMEDIATE takes the write lock up front, so a concurrent writer waits (busy_timeout) instead
+    // of failing half-way with SQLITE_BUSY on upgrade.
+    const insertTransaction = db.transaction((row: InsertParams) => Number(insert.run(row).lastInsertRowid));
+    this.#insert = (row) => insertTransaction.immediate(row);
+    // The UNIQUE index on id makes this a bounded lookup for ids we never stored.
+    this.#cursorOf = db.prepare<[string], number>('SELECT cursor FROM events WHERE id = ?').pluck();
+    this.#readRange = db.prepare<[number, number, number], EventRow>(
+      `SELECT ${SELECT_COLUMNS} FROM events WHERE cursor > ? AND cursor <= ? ORDER BY cursor LIMIT ?`,
+    );
+    this.#head = db.prepare<[], number | null>('SELECT MAX(cursor) FROM events').pluck();
+    this.#countBoundary = db
+      .prepare<[number], number>('SELECT cursor FROM events ORDER BY cursor DESC LIMIT 1 OFFSET ?')
+      .pluck();
+    // Walks the published_at index over the old entries only: O(dropped), not O(kept).
+    this.#ageBoundary = db
+      .prepare<[number], number | null>('SELECT MAX(cursor) FROM events WHERE published_at_ms < ?')
+      .pluck();
+    this.#deleteThrough = db.prepare<[number]>('DELETE FROM events WHERE cursor <= ?');
+  }
+
+  async append(event: NewEvent, publishedAtMs: number): Promise<StoredEvent> {
+    this.#checkOpen();
+    checkPublishedAtMs(publishedAtMs);
+    const row: InsertParams = {
+      id: event.id,
+      topics: JSON.stringify(event.topics),
+      data: event.data,
+      type: event.type ?? null,
+      retry_ms: event.retryMs ?? null,
+      is_private: event.isPrivate ? 1 : 0,
+      published_at_ms: publishedAtMs,
+    };
+    let cursor: Cursor;
+    try {
+      cursor = this.#insert(row);
+    } catch (error) {
+      if (isUniqueViolation(error)) {
+        throw new StoreError(
+          'DUPLICATE_ID',
+          `An event with id ${JSON.stringify(event.id)} is already stored`,
+          {
+            cause: error,
+          },
+        );
+      }
+      throw error;
+    }
+    return fromRow({ ...row, cursor });
+  }
+
+  async cursorOf(id: string): Promise<Cursor | undefined> {
+    this.#checkOpen();
+    return this.#cursorOf.get(id);
+  }
+
+  async readRange(after: Cursor, upTo: Cursor, limit: number): Promise<StoredEvent[]> {
+    this.#checkOpen();
+    checkRange(after, upTo, limit);
+    if (upTo <= after) return [];
+    return this.#readRange.all(after, upTo, limit).map(fromRow);
+  }
+
+  async headCursor(): Promise<Cursor> {
+    this.#checkOpen();
+    return this.#head.get() ?? 0;
+  }
+
+  async prune(policy: RetentionPolicy, nowMs: number): Promise<number> {
+    this.#checkOpen();
+    checkRetention(policy, nowMs);
+    const byCount = policy.maxEvents === undefined ? undefined : this.#countBoundary.get(policy.maxEvents);
+    const cutoffMs = ageCutoffMs(policy, nowMs);
+    const byAge = cutoffMs === undefined ? undefined : (this.#ageBoundary.get(cutoffMs) ?? undefined);
+    const through = Math.max(byCount ?? 0, byAge ?? 0);
+    if (through === 0) return 0;
+    return this.#deleteThrough.run(through).changes;
+  }
+
+  async close(): Promise<void> {
+    if (this.#isClosed) return;
+    this.#isClosed = true;
+    // Folds the WAL back into the main file so the next open does not replay it, and the
+    // `-wal` file does not linger at its high-water size.
+    this.#db.pragma('wal_checkpoint(TRUNCATE)');
+    this.#db.close();
+  }
+
+  #checkOpen(): void {
+    if (this.#isClosed) throw closedError('The SQLite store');
+  }
+}
+
+function fromRow(row: EventRow): StoredEvent {
+  return {
+    id: row.id,
+    topics: JSON.parse(row.topics) as string[],
+    data: row.data,
+    type: row.type ?? undefined,
+    retryMs: row.retry_ms ?? undefined,
+    isPrivate: row.is_private === 1,
+    cursor: row.cursor,
+    publishedAtMs: row.published_at_ms,
+  };
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    (error as { code?: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE'
+  );
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
