@@ -1,0 +1,69 @@
+import { Counter, Gauge, Registry } from 'prom-client';
+import type { HubObserver } from '../hub/hub.js';
+
+/** One Prometheus registry per hub, so that two hubs in one process never share counters. */
+export class HubMetrics implements HubObserver {
+  readonly registry = new Registry();
+  readonly connections: Gauge<'transport'>;
+  readonly publishedEvents: Counter;
+  readonly deliveredEvents: Counter<'transport'>;
+  readonly queueOverflows: Counter<'transport'>;
+  readonly replayedEvents: Counter<'transport'>;
+  readonly replays: Counter<'transport'>;
+
+  constructor() {
+    const registers = [this.registry];
+    this.connections = new Gauge({
+      name: 'herald_connections',
+      help: 'Open subscriber connections',
+      labelNames: ['transport'],
+      registers,
+    });
+    this.publishedEvents = new Counter({
+      name: 'herald_published_events_total',
+      help: 'Events stored',
+      registers,
+    });
+    this.deliveredEvents = new Counter({
+      name: 'herald_delivered_events_total',
+      help: 'Live events handed to subscribers',
+      labelNames: ['transport'],
+      registers,
+    });
+    this.queueOverflows = new Counter({
+      name: 'herald_queue_overflows_total',
+      help: 'Subscribers disconnected because their queue was full',
+      labelNames: ['transport'],
+      registers,
+    });
+    this.replays = new Counter({
+      name: 'herald_replays_total',
+      help: 'Subscriptions that replayed history',
+      labelNames: ['transport'],
+      registers,
+    });
+    this.replayedEvents = new Counter({
+      name: 'herald_replayed_events_total',
+      help: 'Events sent from history',
+      labelNames: ['transport'],
+      registers,
+    });
+  }
+
+  published(): void {
+    this.publishedEvents.inc();
+  }
+
+  delivered(transport: string, count: number): void {
+    this.deliveredEvents.inc({ transport }, count);
+  }
+
+  replayed(transport: string, count: number): void {
+    this.replays.inc({ transport });
+    this.replayedEvents.inc({ transport }, count);
+  }
+
+  subscriberClosed(transport: string, reason: string): void {
+    if (reason === 'overflow') this.queueOverflows.inc({ transport });
+  }
+}

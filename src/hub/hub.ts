@@ -1,0 +1,355 @@
+import { uuidv7 } from '../time/uuidv7.js';
+import type { Broker, Clock, Cursor, NewEvent, RetentionPolicy, Store, StoredEvent } from './ports.js';
+import { systemClock } from './ports.js';
+import { defaultPublishLimits, type PublishInput, type PublishLimits, toNewEvent } from './publish.js';
+import { PublishError } from './publish-error.js';
+import {
+  type CloseReason,
+  Subscriber,
+  type SubscriberSink,
+  type SubscriptionSelector,
+} from './subscriber.js';
+import { subscriptionDocument, subscriptionTopic } from './subscription-topic.js';
+import { Update } from './update.js';
+
+/** Timers, injected so that tests can fire token expiry and pruning on fake time. */
+export interface Scheduler {
+  setTimeout(callback: () => void, delayMs: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export const systemScheduler: Scheduler = {
+  setTimeout: (callback, delayMs) => {
+    const handle = setTimeout(callback, delayMs);
+    handle.unref?.();
+    return handle;
+  },
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
+
+/** Counters the hub reports to (Prometheus in `src/http`); every method optional. */
+export interface HubObserver {
+  published?(event: StoredEvent): void;
+  delivered?(transport: string, count: number): void;
+  replayed?(transport: string, count: number): void;
+  subscriberClosed?(transport: string, reason: CloseReason): void;
+}
+
+export interface HubOptions {
+  store: Store;
+  broker: Broker;
+  clock?: Clock;
+  scheduler?: Scheduler;
+  retention?: RetentionPolicy;
+  /** How often retention runs; 0 disables the periodic prune. Default 60 s. */
+  pruneIntervalMs?: number;
+  /** Events read per store call during a replay. Default 500. */
+  replayPageSize?: number;
+  /** Live events a subscriber may buffer while its history replays. Default 10,000. */
+  maxBufferedEvents?: number;
+  /** Publish subscription events (active subscriptions feature). Default false. */
+  subscriptionEvents?: boolean;
+  publishLimits?: Partial<PublishLimits>;
+  generateId?: (nowMs: number) => string;
+  observer?: HubObserver;
+}
+
+export interface SubscribeRequest {
+  selectors: SubscriptionSelector[];
+  canReceivePrivate: (event: StoredEvent) => boolean;
+  sink: SubscriberSink;
+  /** The transport label for metrics (`sse`, `long-poll`, `short-poll`). */
+  transport: string;
+  /** The requested cursor: a public id or `earliest`; `undefined` means live only. */
+  lastEventId?: string | undefined;
+  /** From the token's `sub`; generated when absent. */
+  subscriberId?: string | undefined;
+  payload?: unknown;
+  /** When the token expires; the subscription ends then (spec: no later than `exp`). */
+  expiresAtMs?: number | undefined;
+  /** Publish subscription events for this one (long-lived transports only). */
+  isTracked?: boolean;
+}
+
+/** What the transport needs to answer the request before the events flow. */
+export interface OpenSubscription {
+  subscriber: Subscriber;
+  /** 0.x `Last-Event-ID` response header: the newest event id at subscription time, or `earliest`. */
+  legacyLastEventId: string;
+  /**
+   * draft-08 `Last-Event-ID` response header: the requested id when it was found and the token may
+   * see it, `earliest` otherwise (unknown, pruned, or private to this subscriber).
+   */
+  draftLastEventId: string;
+  /** The id of the newest event at the snapshot, `earliest` when none. */
+  headEventId: string;
+  /** Sends the history after the cursor, then goes live. Call once, after the headers are out. */
+  replay(): Promise<number>;
+}
+
+export const EARLIEST = 'earliest';
+const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
+
+/**
+ * The hub's domain: validates and stores publications, fans them out to subscribers, replays
+ * history. It knows no HTTP: transports hand it sinks, and it talks to storage through ports.
+ */
+export class Hub {
+  readonly store: Store;
+  readonly broker: Broker;
+  readonly clock: Clock;
+  readonly scheduler: Scheduler;
+  #options: HubOptions;
+  #limits: PublishLimits;
+  #subscribers = new Set<Subscriber>();
+  #transports = new WeakMap<Subscriber, string>();
+  #headEventId = EARLIEST;
+  #unsubscribeBroker: (() => void) | undefined;
+  #pruneTimer: unknown;
+  #isClosed = false;
+
+  constructor(options: HubOptions) {
+    this.#options = options;
+    this.store = options.store;
+    this.broker = options.broker;
+    this.clock = options.clock ?? systemClock;
+    this.scheduler = options.scheduler ?? systemScheduler;
+    this.#limits = { ...defaultPublishLimits, ...options.publishLimits };
+  }
+
+  /** Connects to the broker, reads the newest id, starts retention. */
+  async start(): Promise<void> {
+    this.#unsubscribeBroker = this.broker.subscribe((event) => this.#dispatch(event));
+    const head = await this.store.headCursor();
+    const newest = head > 0 ? await this.#eventAt(head) : undefined;
+    if (newest && this.#headEventId === EARLIEST) this.#headEventId = newest.id;
+    this.#schedulePrune();
+  }
+
+  get isClosed(): boolean {
+    return this.#isClosed;
+  }
+
+  /** The id of the newest event dispatched, `earliest` when none (subscriptions API `lastEventID`). */
+  get lastEventId(): string {
+    return this.#headEventId;
+  }
+
+  get subscribers(): ReadonlySet<Subscriber> {
+    return this.#subscribers;
+  }
+
+  transportOf(subscriber: Subscriber): string | undefined {
+    return this.#transports.get(subscriber);
+  }
+
+  /**
+   * Validates, stores durably, then fans out. Resolves with the stored event once the store has
+   * it: an acknowledged publication survives a crash.
+   */
+  async publish(input: PublishInput): Promise<StoredEvent> {
+    const nowMs = this.clock.nowMs();
+    const generate = this.#options.generateId ?? ((ms: number) => `urn:uuid:${uuidv7(ms)}`);
+    const event = toNewEvent(input, this.#limits, () => generate(nowMs));
+    return this.#append(event, nowMs);
+  }
+
+  async #append(event: NewEvent, nowMs: number): Promise<StoredEvent> {
+    if (this.#isClosed) throw new Error('hub is closed');
+    let stored: StoredEvent;
+    try {
+      stored = await this.store.append(event, nowMs);
+    } catch (error) {
+      if ((error as { code?: unknown }).code === 'DUPLICATE_ID') {
+        throw new PublishError('ID_DUPLICATE', 'id', `"id" ${JSON.stringify(event.id)} is already used`);
+      }
+      throw error;
+    }
+    this.#options.observer?.published?.(stored);
+    await this.broker.publish(stored);
+    return stored;
+  }
+
+  #dispatch(event: StoredEvent): void {
+    this.#headEventId = event.id;
+    const update = new Update(event);
+    const delivered = new Map<string, number>();
+    for (const subscriber of this.#subscribers) {
+      if (!subscriber.matches(event)) continue;
+      const before = subscriber.lastCursor;
+      subscriber.offer(update);
+      if (subscriber.lastCursor !== before) {
+        const transport = this.#transports.get(subscriber) ?? 'sse';
+        delivered.set(transport, (delivered.get(transport) ?? 0) + 1);
+      }
+    }
+    for (const [transport, count] of delivered) this.#options.observer?.delivered?.(transport, count);
+  }
+
+  /**
+   * Registers the subscriber FIRST (live events buffer), then takes the snapshot cursor and resolves
+   * the requested one. `replay()` then reads history up to the snapshot and flushes the buffer:
+   * no event published meanwhile is missed or sent twice.
+   */
+  async openSubscription(request: SubscribeRequest): Promise<OpenSubscription> {
+    if (this.#isClosed) throw new Error('hub is closed');
+    const subscriberId = request.subscriberId ?? this.#generateSubscriberId();
+    let expiryTimer: unknown;
+    const subscriber = new Subscriber({
+      id: subscriberId,
+      selectors: request.selectors,
+      canReceivePrivate: request.canReceivePrivate,
+      sink: request.sink,
+      maxBufferedEvents: this.#options.maxBufferedEvents ?? 10_000,
+      payload: request.payload,
+      onClose: (closed, reason) => {
+        if (expiryTimer !== undefined) this.scheduler.clearTimeout(expiryTimer);
+        this.#subscribers.delete(closed);
+        this.#options.observer?.subscriberClosed?.(request.transport, reason);
+        if (request.isTracked) void this.#publishSubscriptionEvents(closed, false);
+      },
+    });
+    this.#subscribers.add(subscriber);
+    this.#transports.set(subscriber, request.transport);
+    if (request.expiresAtMs !== undefined) {
+      expiryTimer = this.#armExpiry(subscriber, request.expiresAtMs, (handle) => {
+        expiryTimer = handle;
+      });
+    }
+    const headEventId = this.#headEventId;
+    const snapshot = await this.store.headCursor();
+    const from = await this.#resolveCursor(request.lastEventId, request.canReceivePrivate);
+    if (request.isTracked) await this.#publishSubscriptionEvents(subscriber, true);
+    let replayed = false;
+    return {
+      subscriber,
+      legacyLastEventId: headEventId,
+      draftLastEventId: from.visibleId,
+      headEventId,
+      replay: async () => {
+        if (replayed) return 0;
+        replayed = true;
+        if (from.cursor === undefined) {
+          subscriber.goLive(0);
+          return 0;
+        }
+        const count = await this.#replay(subscriber, from.cursor, snapshot);
+        if (count > 0) this.#options.observer?.replayed?.(request.transport, count);
+        return count;
+      },
+    };
+  }
+
+  #armExpiry(subscriber: Subscriber, expiresAtMs: number, setHandle: (handle: unknown) => void): unknown {
+    const remainingMs = expiresAtMs - this.clock.nowMs();
+    if (remainingMs <= 0) {
+      queueMicrotask(() => subscriber.close('token-expired'));
+      return undefined;
+    }
+    // Timers cap at 2^31-1 ms: re-arm rather than fire early.
+    return this.scheduler.setTimeout(
+      () => {
+        if (this.clock.nowMs() >= expiresAtMs) subscriber.close('token-expired');
+        else setHandle(this.#armExpiry(subscriber, expiresAtMs, setHandle));
+      },
+      Math.min(remainingMs, MAX_TIMER_DELAY_MS),
+    );
+  }
+
+  async #resolveCursor(
+    lastEventId: string | undefined,
+    canReceivePrivate: (event: StoredEvent) => boolean,
+  ): Promise<{ cursor: Cursor | undefined; visibleId: string }> {
+    if (lastEventId === undefined) return { cursor: undefined, visibleId: EARLIEST };
+    if (lastEventId === EARLIEST) return { cursor: 0, visibleId: EARLIEST };
+    // One indexed lookup: the bound on the cost of an unknown id.
+    const cursor = await this.store.cursorOf(lastEventId);
+    if (cursor === undefined) return { cursor: undefined, visibleId: EARLIEST };
+    const event = await this.#eventAt(cursor);
+    const isVisible = event !== undefined && (!event.isPrivate || canReceivePrivate(event));
+    return { cursor, visibleId: isVisible ? lastEventId : EARLIEST };
+  }
+
+  /** The event at exactly this cursor: cursors are strictly increasing, so (c-1, c] holds at most it. */
+  async #eventAt(cursor: Cursor): Promise<StoredEvent | undefined> {
+    const [event] = await this.store.readRange(cursor - 1, cursor, 1);
+    return event?.cursor === cursor ? event : undefined;
+  }
+
+  async #replay(subscriber: Subscriber, afterCursor: Cursor, snapshot: Cursor): Promise<number> {
+    const pageSize = this.#options.replayPageSize ?? 500;
+    let after = afterCursor;
+    let count = 0;
+    while (after < snapshot && !subscriber.isClosed) {
+      const page = await this.store.readRange(after, snapshot, pageSize);
+      const last = page.at(-1);
+      if (last === undefined) break;
+      for (const event of page) {
+        if (subscriber.isClosed) break;
+        if (!subscriber.accepts(event)) continue;
+        subscriber.sendReplayed(new Update(event));
+        count++;
+      }
+      after = last.cursor;
+    }
+    subscriber.goLive(snapshot);
+    return count;
+  }
+
+  #generateSubscriberId(): string {
+    return `urn:uuid:${uuidv7(this.clock.nowMs())}`;
+  }
+
+  async #publishSubscriptionEvents(subscriber: Subscriber, isActive: boolean): Promise<void> {
+    if (!this.#options.subscriptionEvents || this.#isClosed) return;
+    const nowMs = this.clock.nowMs();
+    const generate = this.#options.generateId ?? ((ms: number) => `urn:uuid:${uuidv7(ms)}`);
+    for (const selector of subscriber.selectors) {
+      const topic = subscriptionTopic(selector, subscriber.id);
+      const doc = subscriptionDocument(selector, subscriber.id, isActive, subscriber.payload);
+      try {
+        await this.#append(
+          { id: generate(nowMs), topics: [topic], data: JSON.stringify(doc), isPrivate: true },
+          nowMs,
+        );
+      } catch {
+        // A subscription event is best effort: a failure here must not fail the subscription.
+      }
+    }
+  }
+
+  #schedulePrune(): void {
+    const intervalMs = this.#options.pruneIntervalMs ?? 60_000;
+    const retention = this.#options.retention;
+    if (
+      intervalMs <= 0 ||
+      !retention ||
+      (retention.maxEvents === undefined && retention.maxAgeMs === undefined)
+    ) {
+      return;
+    }
+    this.#pruneTimer = this.scheduler.setTimeout(() => {
+      void this.prune().finally(() => {
+        if (!this.#isClosed) this.#schedulePrune();
+      });
+    }, intervalMs);
+  }
+
+  /** Applies the retention policy now; returns how many events were dropped. */
+  async prune(): Promise<number> {
+    const retention = this.#options.retention;
+    if (!retention || this.#isClosed) return 0;
+    return this.store.prune(retention, this.clock.nowMs());
+  }
+
+  /** Disconnects every subscriber (reason `shutdown`), stops timers, closes broker and store. */
+  async close(): Promise<void> {
+    if (this.#isClosed) return;
+    this.#isClosed = true;
+    if (this.#pruneTimer !== undefined) this.scheduler.clearTimeout(this.#pruneTimer);
+    this.#unsubscribeBroker?.();
+    for (const subscriber of [...this.#subscribers]) subscriber.close('shutdown');
+    await this.broker.close();
+    await this.store.close();
+  }
+}

@@ -1,0 +1,130 @@
+import type { StoredEvent } from './ports.js';
+import type { Update } from './update.js';
+
+/** A compiled topic filter: anything with `matches(topic)` (see `selector.ts`). */
+export interface TopicFilter {
+  matches(topic: string): boolean;
+}
+
+/** The selector kinds of both protocol versions: 0.x `topic=`, draft-08 `match*=`. */
+export type SelectorKind = 'topic' | 'match' | 'match_exact' | 'match_urlpattern';
+
+/** One subscription of a subscriber: the selector as requested, and its compiled form. */
+export interface SubscriptionSelector {
+  kind: SelectorKind;
+  raw: string;
+  filter: TopicFilter;
+}
+
+/** Why a subscriber stopped receiving events. */
+export type CloseReason = 'client' | 'overflow' | 'token-expired' | 'shutdown' | 'error';
+
+/** Where a subscriber's events go: one transport's connection. */
+export interface SubscriberSink {
+  /** Sends one event. The sink enforces its own bound and closes itself on overflow. */
+  deliver(update: Update): void;
+  /** Ends the connection; called once, by the subscriber. */
+  close(reason: CloseReason): void;
+}
+
+export interface SubscriberOptions {
+  id: string;
+  selectors: SubscriptionSelector[];
+  /** Whether this subscriber's token grants reading a private event (evaluated per event, now). */
+  canReceivePrivate: (event: StoredEvent) => boolean;
+  sink: SubscriberSink;
+  /** Live events held while history replays; past this the subscriber is disconnected. */
+  maxBufferedEvents: number;
+  /** The `payload` claims of the token, shown in the subscriptions API. */
+  payload?: unknown;
+  onClose?: (subscriber: Subscriber, reason: CloseReason) => void;
+}
+
+/**
+ * One connected subscriber. It starts in the replaying state: live events are buffered while
+ * history is read up to a snapshot cursor, then the buffer is flushed without the events at or
+ * below the snapshot, so that the subscriber sees every event once, in cursor order.
+ */
+export class Subscriber {
+  readonly id: string;
+  readonly selectors: SubscriptionSelector[];
+  readonly payload: unknown;
+  #options: SubscriberOptions;
+  #state: 'replaying' | 'live' | 'closed' = 'replaying';
+  #buffer: Update[] = [];
+  #lastCursor = 0;
+
+  constructor(options: SubscriberOptions) {
+    this.id = options.id;
+    this.selectors = options.selectors;
+    this.payload = options.payload;
+    this.#options = options;
+  }
+
+  get isClosed(): boolean {
+    return this.#state === 'closed';
+  }
+
+  /** The cursor of the last event sent to this subscriber (0 before the first). */
+  get lastCursor(): number {
+    return this.#lastCursor;
+  }
+
+  /** Whether one of the selectors matches one of the event's topics. */
+  matches(event: StoredEvent): boolean {
+    for (const selector of this.selectors) {
+      for (const topic of event.topics) if (selector.filter.matches(topic)) return true;
+    }
+    return false;
+  }
+
+  /** Whether the event may be sent: it matches and, when private, the token grants it. */
+  accepts(event: StoredEvent): boolean {
+    return this.matches(event) && (!event.isPrivate || this.#options.canReceivePrivate(event));
+  }
+
+  /** A live event, already known to match (TopicIndex); authorization is checked here. */
+  offer(update: Update): void {
+    if (this.#state === 'closed') return;
+    if (update.event.isPrivate && !this.#options.canReceivePrivate(update.event)) return;
+    if (this.#state === 'replaying') {
+      this.#buffer.push(update);
+      if (this.#buffer.length > this.#options.maxBufferedEvents) this.close('overflow');
+      return;
+    }
+    this.#send(update);
+  }
+
+  /** A replayed event, already filtered by `accepts`. */
+  sendReplayed(update: Update): void {
+    if (this.#state !== 'closed') this.#send(update);
+  }
+
+  /** Ends the replay: sends the buffered live events newer than the snapshot, then goes live. */
+  goLive(snapshotCursor: number): void {
+    if (this.#state !== 'replaying') return;
+    this.#state = 'live';
+    const buffered = this.#buffer;
+    this.#buffer = [];
+    this.#lastCursor = Math.max(this.#lastCursor, snapshotCursor);
+    for (const update of buffered) {
+      if (this.isClosed) return;
+      this.#send(update);
+    }
+  }
+
+  close(reason: CloseReason): void {
+    if (this.#state === 'closed') return;
+    this.#state = 'closed';
+    this.#buffer = [];
+    this.#options.sink.close(reason);
+    this.#options.onClose?.(this, reason);
+  }
+
+  #send(update: Update): void {
+    // Dedupe by cursor: an event both replayed and received live is sent once.
+    if (update.cursor <= this.#lastCursor) return;
+    this.#lastCursor = update.cursor;
+    this.#options.sink.deliver(update);
+  }
+}
