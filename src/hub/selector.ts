@@ -1,0 +1,172 @@
+import { SelectorError } from './errors.js';
+import { Lru } from './selector-lru.js';
+import { compileTemplate } from './selector-template.js';
+import { compileUrlPattern } from './selector-urlpattern.js';
+
+/**
+ * Topic selectors of both protocol versions.
+ * - `exact`: byte-for-byte comparison (draft-08 `match`/`matchExact`, `matchType: Exact`).
+ * - `template`: Mercure 0.x `topic=`: an RFC 6570 URI template, or a plain string when it is not a
+ *   valid template; a selector equal to the topic always matches.
+ * - `urlpattern`: draft-08 `matchURLPattern`, `matchType: URLPattern`.
+ * The value `*` matches every topic whatever the kind (draft-08 §Matcher Types; 0.x `topic=*`).
+ */
+export type SelectorKind = 'exact' | 'template' | 'urlpattern';
+
+export const WILDCARD = '*';
+
+export interface Selector {
+  readonly kind: SelectorKind;
+  readonly raw: string;
+  /** `raw === '*'`: matches every topic. */
+  readonly isWildcard: boolean;
+  /** The one topic this selector matches, when it matches exactly one (the index files it in a Map). */
+  readonly exactTopic: string | undefined;
+  matches(topic: string): boolean;
+}
+
+export interface SelectorLimits {
+  /** Longer selectors are rejected (`SELECTOR_TOO_LONG`). */
+  maxLengthChars: number;
+  /** URL patterns: max overlapping wildcards per component (see `selector-urlpattern.ts`). */
+  maxSlidingParts: number;
+  /** URL patterns: longer topics are not evaluated and do not match. */
+  maxTopicLengthChars: number;
+}
+
+export const DEFAULT_SELECTOR_LIMITS: Readonly<SelectorLimits> = {
+  maxLengthChars: 1024,
+  maxSlidingParts: 2,
+  maxTopicLengthChars: 1024,
+};
+
+export interface CompileSelectorOptions {
+  /** Reported in `SelectorError.field`; defaults to the query parameter of the kind. */
+  field?: string;
+  /** The hub's URL: relative URL patterns and relative topics resolve against it (draft-08). */
+  baseUrl?: string;
+  limits?: Partial<SelectorLimits>;
+}
+
+const DEFAULT_FIELD: Record<SelectorKind, string> = {
+  exact: 'match',
+  template: 'topic',
+  urlpattern: 'matchURLPattern',
+};
+
+/** C0, DEL and C1 (draft-08 §Subscription: such values are rejected with 400). */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+/**
+ * Compiled selectors are immutable and shared: a hub with 10,000 subscribers on one template
+ * compiles it once. Results of template and URL-pattern matches are cached per (selector, topic):
+ * a topic is usually published many times.
+ */
+const compiled = new Lru<string, Selector>(4096);
+const matchResults = new Lru<string, boolean>(16384);
+let nextSelectorId = 1;
+
+export function compileSelector(
+  kind: SelectorKind,
+  raw: string,
+  options: CompileSelectorOptions = {},
+): Selector {
+  const limits = { ...DEFAULT_SELECTOR_LIMITS, ...options.limits };
+  const field = options.field ?? DEFAULT_FIELD[kind];
+  if (raw.length === 0) throw new SelectorError('SELECTOR_EMPTY', 'the selector is empty', field);
+  if (raw.length > limits.maxLengthChars) {
+    throw new SelectorError(
+      'SELECTOR_TOO_LONG',
+      `the selector exceeds ${limits.maxLengthChars} characters`,
+      field,
+    );
+  }
+  if (CONTROL.test(raw)) {
+    throw new SelectorError('SELECTOR_CONTROL_CHARACTER', 'the selector contains a control character', field);
+  }
+  const cacheKey = `${kind}\u0000${options.baseUrl ?? ''}\u0000${limits.maxSlidingParts},${limits.maxTopicLengthChars}\u0000${raw}`;
+  const cached = compiled.get(cacheKey);
+  if (cached !== undefined) return cached;
+  const selector = build(kind, raw, options.baseUrl, limits, field);
+  compiled.set(cacheKey, selector);
+  return selector;
+}
+
+function build(
+  kind: SelectorKind,
+  raw: string,
+  baseUrl: string | undefined,
+  limits: SelectorLimits,
+  field: string,
+): Selector {
+  if (raw === WILDCARD) return { kind, raw, isWildcard: true, exactTopic: undefined, matches: () => true };
+  if (kind === 'exact') return exactSelector(kind, raw);
+  if (kind === 'template') {
+    const template = compileTemplate(raw);
+    if (template === undefined || !template.hasExpressions) return exactSelector(kind, raw);
+    return cachedSelector(kind, raw, (topic) => topic === raw || template.matches(topic));
+  }
+  if (kind === 'urlpattern') {
+    const pattern = compileUrlPattern(raw, baseUrl, limits, field);
+    return cachedSelector(kind, raw, (topic) => pattern.matches(topic));
+  }
+  throw new SelectorError('SELECTOR_UNKNOWN_KIND', 'unknown selector kind', field);
+}
+
+function exactSelector(kind: SelectorKind, raw: string): Selector {
+  return { kind, raw, isWildcard: false, exactTopic: raw, matches: (topic) => topic === raw };
+}
+
+function cachedSelector(kind: SelectorKind, raw: string, evaluate: (topic: string) => boolean): Selector {
+  const prefix = `${nextSelectorId++}\u0000`;
+  return {
+    kind,
+    raw,
+    isWildcard: false,
+    exactTopic: undefined,
+    matches(topic) {
+      const key = prefix + topic;
+      const hit = matchResults.get(key);
+      if (hit !== undefined) return hit;
+      const result = evaluate(topic);
+      matchResults.set(key, result);
+      return result;
+    },
+  };
+}
+
+/** Whether any selector matches any topic: the reference semantics the topic index must equal. */
+export function matchesAny(selectors: readonly Selector[], topics: readonly string[]): boolean {
+  for (const selector of selectors) {
+    if (selector.isWildcard) return true;
+    for (const topic of topics) if (selector.matches(topic)) return true;
+  }
+  return false;
+}
+
+/**
+ * The selector kind a subscribe query parameter asks for, or `undefined` for unrelated parameters.
+ * Draft-08 reserves every name starting with `match` (ASCII case-insensitive); names are
+ * case-sensitive, so `matchurlpattern` is an unknown matcher type, rejected with 400.
+ */
+export function selectorKindForQueryParam(name: string): SelectorKind | undefined {
+  if (name === 'topic') return 'template';
+  if (name === 'match' || name === 'matchExact') return 'exact';
+  if (name === 'matchURLPattern') return 'urlpattern';
+  if (name.slice(0, 5).toLowerCase() === 'match') {
+    throw new SelectorError('SELECTOR_UNKNOWN_KIND', 'unknown matcher type in a match query parameter', name);
+  }
+  return undefined;
+}
+
+/** `matchType` of a draft-08 topic matcher object: absent means `Exact`; case-sensitive. */
+export function selectorKindForMatchType(matchType: unknown, field: string): SelectorKind {
+  if (matchType === undefined || matchType === 'Exact') return 'exact';
+  if (matchType === 'URLPattern') return 'urlpattern';
+  throw new SelectorError('SELECTOR_UNKNOWN_KIND', 'matchType must be Exact or URLPattern', field);
+}
+
+/** The draft-08 matcher type name of a kind (subscription events' `{matchType}`). */
+export function matchTypeOf(kind: SelectorKind): 'Exact' | 'URLPattern' | 'URITemplate' {
+  return kind === 'exact' ? 'Exact' : kind === 'urlpattern' ? 'URLPattern' : 'URITemplate';
+}
