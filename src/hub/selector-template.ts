@@ -118,19 +118,18 @@ class ProgramBuilder {
   }
 
   expression(operator: string, hasExplode: boolean): void {
-    switch (operator) {
-      case '':
-        // Lists and several variables join with `,`; exploded associative arrays add `k=v`.
-        return this.classStar(UNRESERVED | COMMA | (hasExplode ? EQUALS : 0));
-      case '+':
-        return this.classStar(UNRESERVED | RESERVED);
-      case '#':
-        return this.prefixed('#', UNRESERVED | RESERVED, false);
-      case '?':
-        return this.prefixed('?', UNRESERVED | COMMA_EQUALS | AMPERSAND, false);
-      default:
-        // `.`, `/`, `;`, `&`: each defined variable (or exploded item) adds prefix + value.
-        return this.prefixed(operator, UNRESERVED | COMMA_EQUALS, true);
+    if (operator === '') {
+      // Lists and several variables join with `,`; exploded associative arrays add `k=v`.
+      this.classStar(UNRESERVED | COMMA | (hasExplode ? EQUALS : 0));
+    } else if (operator === '+') {
+      this.classStar(UNRESERVED | RESERVED);
+    } else if (operator === '#') {
+      this.prefixed('#', UNRESERVED | RESERVED, false);
+    } else if (operator === '?') {
+      this.prefixed('?', UNRESERVED | COMMA_EQUALS | AMPERSAND, false);
+    } else {
+      // `.`, `/`, `;`, `&`: each defined variable (or exploded item) adds prefix + value.
+      this.prefixed(operator, UNRESERVED | COMMA_EQUALS, true);
     }
   }
 
