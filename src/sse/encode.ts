@@ -15,8 +15,15 @@ export interface SseEvent {
 }
 
 const encoder = new TextEncoder();
-const LINE_BREAK = /\r\n|\r|\n/;
-const CR_OR_LF = /[\r\n]/;
+
+// `String.prototype.isWellFormed` is native and fast (Node 20, browsers since 2023); the regular
+// expression (a high surrogate not followed by a low one, or a low one not preceded by a high one)
+// keeps older browsers working.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const isWellFormed: (value: string) => boolean =
+  typeof String.prototype.isWellFormed === 'function'
+    ? (value) => value.isWellFormed()
+    : (value) => !LONE_SURROGATE.test(value);
 
 /**
  * Lone surrogates have no UTF-8 form: `TextEncoder` would silently turn them into U+FFFD, so
@@ -24,38 +31,26 @@ const CR_OR_LF = /[\r\n]/;
  * that every accepted string survives the round trip.
  */
 function assertWellFormed(value: string, field: string): void {
-  if (!value.isWellFormed()) {
+  if (!isWellFormed(value)) {
     throw new SseError('SSE_LONE_SURROGATE', `${field} contains a lone UTF-16 surrogate`, field);
   }
 }
 
-/** Validates `event` and returns the text of one event, fields in a fixed order, ending with a blank line. */
+function hasLineBreak(value: string): boolean {
+  return value.includes('\n') || value.includes('\r');
+}
+
+/**
+ * Validates `event` and returns the text of one event, fields in a fixed order, ending with a
+ * blank line. Every field is checked before anything is returned: either the whole event or an
+ * `SseError`, never a part.
+ */
 export function formatEvent(event: SseEvent): string {
-  let out = '';
-  if (event.comment !== undefined) out += formatCommentLines(event.comment);
-  if (event.event !== undefined) {
-    assertWellFormed(event.event, 'event');
-    if (CR_OR_LF.test(event.event)) {
-      throw new SseError('SSE_INVALID_EVENT', 'event must not contain CR or LF', 'event');
-    }
-    out += `event: ${event.event}\n`;
-  }
-  if (event.id !== undefined) {
-    assertWellFormed(event.id, 'id');
-    if (CR_OR_LF.test(event.id) || event.id.includes('\0')) {
-      throw new SseError('SSE_INVALID_ID', 'id must not contain CR, LF or NUL', 'id');
-    }
-    out += `id: ${event.id}\n`;
-  }
+  let out = event.comment === undefined ? '' : formatCommentLines(event.comment);
+  if (event.event !== undefined) out += `event: ${checkEventType(event.event)}\n`;
+  if (event.id !== undefined) out += `id: ${checkId(event.id)}\n`;
   if (event.retry !== undefined) out += formatRetryLine(event.retry);
-  if (typeof event.data !== 'string') {
-    throw new SseError('SSE_INVALID_EVENT', 'data must be a string', 'data');
-  }
-  assertWellFormed(event.data, 'data');
-  // A space after the colon keeps values that start with a space intact: the parser removes
-  // exactly one.
-  for (const line of event.data.split(LINE_BREAK)) out += `data: ${line}\n`;
-  return `${out}\n`;
+  return out + formatDataLines(event.data) + '\n';
 }
 
 /** Encodes one event to UTF-8 bytes. Encode once, write the same bytes to every stream. */
@@ -63,12 +58,66 @@ export function encodeEvent(event: SseEvent): Uint8Array {
   return encoder.encode(formatEvent(event));
 }
 
+function checkEventType(type: string): string {
+  if (typeof type !== 'string') throw new SseError('SSE_INVALID_EVENT', 'event must be a string', 'event');
+  assertWellFormed(type, 'event');
+  if (hasLineBreak(type)) throw new SseError('SSE_INVALID_EVENT', 'event must not contain CR or LF', 'event');
+  return type;
+}
+
+function checkId(id: string): string {
+  if (typeof id !== 'string') throw new SseError('SSE_INVALID_ID', 'id must be a string', 'id');
+  assertWellFormed(id, 'id');
+  // A parser ignores an id containing NUL, so the client would keep the previous one: refuse it.
+  if (hasLineBreak(id) || id.includes('\0')) {
+    throw new SseError('SSE_INVALID_ID', 'id must not contain CR, LF or NUL', 'id');
+  }
+  return id;
+}
+
+function formatDataLines(data: string): string {
+  if (typeof data !== 'string') throw new SseError('SSE_INVALID_EVENT', 'data must be a string', 'data');
+  assertWellFormed(data, 'data');
+  // A space after the colon keeps values that start with a space intact: the parser removes
+  // exactly one. Most payloads are one line: no splitting then.
+  if (!hasLineBreak(data)) return `data: ${data}\n`;
+  let out = '';
+  forEachLine(data, (line) => {
+    out += `data: ${line}\n`;
+  });
+  return out;
+}
+
 function formatCommentLines(comment: string): string {
+  if (typeof comment !== 'string') {
+    throw new SseError('SSE_INVALID_EVENT', 'comment must be a string', 'comment');
+  }
   assertWellFormed(comment, 'comment');
   let out = '';
   // Each line of the comment gets its own colon, so no line of it can become a field.
-  for (const line of comment.split(LINE_BREAK)) out += line === '' ? ':\n' : `: ${line}\n`;
+  forEachLine(comment, (line) => {
+    out += line === '' ? ':\n' : `: ${line}\n`;
+  });
   return out;
+}
+
+/** Calls `onLine` for each line of `text` split on CRLF, CR and LF (as a parser would split it). */
+function forEachLine(text: string, onLine: (line: string) => void): void {
+  let start = 0;
+  // Each index is searched again only once passed, so text with LFs and no CR is scanned once.
+  let lf = text.indexOf('\n');
+  let cr = text.indexOf('\r');
+  for (;;) {
+    if (lf !== -1 && lf < start) lf = text.indexOf('\n', start);
+    if (cr !== -1 && cr < start) cr = text.indexOf('\r', start);
+    const end = cr === -1 ? lf : lf === -1 ? cr : Math.min(cr, lf);
+    if (end === -1) {
+      onLine(start === 0 ? text : text.slice(start));
+      return;
+    }
+    onLine(text.slice(start, end));
+    start = end === cr && lf === end + 1 ? end + 2 : end + 1;
+  }
 }
 
 function formatRetryLine(retryMs: number): string {
