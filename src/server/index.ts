@@ -1,0 +1,42 @@
+/**
+ * herald/server: one Server-Sent Events stream, served by `node:http`, `node:http2`'s
+ * compatibility API, or as a Fetch `Response` (Hono, Next.js route handlers, Bun, Deno).
+ *
+ * ```ts
+ * createNodeSseStream(req, res, options?): SseStream
+ * createFetchSseResponse(request, options?): { response: Response; stream: SseStream }
+ * stream.send({ data, id?, event?, retry?, comment? }) // throws SseError on invalid fields, writes nothing then
+ * stream.sendBytes(encodeEvent(event))                  // encode once, send the same bytes to many streams
+ * stream.comment(text); stream.close();
+ * stream.closed: Promise<CloseReason>; stream.signal: AbortSignal
+ * stream.lastEventId: string | undefined; stream.isClosed: boolean
+ * ```
+ *
+ * Behaviour (see `SseStreamOptions` for the knobs):
+ * - Headers `Content-Type: text/event-stream; charset=utf-8`, `Cache-Control: no-cache, no-store,
+ *   no-transform` (which also makes the `compression` middleware skip the body), `X-Accel-Buffering:
+ *   no`; never `Connection`/`Transfer-Encoding` on HTTP/2. Headers and a first line (the `retry:`
+ *   hint, or an empty comment) are written at once, so `open` fires before the first event.
+ * - Writes are batched: everything sent to a stream within one event-loop turn goes out in one
+ *   write, from one `setImmediate` shared by all streams. `sendBytes` queues a reference, no copy.
+ * - Heartbeat comments after `heartbeatMs` of silence (default 15 s), from ONE timer per interval
+ *   shared by all streams; any write resets a stream's idle time.
+ * - Backpressure: when the transport refuses a write, bytes wait in a per-stream queue bounded by
+ *   `maxQueueBytes` (default 1 MiB); past it the stream is destroyed with `queue-overflow` (the
+ *   client reconnects with Last-Event-ID), reported to `onClose` and `logger.warn`.
+ * - A client that goes away ends the stream with `client-closed`: heartbeat membership, queue and
+ *   listeners are released.
+ */
+export { createFetchSseResponse } from './fetch-sse-response.js';
+export { createNodeSseStream, type NodeSseRequest, type NodeSseResponse } from './node-sse-stream.js';
+export {
+  type CloseReason,
+  DEFAULT_HEARTBEAT_MS,
+  DEFAULT_LAST_EVENT_ID_PARAM,
+  DEFAULT_MAX_QUEUE_BYTES,
+  type SseClock,
+  type SseLogger,
+  type SseStreamOptions,
+} from './options.js';
+export type { SseStream } from './sse-stream.js';
+export { SseStreamClosedError } from './stream-closed-error.js';

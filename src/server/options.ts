@@ -1,0 +1,77 @@
+/**
+ * Why a stream ended. Stable codes: callers branch on them (metrics, logs), never on messages.
+ * - `client-closed`: the client went away (socket closed, HTTP/2 stream reset, body cancelled).
+ * - `server-closed`: `close()` was called; queued bytes were written first.
+ * - `queue-overflow`: the client read too slowly and the bounded queue filled up. The stream is
+ *   torn down so the client reconnects and resumes from its Last-Event-ID instead of the server
+ *   buffering for it without bound.
+ * - `write-error`: the transport reported an error while writing.
+ */
+export type CloseReason = 'client-closed' | 'server-closed' | 'queue-overflow' | 'write-error';
+
+/** A pino-compatible subset: `logger.warn({ reason, ... }, 'message')`. */
+export interface SseLogger {
+  warn(details: object, message: string): void;
+}
+
+/**
+ * The timer the shared heartbeat registry ticks on. Injected so tests drive heartbeats by hand
+ * instead of sleeping. The default uses the global `setInterval` and unrefs it, so an idle
+ * heartbeat never keeps a process alive.
+ */
+export interface SseClock {
+  setInterval(callback: () => void, intervalMs: number): unknown;
+  clearInterval(handle: unknown): void;
+}
+
+export interface SseStreamOptions {
+  /**
+   * Idle time after which a heartbeat comment is written, in milliseconds. Default 15 000: below
+   * the 30-60 s idle timeouts of common proxies and load balancers. `0` disables heartbeats.
+   * Any write (event, comment) resets the idle time.
+   */
+  heartbeatMs?: number;
+  /** A `retry:` hint sent as the very first bytes of the stream (milliseconds). */
+  retryMs?: number;
+  /**
+   * Bound of the per-stream queue, in bytes not yet accepted by the transport. Past it the stream
+   * closes with `queue-overflow`. Default 1 MiB.
+   */
+  maxQueueBytes?: number;
+  /**
+   * Query parameter read as the last event id when the `Last-Event-ID` header is absent (a first
+   * connection cannot set the header from a browser). Default `'lastEventId'`; `false` disables.
+   */
+  lastEventIdParam?: string | false;
+  /** Extra response headers. They may override ours, except that connection-specific headers are dropped on HTTP/2. */
+  headers?: Record<string, string>;
+  /** Called once, when the stream ends, with why. */
+  onClose?: (reason: CloseReason, error?: unknown) => void;
+  /** Receives a warning for abnormal ends (`queue-overflow`, `write-error`). */
+  logger?: SseLogger;
+  /** Timer source for heartbeats. Default: the global timers. */
+  clock?: SseClock;
+}
+
+/** 15 s: see {@link SseStreamOptions.heartbeatMs}. */
+export const DEFAULT_HEARTBEAT_MS = 15_000;
+
+/**
+ * 1 MiB: room for hundreds of typical events while a client is briefly slow. The bound is per
+ * stream, so the worst case is streams x bound: a hub serving 10 000+ subscribers should pick a
+ * smaller one.
+ */
+export const DEFAULT_MAX_QUEUE_BYTES = 1024 * 1024;
+
+export const DEFAULT_LAST_EVENT_ID_PARAM = 'lastEventId';
+
+/** Rejects option values that would silently misbehave (a NaN heartbeat would tick constantly). */
+export function assertValidOptions(options: SseStreamOptions): void {
+  const { heartbeatMs, maxQueueBytes } = options;
+  if (heartbeatMs !== undefined && !(Number.isFinite(heartbeatMs) && heartbeatMs >= 0)) {
+    throw new RangeError('heartbeatMs must be a finite number >= 0');
+  }
+  if (maxQueueBytes !== undefined && !(Number.isFinite(maxQueueBytes) && maxQueueBytes > 0)) {
+    throw new RangeError('maxQueueBytes must be a finite number > 0');
+  }
+}
