@@ -39,9 +39,10 @@ export async function runPoll(request: ConnectionRequest, handlers: ConnectionHa
     handlers.fail('POLL_BODY', response.status);
     return;
   }
-  // serverTime has millisecond precision; the Date header is the fallback (whole seconds).
+  // serverTime has millisecond precision (taken as exact); the Date header is the fallback (whole
+  // seconds).
   const serverMs = Date.parse(batch.serverTime);
-  if (Number.isFinite(serverMs)) handlers.responded(response, requestStartMs, serverMs, 1);
+  if (Number.isFinite(serverMs)) handlers.responded(response, requestStartMs, serverMs, 0);
   else handlers.responded(response, requestStartMs, dateHeaderMs(response), 1000);
   handlers.open();
   for (const event of batch.events) {
