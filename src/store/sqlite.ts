@@ -27,6 +27,9 @@ export interface SqliteStoreOptions {
 /** Long enough to ride out a checkpoint or a pruning pass by another process on the same file. */
 export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
 
+/** `PRAGMA synchronous` reads back as a number. */
+const SYNCHRONOUS_NAMES = ['OFF', 'NORMAL', 'FULL', 'EXTRA'];
+
 interface EventRow {
   cursor: number;
   id: string;
@@ -106,12 +109,17 @@ export class SqliteStore implements Store {
       `SELECT ${SELECT_COLUMNS} FROM events WHERE cursor > ? AND cursor <= ? ORDER BY cursor LIMIT ?`,
     );
     this.#head = db.prepare<[], number | null>('SELECT MAX(cursor) FROM events').pluck();
+    // The OFFSET walks maxEvents rowid entries (about 12 ms for a million, measured): fine for a
+    // periodic prune, and exact even if cursors ever had gaps, unlike `head - maxEvents`.
     this.#countBoundary = db
       .prepare<[number], number>('SELECT cursor FROM events ORDER BY cursor DESC LIMIT 1 OFFSET ?')
       .pluck();
-    // Walks the published_at index over the old entries only: O(dropped), not O(kept).
+    // INDEXED BY: left alone, the planner walks the table down from the newest cursor until it
+    // meets an old row, which is O(kept) on every prune; the index walks the old entries only.
     this.#ageBoundary = db
-      .prepare<[number], number | null>('SELECT MAX(cursor) FROM events WHERE published_at_ms < ?')
+      .prepare<[number], number | null>(
+        'SELECT MAX(cursor) FROM events INDEXED BY events_published_at_ms WHERE published_at_ms < ?',
+      )
       .pluck();
     this.#deleteThrough = db.prepare<[number]>('DELETE FROM events WHERE cursor <= ?');
   }
@@ -172,6 +180,17 @@ export class SqliteStore implements Store {
     const through = Math.max(byCount ?? 0, byAge ?? 0);
     if (through === 0) return 0;
     return this.#deleteThrough.run(through).changes;
+  }
+
+  /** The settings in force on this connection, read back from SQLite (for tests and diagnostics). */
+  settings(): { journalMode: string; synchronous: string; busyTimeoutMs: number } {
+    this.#checkOpen();
+    const synchronousLevel = this.#db.pragma('synchronous', { simple: true }) as number;
+    return {
+      journalMode: String(this.#db.pragma('journal_mode', { simple: true })),
+      synchronous: SYNCHRONOUS_NAMES[synchronousLevel] ?? String(synchronousLevel),
+      busyTimeoutMs: this.#db.pragma('busy_timeout', { simple: true }) as number,
+    };
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,140 @@
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LocalBroker } from '../../src/store/local-broker.js';
+import { SqliteStore } from '../../src/store/sqlite.js';
+import { SCHEMA_VERSION } from '../../src/store/sqlite-schema.js';
+import { describeStoreConformance, newEvent, readAll } from './conformance.js';
+
+let dir: string;
+let fileNumber = 0;
+const newPath = () => join(dir, `store-${++fileNumber}.db`);
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'herald-sqlite-'));
+});
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describeStoreConformance('SqliteStore (file)', async () => ({
+  store: SqliteStore.open(newPath()),
+  broker: new LocalBroker({ onListenerError: () => {} }),
+}));
+
+describe('SqliteStore', () => {
+  it('runs in WAL mode with synchronous=FULL and a busy timeout by default', async () => {
+    const store = SqliteStore.open(newPath());
+    expect(store.settings()).toEqual({ journalMode: 'wal', synchronous: 'FULL', busyTimeoutMs: 5000 });
+    await store.close();
+  });
+
+  it('uses synchronous=NORMAL and the busy timeout when asked', async () => {
+    const store = SqliteStore.open(newPath(), { synchronous: 'NORMAL', busyTimeoutMs: 250 });
+    expect(store.settings()).toEqual({ journalMode: 'wal', synchronous: 'NORMAL', busyTimeoutMs: 250 });
+    await store.close();
+  });
+
+  it('rejects an unknown synchronous level with INVALID_ARGUMENT', () => {
+    expect(() => SqliteStore.open(newPath(), { synchronous: 'OFF' as 'FULL' })).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
+    );
+  });
+
+  it('keeps the history across a reopen and continues the cursors after it', async () => {
+    const path = newPath();
+    const first = SqliteStore.open(path);
+    const before = [
+      await first.append(newEvent(1), 1),
+      await first.append(newEvent(2, { isPrivate: true }), 2),
+    ];
+    await first.close();
+    const second = SqliteStore.open(path);
+    expect(await readAll(second)).toEqual(before);
+    expect(await second.cursorOf('urn:test:2')).toBe(before[1]!.cursor);
+    const next = await second.append(newEvent(3), 3);
+    expect(next.cursor).toBeGreaterThan(before[1]!.cursor);
+    await expect(second.append(newEvent(1), 4)).rejects.toEqual(
+      expect.objectContaining({ code: 'DUPLICATE_ID' }),
+    );
+    await second.close();
+  });
+
+  it('never reuses a cursor across a reopen, even when every event was pruned', async () => {
+    const path = newPath();
+    const first = SqliteStore.open(path);
+    const last = await first.append(newEvent(1), 1);
+    await first.prune({ maxEvents: 0 }, 1);
+    await first.close();
+    const second = SqliteStore.open(path);
+    expect(await second.headCursor()).toBe(0);
+    expect((await second.append(newEvent(2), 2)).cursor).toBeGreaterThan(last.cursor);
+    await second.close();
+  });
+
+  it('shares one history between two stores open on the same file', async () => {
+    const path = newPath();
+    const writer = SqliteStore.open(path);
+    const reader = SqliteStore.open(path);
+    const stored = await writer.append(newEvent(1), 1);
+    expect(await reader.readRange(0, await reader.headCursor(), 10)).toEqual([stored]);
+    await writer.close();
+    await reader.close();
+  });
+
+  it('records its schema version and looks ids up through a unique index, and old events through the time index', async () => {
+    const path = newPath();
+    const store = SqliteStore.open(path);
+    await store.close();
+    const db = new Database(path, { readonly: true });
+    try {
+      expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+      const plan = db.prepare('EXPLAIN QUERY PLAN SELECT cursor FROM events WHERE id = ?').all('x');
+      expect(JSON.stringify(plan)).toMatch(/USING (COVERING )?INDEX events_id/);
+      const pruneByAge = db
+        .prepare(
+          'EXPLAIN QUERY PLAN SELECT MAX(cursor) FROM events INDEXED BY events_published_at_ms WHERE published_at_ms < ?',
+        )
+        .all(1);
+      expect(JSON.stringify(pruneByAge)).toMatch(/INDEX events_published_at_ms/);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('refuses a database written with a newer schema with SCHEMA_TOO_NEW', () => {
+    const path = newPath();
+    const db = new Database(path);
+    db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
+    db.close();
+    expect(() => SqliteStore.open(path)).toThrow(expect.objectContaining({ code: 'SCHEMA_TOO_NEW' }));
+  });
+
+  it('fails with OPEN_FAILED naming the path when the directory does not exist or the file is no database', () => {
+    const missing = join(dir, 'no-such-dir', 'x.db');
+    expect(() => SqliteStore.open(missing)).toThrow(
+      expect.objectContaining({ code: 'OPEN_FAILED', message: expect.stringContaining(missing) }),
+    );
+    const garbage = join(dir, 'garbage.db');
+    writeFileSync(garbage, 'this is not a SQLite database, just some text that is long enough'.repeat(20));
+    expect(() => SqliteStore.open(garbage)).toThrow(expect.objectContaining({ code: 'OPEN_FAILED' }));
+  });
+
+  it('checkpoints on close, leaving no write-ahead log behind', async () => {
+    const path = newPath();
+    const store = SqliteStore.open(path);
+    for (let n = 1; n <= 20; n++) await store.append(newEvent(n), n);
+    expect(existsSync(`${path}-wal`)).toBe(true);
+    await store.close();
+    expect(!existsSync(`${path}-wal`) || statSync(`${path}-wal`).size === 0).toBe(true);
+  });
+
+  it('works in memory with :memory:', async () => {
+    const store = SqliteStore.open(':memory:');
+    await store.append(newEvent(1), 1);
+    expect(await readAll(store)).toHaveLength(1);
+    await store.close();
+  });
+});
