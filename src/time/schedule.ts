@@ -1,0 +1,125 @@
+import type { NewEvent } from '../hub/ports.js';
+import { lexDateTime } from './date-time-text.js';
+import type { DeliveryTime } from './delivery-time.js';
+import { formatInstant } from './instant.js';
+import { nextOccurrence } from './recurrence.js';
+import { parseRrule } from './rrule.js';
+import type { Disambiguation } from './zoned-time.js';
+
+/** What a schedule publishes at each occurrence; its id is derived per occurrence (`occurrenceEventId`). */
+export type ScheduledEvent = Omit<NewEvent, 'id' | 'topics'>;
+
+/**
+ * `pending`: waiting for `dueAtMs`. `claimed`: a scheduler is delivering it (until `leaseUntilMs`;
+ * after that any scheduler may claim it again). `done`: delivered, no occurrence left.
+ * `cancelled`: cancelled before it was done.
+ */
+export type ScheduleState = 'pending' | 'claimed' | 'done' | 'cancelled';
+
+export interface NewSchedule {
+  id: string;
+  topics: string[];
+  /** Who created it (e.g. the publisher JWT's `sub`), for listing and cancelling one's own. */
+  ownerId?: string | undefined;
+  event: ScheduledEvent;
+  /** The next (or only) occurrence, integer ms UTC. */
+  dueAtMs: number;
+  zone?: string | undefined;
+  /** Anchor wall time in `zone` (`2026-03-29T09:00:00`); required with `rrule`. */
+  local?: string | undefined;
+  disambiguation: Disambiguation;
+  /** Canonical RRULE text for a recurring schedule. */
+  rrule?: string | undefined;
+  createdAtMs: number;
+}
+
+export interface Schedule extends NewSchedule {
+  state: ScheduleState;
+  claimedBy?: string | undefined;
+  leaseUntilMs?: number | undefined;
+  deliveredCount: number;
+  lastDeliveredAtMs?: number | undefined;
+  /** How late the last delivery was (delivered minus due), when there was one. */
+  lastLateByMs?: number | undefined;
+}
+
+/** Builds a `NewSchedule` from a resolved publish (the hub supplies the id, e.g. `uuidv7(nowMs)`). */
+export function newSchedule(
+  delivery: DeliveryTime,
+  fields: {
+    id: string;
+    topics: string[];
+    ownerId?: string | undefined;
+    event: ScheduledEvent;
+    createdAtMs: number;
+  },
+): NewSchedule {
+  return {
+    ...fields,
+    dueAtMs: delivery.dueAtMs,
+    zone: delivery.zone,
+    local: delivery.local,
+    disambiguation: delivery.disambiguation,
+    rrule: delivery.rrule,
+  };
+}
+
+/** The occurrence after the one due at `dueAtMs`, or `null` when the schedule is finished. */
+export function nextDueAfter(schedule: NewSchedule, afterMs: number): number | null {
+  if (schedule.rrule === undefined || schedule.local === undefined || schedule.zone === undefined)
+    return null;
+  const wall = lexDateTime(schedule.local)?.wall;
+  if (wall === undefined) return null;
+  const anchor = { wall, zone: schedule.zone, disambiguation: schedule.disambiguation };
+  return nextOccurrence(parseRrule(schedule.rrule), anchor, afterMs)?.atMs ?? null;
+}
+
+/** The list API's view of a schedule. Numbers carry their unit in the name; instants are RFC 3339. */
+export interface ScheduleJson {
+  id: string;
+  topics: string[];
+  dueAt: string;
+  dueAtMs: number;
+  zone?: string;
+  local?: string;
+  rrule?: string;
+  disambiguation: Disambiguation;
+  state: ScheduleState;
+  /** Pending past its due time by more than the tolerance, or (when done) last delivered late. */
+  late: boolean;
+  lateByMs: number;
+  deliveredCount: number;
+  lastDeliveredAt?: string;
+  createdAt: string;
+}
+
+/** Deliveries within this of their due time are on time (timer jitter, a busy event loop). */
+export const DEFAULT_LATE_TOLERANCE_MS = 1_000;
+
+export function scheduleToJson(
+  schedule: Schedule,
+  nowMs: number,
+  lateToleranceMs = DEFAULT_LATE_TOLERANCE_MS,
+): ScheduleJson {
+  const isWaiting = schedule.state === 'pending' || schedule.state === 'claimed';
+  const lateByMs = isWaiting ? Math.max(0, nowMs - schedule.dueAtMs) : (schedule.lastLateByMs ?? 0);
+  const late = lateByMs > lateToleranceMs;
+  return {
+    id: schedule.id,
+    topics: schedule.topics,
+    dueAt: formatInstant(schedule.dueAtMs),
+    dueAtMs: schedule.dueAtMs,
+    ...(schedule.zone === undefined ? {} : { zone: schedule.zone }),
+    ...(schedule.local === undefined ? {} : { local: schedule.local }),
+    ...(schedule.rrule === undefined ? {} : { rrule: schedule.rrule }),
+    disambiguation: schedule.disambiguation,
+    state: schedule.state,
+    late,
+    lateByMs: late ? lateByMs : 0,
+    deliveredCount: schedule.deliveredCount,
+    ...(schedule.lastDeliveredAtMs === undefined
+      ? {}
+      : { lastDeliveredAt: formatInstant(schedule.lastDeliveredAtMs) }),
+    createdAt: formatInstant(schedule.createdAtMs),
+  };
+}

@@ -1,0 +1,68 @@
+/**
+ * UUIDv7 (RFC 9562 §5.7): 48-bit Unix milliseconds, then randomness, so ids sort by creation time
+ * and keep a B-tree index append-friendly. No imports at all: the browser client uses
+ * `timeOfUuidv7` too, and only the Web Crypto global is needed.
+ *
+ * Monotonicity within a millisecond follows RFC 9562 §6.2 method 1: the 12-bit `rand_a` field is a
+ * counter, seeded randomly with its top bit clear (so at least 2048 ids fit in one millisecond) and
+ * incremented per id. When it overflows, or when the clock steps backwards, the generator borrows
+ * the next millisecond instead: ids stay strictly increasing, their time may run ahead briefly.
+ */
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+/** Lays out a UUIDv7 from its millisecond time, a 12-bit `rand_a` and 8 bytes for `rand_b`. */
+export function formatUuidv7(unixMs: number, randA: number, randB: Uint8Array): string {
+  const bytes = new Uint8Array(16);
+  let ms = unixMs;
+  for (let i = 5; i >= 0; i--) {
+    bytes[i] = ms % 256;
+    ms = Math.floor(ms / 256);
+  }
+  bytes[6] = 0x70 | ((randA >> 8) & 0x0f);
+  bytes[7] = randA & 0xff;
+  for (let i = 0; i < 8; i++) bytes[8 + i] = randB[i] ?? 0;
+  bytes[8] = 0x80 | ((bytes[8] ?? 0) & 0x3f);
+  let hex = '';
+  for (let i = 0; i < 16; i++) {
+    hex += HEX[bytes[i] ?? 0];
+    if (i === 3 || i === 5 || i === 7 || i === 9) hex += '-';
+  }
+  return hex;
+}
+
+/** A generator with its own monotonic state (one per process is the norm: `uuidv7` below). */
+export function createUuidv7Generator(): (nowMs: number) => string {
+  let lastMs = -1;
+  let counter = 0;
+  const random = new Uint8Array(10);
+  return (nowMs: number): string => {
+    if (!Number.isSafeInteger(nowMs) || nowMs < 0 || nowMs > 0xffff_ffff_ffff) {
+      throw new RangeError(`uuidv7 needs integer milliseconds in 0..2^48-1, got ${nowMs}`);
+    }
+    globalThis.crypto.getRandomValues(random);
+    if (nowMs > lastMs) {
+      lastMs = nowMs;
+      counter = ((random[8]! << 8) | random[9]!) & 0x7ff;
+    } else if (++counter > 0xfff) {
+      lastMs += 1;
+      counter = ((random[8]! << 8) | random[9]!) & 0x7ff;
+    }
+    return formatUuidv7(lastMs, counter, random);
+  };
+}
+
+/** A UUIDv7 for `nowMs` (no `urn:uuid:` prefix), strictly greater than the previous one from this process. */
+export const uuidv7: (nowMs: number) => string = createUuidv7Generator();
+
+const UUID_V7 = /^(?:urn:uuid:)?([0-9a-f]{8})-([0-9a-f]{4})-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
+
+/**
+ * The creation time (Unix milliseconds) written in a UUIDv7, with or without the `urn:uuid:`
+ * prefix; `undefined` when the text is not a UUIDv7 (wrong shape, version or variant).
+ */
+export function timeOfUuidv7(id: string): number | undefined {
+  const m = UUID_V7.exec(id);
+  if (m === null) return undefined;
+  return Number.parseInt(m[1]! + m[2]!, 16);
+}
