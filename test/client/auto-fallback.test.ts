@@ -1,0 +1,123 @@
+import { request as httpRequest } from 'node:http';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { EventSource } from '../../src/client/index.js';
+import { FakeHub } from './fake-hub.js';
+import { ManualTimers, nextEvent, startServer, type TestServer, waitFor } from './support.js';
+
+let hub: FakeHub;
+let proxy: TestServer | undefined;
+beforeEach(async () => {
+  hub = new FakeHub();
+  await hub.start();
+});
+afterEach(async () => {
+  await proxy?.close();
+  await hub.close();
+});
+
+/**
+ * A proxy that buffers: it forwards each request and sends nothing back (not even the head) until
+ * the upstream response has ended. An event stream never ends, so nothing of it ever arrives.
+ */
+function startBufferingProxy(upstream: string): Promise<TestServer> {
+  return startServer((request, response) => {
+    const target = new URL(request.url ?? '/', upstream);
+    const forwarded = httpRequest(
+      target,
+      { method: request.method, headers: request.headers },
+      (upstreamResponse) => {
+        const chunks: Buffer[] = [];
+        upstreamResponse.on('data', (chunk: Buffer) => chunks.push(chunk));
+        upstreamResponse.on('end', () => {
+          response.writeHead(upstreamResponse.statusCode ?? 502, upstreamResponse.headers);
+          response.end(Buffer.concat(chunks));
+        });
+      },
+    );
+    forwarded.on('error', () => response.destroy());
+    response.on('close', () => forwarded.destroy());
+    forwarded.end();
+  });
+}
+
+function collectData(source: EventSource): string[] {
+  const received: string[] = [];
+  source.onmessage = (event) =>
+    received.push(`${(event as MessageEvent).data}@${(event as MessageEvent).lastEventId}`);
+  return received;
+}
+
+describe("transport 'auto'", () => {
+  it('falls back to long polling behind a proxy that buffers the event stream, keeping the cursor', async () => {
+    proxy = await startBufferingProxy(new URL(hub.url).origin);
+    const hubPath = new URL(hub.url);
+    hub.publish('one');
+    hub.publish('two');
+    const timers = new ManualTimers();
+    const source = new EventSource(`${proxy.url}${hubPath.pathname}${hubPath.search}`, {
+      transport: 'auto',
+      timers,
+      lastEventId: 'e1',
+      longPollTimeoutMs: 50,
+    });
+    const received = collectData(source);
+    let errors = 0;
+    source.onerror = () => errors++;
+    await waitFor(() => hub.requests.length === 1, 'the SSE request to reach the hub');
+    expect(source.transport).toBe('sse');
+    expect(timers.delays()).toEqual([5000]);
+    timers.fire(5000);
+    await nextEvent(source, 'open');
+    expect(source.transport).toBe('long-poll');
+    hub.publish('three');
+    await waitFor(() => received.length === 2, 'two events');
+    source.close();
+    expect(received).toEqual(['two@e2', 'three@e3']);
+    expect(errors).toBe(0);
+    expect(hub.requests[0]).toEqual({ transport: 'sse', cursor: 'e1' });
+    expect(hub.requests[1]).toEqual({ transport: 'long-poll', cursor: 'e1' });
+  });
+
+  it('falls back when the event-stream request gets a 200 that is not an event stream', async () => {
+    const hubUrl = new URL(hub.url);
+    // A captive portal or firewall answering the stream with a page; polling gets through.
+    proxy = await startServer((request, response) => {
+      if (!request.url?.includes('transport='))
+        return void response.writeHead(200, { 'content-type': 'text/html' }).end('<p>blocked</p>');
+      const forwarded = httpRequest(
+        new URL(request.url, hubUrl.origin),
+        { headers: request.headers },
+        (upstream) => {
+          response.writeHead(upstream.statusCode ?? 502, upstream.headers);
+          upstream.pipe(response);
+        },
+      );
+      forwarded.end();
+    });
+    hub.publish('one');
+    const source = new EventSource(`${proxy.url}${hubUrl.pathname}${hubUrl.search}`, {
+      transport: 'auto',
+      timers: new ManualTimers(),
+      longPollTimeoutMs: 50,
+    });
+    const received = collectData(source);
+    await waitFor(() => received.length === 1, 'one event');
+    source.close();
+    expect(source.transport).toBe('long-poll');
+    expect(received).toEqual(['one@e1']);
+  });
+
+  it('stays on SSE when the stream delivers its first byte, and the same events arrive', async () => {
+    hub.publish('one');
+    const timers = new ManualTimers();
+    const source = new EventSource(hub.url, { transport: 'auto', timers });
+    const received = collectData(source);
+    await waitFor(() => received.length === 1, 'one event');
+    expect(timers.pending).toEqual([]);
+    hub.publish('two');
+    await waitFor(() => received.length === 2, 'two events');
+    source.close();
+    expect(source.transport).toBe('sse');
+    expect(received).toEqual(['one@e1', 'two@e2']);
+  });
+});

@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import { type ConnectionErrorEvent, EventSource } from '../../src/client/index.js';
+import { ManualTimers, nextEvent } from './support.js';
+
+const json = (body: unknown, status = 200) =>
+  new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+const batch = (events: unknown[], lastEventId: string) => ({
+  events,
+  lastEventId,
+  serverTime: new Date().toISOString(),
+});
+
+/** A fetch double answering each call with the next item (a Response, or an Error to reject with). */
+function scriptedFetch(answers: Array<Response | Error>, seen: Request[]): typeof fetch {
+  return async (input, init) => {
+    seen.push(new Request(input, init));
+    const answer = answers.shift();
+    if (answer === undefined) return new Promise<Response>(() => {}); // hold the last poll
+    if (answer instanceof Error) throw answer;
+    return answer;
+  };
+}
+
+describe('polling requests and failures', () => {
+  it('asks for the transport, hold time and cursor; `retry` sets the reconnection time', async () => {
+    const seen: Request[] = [];
+    const timers = new ManualTimers();
+    const source = new EventSource('http://hub.test/.well-known/mercure?topic=a', {
+      transport: 'long-poll',
+      longPollTimeoutMs: 20_000,
+      lastEventId: 'c0',
+      timers,
+      random: () => 0,
+      fetch: scriptedFetch(
+        [
+          json(
+            batch(
+              [{ id: 'c1', data: 'x', topics: ['a'], time: '2030-01-01T00:00:00.000Z', retry: 700 }],
+              'c1',
+            ),
+          ),
+          new TypeError('network down'),
+        ],
+        seen,
+      ),
+    });
+    const error = await nextEvent<ConnectionErrorEvent>(source, 'error');
+    expect(error.code).toBe('NETWORK');
+    expect(source.readyState).toBe(EventSource.CONNECTING);
+    expect(timers.delays()).toEqual([700]);
+    source.close();
+    const url = new URL(seen[0]!.url);
+    expect(url.searchParams.get('transport')).toBe('long-poll');
+    expect(url.searchParams.get('timeoutMs')).toBe('20000');
+    expect(url.searchParams.get('topic')).toBe('a');
+    expect(seen.map((request) => request.headers.get('last-event-id'))).toEqual(['c0', 'c1']);
+    expect(seen[0]!.headers.get('accept')).toBe('application/json');
+  });
+
+  it.each([
+    { answer: () => json({ error: 'no' }, 500), code: 'HTTP_STATUS' },
+    {
+      answer: () => new Response('data: x\n\n', { headers: { 'content-type': 'text/event-stream' } }),
+      code: 'CONTENT_TYPE',
+    },
+    { answer: () => json({ events: 'nope', lastEventId: 'x' }), code: 'POLL_BODY' },
+    {
+      answer: () => new Response('{', { headers: { 'content-type': 'application/json' } }),
+      code: 'POLL_BODY',
+    },
+  ])('fails the connection without retrying on $code', async ({ answer, code }) => {
+    const timers = new ManualTimers();
+    const source = new EventSource('http://hub.test/', {
+      transport: 'short-poll',
+      timers,
+      fetch: scriptedFetch([answer()], []),
+    });
+    const error = await nextEvent<ConnectionErrorEvent>(source, 'error');
+    expect(error.code).toBe(code);
+    expect(source.readyState).toBe(EventSource.CLOSED);
+    expect(timers.pending).toEqual([]);
+  });
+
+  it('short-poll waits the interval between polls and keeps the cursor of an empty batch', async () => {
+    const seen: Request[] = [];
+    const timers = new ManualTimers();
+    const source = new EventSource('http://hub.test/', {
+      transport: 'short-poll',
+      shortPollIntervalMs: 1500,
+      timers,
+      fetch: scriptedFetch([json(batch([], 'c9'))], seen),
+    });
+    await nextEvent(source, 'open');
+    await Promise.resolve();
+    expect(timers.delays()).toEqual([1500]);
+    timers.fire(1500);
+    source.close();
+    expect(seen.map((request) => request.headers.get('last-event-id'))).toEqual([null, 'c9']);
+    expect(new URL(seen[0]!.url).searchParams.get('timeoutMs')).toBeNull();
+  });
+});
