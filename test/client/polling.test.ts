@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type ConnectionErrorEvent, EventSource } from '../../src/client/index.js';
+import { EventSource } from '../../src/client/index.js';
 import { FakeHub } from './fake-hub.js';
-import { ManualTimers, nextEvent, startServer, waitFor } from './support.js';
+import { nextEvent, waitFor } from './support.js';
 
 let hub: FakeHub;
 beforeEach(async () => {
