@@ -13,6 +13,8 @@ export type StoreErrorCode =
   | 'INVALID_ARGUMENT'
   /** The backing storage could not be opened (missing directory, permissions, not a database). */
   | 'OPEN_FAILED'
+  /** The storage failed (disk full, I/O error, lock held too long); retrying later may succeed. */
+  | 'UNAVAILABLE'
   /** The database was written by a newer Herald whose schema this version does not know. */
   | 'SCHEMA_TOO_NEW';
 

@@ -7,6 +7,7 @@ import type { Cursor, NewEvent, RetentionPolicy, Store, StoredEvent } from '../h
 import { checkPublishedAtMs, checkRange } from './arguments.js';
 import { closedError, StoreError } from './errors.js';
 import { ageCutoffMs, checkRetention } from './retention.js';
+import { toStoredEvent } from './stored-event.js';
 
 export interface MemoryStoreOptions {
   /** Hard cap on kept events, applied on append (oldest dropped first). Default: no cap. */
@@ -151,18 +152,11 @@ export class MemoryStore implements Store {
 }
 
 /**
- * A private, frozen copy: the caller may reuse its object, and the same stored event is handed to
- * every replaying subscriber, so nobody may change it in place.
+ * Frozen: the same stored event is handed to every replaying subscriber, so nobody may change it
+ * in place.
  */
 function freezeEvent(event: NewEvent, cursor: Cursor, publishedAtMs: number): StoredEvent {
-  return Object.freeze({
-    id: event.id,
-    topics: Object.freeze([...event.topics]) as string[],
-    data: event.data,
-    type: event.type,
-    retryMs: event.retryMs,
-    isPrivate: event.isPrivate,
-    cursor,
-    publishedAtMs,
-  });
+  const stored = toStoredEvent(event, cursor, publishedAtMs);
+  Object.freeze(stored.topics);
+  return Object.freeze(stored);
 }

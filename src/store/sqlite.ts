@@ -14,6 +14,7 @@ import { checkPublishedAtMs, checkRange, isNonNegativeInteger } from './argument
 import { closedError, StoreError } from './errors.js';
 import { ageCutoffMs, checkRetention } from './retention.js';
 import { migrate } from './sqlite-schema.js';
+import { toStoredEvent } from './stored-event.js';
 
 export type SqliteSynchronous = 'FULL' | 'NORMAL';
 
@@ -140,46 +141,42 @@ export class SqliteStore implements Store {
     try {
       cursor = this.#insert(row);
     } catch (error) {
-      if (isUniqueViolation(error)) {
-        throw new StoreError(
-          'DUPLICATE_ID',
-          `An event with id ${JSON.stringify(event.id)} is already stored`,
-          {
-            cause: error,
-          },
-        );
-      }
-      throw error;
+      if (!isUniqueViolation(error)) throw unavailable(error);
+      const message = `An event with id ${JSON.stringify(event.id)} is already stored`;
+      throw new StoreError('DUPLICATE_ID', message, { cause: error });
     }
-    return fromRow({ ...row, cursor });
+    return toStoredEvent(event, cursor, publishedAtMs);
   }
 
   async cursorOf(id: string): Promise<Cursor | undefined> {
     this.#checkOpen();
-    return this.#cursorOf.get(id);
+    return this.#guard(() => this.#cursorOf.get(id));
   }
 
   async readRange(after: Cursor, upTo: Cursor, limit: number): Promise<StoredEvent[]> {
     this.#checkOpen();
     checkRange(after, upTo, limit);
     if (upTo <= after) return [];
-    return this.#readRange.all(after, upTo, limit).map(fromRow);
+    return this.#guard(() => this.#readRange.all(after, upTo, limit).map(fromRow));
   }
 
   async headCursor(): Promise<Cursor> {
     this.#checkOpen();
-    return this.#head.get() ?? 0;
+    return this.#guard(() => this.#head.get() ?? 0);
   }
 
   async prune(policy: RetentionPolicy, nowMs: number): Promise<number> {
     this.#checkOpen();
     checkRetention(policy, nowMs);
-    const byCount = policy.maxEvents === undefined ? undefined : this.#countBoundary.get(policy.maxEvents);
     const cutoffMs = ageCutoffMs(policy, nowMs);
-    const byAge = cutoffMs === undefined ? undefined : (this.#ageBoundary.get(cutoffMs) ?? undefined);
-    const through = Math.max(byCount ?? 0, byAge ?? 0);
-    if (through === 0) return 0;
-    return this.#deleteThrough.run(through).changes;
+    // One write transaction, so both boundaries and the delete see the same history.
+    const pruneOnce = this.#db.transaction(() => {
+      const byCount = policy.maxEvents === undefined ? undefined : this.#countBoundary.get(policy.maxEvents);
+      const byAge = cutoffMs === undefined ? undefined : this.#ageBoundary.get(cutoffMs);
+      const through = Math.max(byCount ?? 0, byAge ?? 0);
+      return through === 0 ? 0 : this.#deleteThrough.run(through).changes;
+    });
+    return this.#guard(() => pruneOnce.immediate());
   }
 
   /** The settings in force on this connection, read back from SQLite (for tests and diagnostics). */
@@ -196,14 +193,25 @@ export class SqliteStore implements Store {
   async close(): Promise<void> {
     if (this.#isClosed) return;
     this.#isClosed = true;
-    // Folds the WAL back into the main file so the next open does not replay it, and the
-    // `-wal` file does not linger at its high-water size.
-    this.#db.pragma('wal_checkpoint(TRUNCATE)');
-    this.#db.close();
+    try {
+      // Folds the WAL back into the main file so the next open does not replay it, and the
+      // `-wal` file does not linger at its high-water size.
+      this.#db.pragma('wal_checkpoint(TRUNCATE)');
+    } finally {
+      this.#db.close();
+    }
   }
 
   #checkOpen(): void {
     if (this.#isClosed) throw closedError('The SQLite store');
+  }
+
+  #guard<T>(operation: () => T): T {
+    try {
+      return operation();
+    } catch (error) {
+      throw unavailable(error);
+    }
   }
 }
 
@@ -226,6 +234,11 @@ function isUniqueViolation(error: unknown): boolean {
     error !== null &&
     (error as { code?: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE'
   );
+}
+
+/** Disk full, I/O error, a lock held past busy_timeout: the caller may retry; the HTTP layer says 503. */
+function unavailable(error: unknown): StoreError {
+  return new StoreError('UNAVAILABLE', `The SQLite store failed: ${message(error)}`, { cause: error });
 }
 
 function message(error: unknown): string {

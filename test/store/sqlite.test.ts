@@ -131,6 +131,24 @@ describe('SqliteStore', () => {
     expect(!existsSync(`${path}-wal`) || statSync(`${path}-wal`).size === 0).toBe(true);
   });
 
+  it('fails with UNAVAILABLE, writing nothing, when another connection holds the write lock too long', async () => {
+    const path = newPath();
+    const store = SqliteStore.open(path, { busyTimeoutMs: 0 });
+    const other = new Database(path);
+    other.exec('BEGIN IMMEDIATE');
+    try {
+      await expect(store.append(newEvent(1), 1)).rejects.toEqual(
+        expect.objectContaining({ code: 'UNAVAILABLE' }),
+      );
+    } finally {
+      other.exec('ROLLBACK');
+      other.close();
+    }
+    expect(await store.headCursor()).toBe(0);
+    expect((await store.append(newEvent(1), 1)).id).toBe('urn:test:1');
+    await store.close();
+  });
+
   it('works in memory with :memory:', async () => {
     const store = SqliteStore.open(':memory:');
     await store.append(newEvent(1), 1);
