@@ -1,0 +1,167 @@
+import { decodeProtectedHeader, type JWTPayload, jwtVerify } from 'jose';
+import {
+  DEFAULT_GRANT_LIMITS,
+  type Grant,
+  type GrantLimits,
+  grantFromClaims,
+  type TokenProtocol,
+} from './authorization.js';
+import { AuthError } from './errors.js';
+import type { VerificationKey } from './jwt-keys.js';
+import { type Clock, systemClock } from './ports.js';
+import type { CompileSelectorOptions } from './selector.js';
+
+/**
+ * Verifies access tokens (JWS compact) for one role — publisher or subscriber, which should use
+ * different keys — and turns them into a `Grant`.
+ *
+ * Which protocol a token speaks is read from its header: `typ: at+jwt` is a draft-08 access token
+ * (RFC 9068: `aud` must hold the hub's resource identifier, `exp` is required, rights come from
+ * `authorization_details`); anything else is a 0.x token (rights from the `mercure` claim, `exp`
+ * and `aud` checked only when present). Accept only `['draft-08']` to refuse 0.x tokens, which
+ * also refuses tokens issued for other purposes that happen to share the signing key.
+ */
+export interface JwtVerifierOptions {
+  keys: readonly VerificationKey[];
+  /** Allowlist of JWS algorithms, e.g. `['EdDSA', 'ES256', 'RS256']`. `none` is never accepted. */
+  algorithms: readonly string[];
+  /** Accepted token formats. Default: both. */
+  protocols?: readonly TokenProtocol[];
+  /** The hub's resource identifier: the required `aud` of draft-08 tokens. */
+  resource?: string;
+  /** Accepted `iss` values; unchecked when absent (self-issued tokens). */
+  issuer?: string | readonly string[];
+  /** Leeway for `exp`/`nbf`, in seconds. Default 0. */
+  clockToleranceSec?: number;
+  /** Tokens longer than this are rejected before any parsing. Default 16 KiB. */
+  maxTokenLengthChars?: number;
+  grantLimits?: Partial<GrantLimits>;
+  /** Base URL and limits for the selectors in the token. */
+  selectorOptions?: CompileSelectorOptions;
+  clock?: Clock;
+}
+
+export interface JwtVerifier {
+  /** Resolves to the token's grant, or rejects with an `AuthError` (never with the token in it). */
+  verify(token: string | undefined): Promise<Grant>;
+}
+
+const AT_JWT = 'at+jwt';
+
+export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
+  const protocols = options.protocols ?? ['draft-08', 'draft-07'];
+  const algorithms = options.algorithms.filter((alg) => alg.toLowerCase() !== 'none');
+  if (algorithms.length === 0) throw new Error('the JWT verifier needs at least one allowed algorithm');
+  if (options.keys.length === 0) throw new Error('the JWT verifier needs at least one key');
+  if (protocols.includes('draft-08') && !options.resource) {
+    throw new Error('draft-08 tokens need the hub resource identifier (`resource`) to check `aud`');
+  }
+  const clock = options.clock ?? systemClock;
+  const maxLength = options.maxTokenLengthChars ?? 16 * 1024;
+  const limits = { ...DEFAULT_GRANT_LIMITS, ...options.grantLimits };
+  const issuer = typeof options.issuer === 'string' ? [options.issuer] : options.issuer;
+
+  return {
+    async verify(token) {
+      if (token === undefined || token === '') throw new AuthError('TOKEN_MISSING', 'no access token');
+      if (token.length > maxLength) throw new AuthError('TOKEN_INVALID', 'the access token is too long');
+      const header = readHeader(token);
+      if (typeof header.alg !== 'string' || !algorithms.includes(header.alg)) {
+        throw new AuthError('TOKEN_INVALID', 'the token algorithm is not allowed');
+      }
+      const isAccessToken = normaliseTyp(header.typ) === AT_JWT;
+      const protocol: TokenProtocol | undefined =
+        isAccessToken && protocols.includes('draft-08')
+          ? 'draft-08'
+          : protocols.includes('draft-07')
+            ? 'draft-07'
+            : undefined;
+      if (protocol === undefined) throw new AuthError('TOKEN_INVALID', 'the token type must be at+jwt');
+      const candidates = keysFor(options.keys, header.alg, header.kid);
+      if (candidates.length === 0) throw new AuthError('TOKEN_INVALID', 'no configured key fits the token');
+      const payload = await verifyWithAny(token, candidates, {
+        algorithms: [header.alg],
+        currentDate: new Date(clock.nowMs()),
+        clockTolerance: options.clockToleranceSec ?? 0,
+        ...(issuer === undefined ? {} : { issuer: [...issuer] }),
+        ...(protocol === 'draft-08' ? { audience: options.resource!, requiredClaims: ['exp', 'aud'] } : {}),
+      });
+      if (protocol === 'draft-07' && payload.authorization_details !== undefined) {
+        // A draft-08 token without its type: refusing it keeps other JWTs (ID tokens…) out.
+        throw new AuthError('TOKEN_INVALID', 'access tokens with authorization_details must have typ at+jwt');
+      }
+      if (protocol === 'draft-07' && payload.aud !== undefined && options.resource !== undefined) {
+        const audiences = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
+        if (!audiences.includes(options.resource)) {
+          throw new AuthError('TOKEN_AUDIENCE', 'the token audience is not this hub');
+        }
+      }
+      return grantFromClaims(protocol, payload, limits, options.selectorOptions);
+    },
+  };
+}
+
+function readHeader(token: string): { alg?: unknown; typ?: unknown; kid?: unknown } {
+  try {
+    return decodeProtectedHeader(token);
+  } catch {
+    throw new AuthError('TOKEN_INVALID', 'the token is malformed');
+  }
+}
+
+/** RFC 9068 §4: `typ` compares case-insensitively, with or without the `application/` prefix. */
+function normaliseTyp(typ: unknown): string | undefined {
+  if (typeof typ !== 'string') return undefined;
+  const lower = typ.toLowerCase();
+  return lower.startsWith('application/') ? lower.slice('application/'.length) : lower;
+}
+
+/**
+ * Keys that may verify this token: the algorithm must fit the key's type (no confusion), and a
+ * `kid` in the header narrows to the keys with that `kid` when any has it. The key is chosen
+ * from configuration, never from the token (no `jwk`/`jku`/`x5u` header is honoured).
+ */
+function keysFor(keys: readonly VerificationKey[], alg: string, kid: unknown): VerificationKey[] {
+  const fitting = keys.filter((key) => key.algorithms.includes(alg));
+  if (typeof kid !== 'string') return fitting;
+  const named = fitting.filter((key) => key.kid === kid);
+  return named.length > 0 ? named : fitting.filter((key) => key.kid === undefined);
+}
+
+type VerifyOptions = NonNullable<Parameters<typeof jwtVerify>[2]>;
+
+/** Tries each candidate key (rotation); the first valid signature decides the claims checks. */
+async function verifyWithAny(
+  token: string,
+  keys: readonly VerificationKey[],
+  verifyOptions: VerifyOptions,
+): Promise<JWTPayload> {
+  for (const candidate of keys) {
+    try {
+      const { payload } = await jwtVerify(token, candidate.key, verifyOptions);
+      return payload;
+    } catch (error) {
+      if (errorCode(error) === 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED') continue;
+      throw toAuthError(error);
+    }
+  }
+  throw new AuthError('TOKEN_INVALID', 'the token signature is invalid');
+}
+
+function errorCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/** Maps jose's errors to ours; jose's messages are dropped (they may quote claim values). */
+function toAuthError(error: unknown): AuthError {
+  const code = errorCode(error);
+  if (code === 'ERR_JWT_EXPIRED') return new AuthError('TOKEN_EXPIRED', 'the token has expired');
+  if (code === 'ERR_JWT_CLAIM_VALIDATION_FAILED') {
+    const claim = (error as { claim?: unknown }).claim;
+    if (claim === 'nbf') return new AuthError('TOKEN_NOT_YET_VALID', 'the token is not valid yet');
+    if (claim === 'aud') return new AuthError('TOKEN_AUDIENCE', 'the token audience is not this hub');
+    return new AuthError('TOKEN_INVALID', `the token "${String(claim)}" claim is invalid`);
+  }
+  return new AuthError('TOKEN_INVALID', 'the token is invalid');
+}
