@@ -3,13 +3,10 @@ import type { Broker, Clock, Cursor, NewEvent, RetentionPolicy, Store, StoredEve
 import { systemClock } from './ports.js';
 import { defaultPublishLimits, type PublishInput, type PublishLimits, toNewEvent } from './publish.js';
 import { PublishError } from './publish-error.js';
-import {
-  type CloseReason,
-  Subscriber,
-  type SubscriberSink,
-  type SubscriptionSelector,
-} from './subscriber.js';
+import type { Selector } from './selector.js';
+import { type CloseReason, Subscriber, type SubscriberSink } from './subscriber.js';
 import { subscriptionDocument, subscriptionTopic } from './subscription-topic.js';
+import { TopicIndex } from './topic-index.js';
 import { Update } from './update.js';
 
 /** Timers, injected so that tests can fire token expiry and pruning on fake time. */
@@ -55,7 +52,7 @@ export interface HubOptions {
 }
 
 export interface SubscribeRequest {
-  selectors: SubscriptionSelector[];
+  selectors: Selector[];
   canReceivePrivate: (event: StoredEvent) => boolean;
   sink: SubscriberSink;
   /** The transport label for metrics (`sse`, `long-poll`, `short-poll`). */
@@ -102,6 +99,7 @@ export class Hub {
   #options: HubOptions;
   #limits: PublishLimits;
   #subscribers = new Set<Subscriber>();
+  #index = new TopicIndex<Subscriber>();
   #transports = new WeakMap<Subscriber, string>();
   #headEventId = EARLIEST;
   #unsubscribeBroker: (() => void) | undefined;
@@ -174,15 +172,14 @@ export class Hub {
     this.#headEventId = event.id;
     const update = new Update(event);
     const delivered = new Map<string, number>();
-    for (const subscriber of this.#subscribers) {
-      if (!subscriber.matches(event)) continue;
+    this.#index.collect(event.topics, (subscriber) => {
       const before = subscriber.lastCursor;
       subscriber.offer(update);
       if (subscriber.lastCursor !== before) {
         const transport = this.#transports.get(subscriber) ?? 'sse';
         delivered.set(transport, (delivered.get(transport) ?? 0) + 1);
       }
-    }
+    });
     for (const [transport, count] of delivered) this.#options.observer?.delivered?.(transport, count);
   }
 
@@ -205,11 +202,13 @@ export class Hub {
       onClose: (closed, reason) => {
         if (expiryTimer !== undefined) this.scheduler.clearTimeout(expiryTimer);
         this.#subscribers.delete(closed);
+        this.#index.remove(closed);
         this.#options.observer?.subscriberClosed?.(request.transport, reason);
         if (request.isTracked) void this.#publishSubscriptionEvents(closed, false);
       },
     });
     this.#subscribers.add(subscriber);
+    this.#index.add(subscriber, request.selectors);
     this.#transports.set(subscriber, request.transport);
     if (request.expiresAtMs !== undefined) {
       expiryTimer = this.#armExpiry(subscriber, request.expiresAtMs, (handle) => {
@@ -233,7 +232,7 @@ export class Hub {
           subscriber.goLive(0);
           return 0;
         }
-        const count = await this.#replay(subscriber, from.cursor, snapshot);
+        const count = await this.#replay(subscriber, request.sink, from.cursor, snapshot);
         if (count > 0) this.#options.observer?.replayed?.(request.transport, count);
         return count;
       },
@@ -276,7 +275,12 @@ export class Hub {
     return event?.cursor === cursor ? event : undefined;
   }
 
-  async #replay(subscriber: Subscriber, afterCursor: Cursor, snapshot: Cursor): Promise<number> {
+  async #replay(
+    subscriber: Subscriber,
+    sink: SubscriberSink,
+    afterCursor: Cursor,
+    snapshot: Cursor,
+  ): Promise<number> {
     const pageSize = this.#options.replayPageSize ?? 500;
     let after = afterCursor;
     let count = 0;
@@ -291,6 +295,8 @@ export class Hub {
         count++;
       }
       after = last.cursor;
+      // Lets the transport write this page before the next is queued: its queue is bounded.
+      await sink.drain?.();
     }
     subscriber.goLive(snapshot);
     return count;

@@ -1,20 +1,6 @@
 import type { StoredEvent } from './ports.js';
+import { matchesAny, type Selector } from './selector.js';
 import type { Update } from './update.js';
-
-/** A compiled topic filter: anything with `matches(topic)` (see `selector.ts`). */
-export interface TopicFilter {
-  matches(topic: string): boolean;
-}
-
-/** The selector kinds of both protocol versions: 0.x `topic=`, draft-08 `match*=`. */
-export type SelectorKind = 'topic' | 'match' | 'match_exact' | 'match_urlpattern';
-
-/** One subscription of a subscriber: the selector as requested, and its compiled form. */
-export interface SubscriptionSelector {
-  kind: SelectorKind;
-  raw: string;
-  filter: TopicFilter;
-}
 
 /** Why a subscriber stopped receiving events. */
 export type CloseReason = 'client' | 'overflow' | 'token-expired' | 'shutdown' | 'error';
@@ -23,13 +9,15 @@ export type CloseReason = 'client' | 'overflow' | 'token-expired' | 'shutdown' |
 export interface SubscriberSink {
   /** Sends one event. The sink enforces its own bound and closes itself on overflow. */
   deliver(update: Update): void;
+  /** Resolves when the transport has room for more replayed events (optional). */
+  drain?(): Promise<void>;
   /** Ends the connection; called once, by the subscriber. */
   close(reason: CloseReason): void;
 }
 
 export interface SubscriberOptions {
   id: string;
-  selectors: SubscriptionSelector[];
+  selectors: Selector[];
   /** Whether this subscriber's token grants reading a private event (evaluated per event, now). */
   canReceivePrivate: (event: StoredEvent) => boolean;
   sink: SubscriberSink;
@@ -47,7 +35,7 @@ export interface SubscriberOptions {
  */
 export class Subscriber {
   readonly id: string;
-  readonly selectors: SubscriptionSelector[];
+  readonly selectors: Selector[];
   readonly payload: unknown;
   #options: SubscriberOptions;
   #state: 'replaying' | 'live' | 'closed' = 'replaying';
@@ -72,10 +60,7 @@ export class Subscriber {
 
   /** Whether one of the selectors matches one of the event's topics. */
   matches(event: StoredEvent): boolean {
-    for (const selector of this.selectors) {
-      for (const topic of event.topics) if (selector.filter.matches(topic)) return true;
-    }
-    return false;
+    return matchesAny(this.selectors, event.topics);
   }
 
   /** Whether the event may be sent: it matches and, when private, the token grants it. */

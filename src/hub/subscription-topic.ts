@@ -1,11 +1,11 @@
-import type { SelectorKind, SubscriptionSelector } from './subscriber.js';
+import type { Selector, SelectorKind } from './selector.js';
 
 export const SUBSCRIPTIONS_PATH = '/.well-known/mercure/subscriptions';
 
 /** The draft-08 matcher type name of a selector kind, or `undefined` for 0.x `topic=` selectors. */
-export function matchTypeOf(kind: SelectorKind): 'Exact' | 'URLPattern' | undefined {
-  if (kind === 'topic') return undefined;
-  return kind === 'match_urlpattern' ? 'URLPattern' : 'Exact';
+function matchTypeOf(kind: SelectorKind): 'Exact' | 'URLPattern' | undefined {
+  if (kind === 'template') return undefined;
+  return kind === 'urlpattern' ? 'URLPattern' : 'Exact';
 }
 
 /**
@@ -14,10 +14,7 @@ export function matchTypeOf(kind: SelectorKind): 'Exact' | 'URLPattern' | undefi
  * `/.well-known/mercure/subscriptions/{matchType}/{match}/{subscriber}`. Each variable is
  * percent-encoded once, as a whole (RFC 6570 simple expansion).
  */
-export function subscriptionTopic(
-  selector: Pick<SubscriptionSelector, 'kind' | 'raw'>,
-  subscriberId: string,
-): string {
+export function subscriptionTopic(selector: Pick<Selector, 'kind' | 'raw'>, subscriberId: string): string {
   const matchType = matchTypeOf(selector.kind);
   const prefix = matchType === undefined ? SUBSCRIPTIONS_PATH : `${SUBSCRIPTIONS_PATH}/${matchType}`;
   return `${prefix}/${encodeURIComponent(selector.raw)}/${encodeURIComponent(subscriberId)}`;
@@ -25,7 +22,7 @@ export function subscriptionTopic(
 
 /** The JSON-LD document describing one subscription, in the shape of its protocol version. */
 export function subscriptionDocument(
-  selector: Pick<SubscriptionSelector, 'kind' | 'raw'>,
+  selector: Pick<Selector, 'kind' | 'raw'>,
   subscriberId: string,
   isActive: boolean,
   payload: unknown,

@@ -1,0 +1,38 @@
+import type { Hub } from '../hub/hub.js';
+import { subscriptionDocument } from '../hub/subscription-topic.js';
+
+/**
+ * The active subscriptions API (both protocol versions' paths): `/.well-known/mercure/subscriptions`,
+ * `…/{topic}` (0.x) or `…/{matchType}/{match}` (draft-08), and one more segment for one subscriber.
+ * `path` is the raw request path: ids percent-encode each variable once, and so does the client.
+ * Returns `undefined` when a single subscription was asked for and is not active (404).
+ */
+export function subscriptionsDocument(hub: Hub, path: string): Record<string, unknown> | undefined {
+  const documents: Record<string, unknown>[] = [];
+  for (const subscriber of hub.subscribers) {
+    if (subscriber.isClosed) continue;
+    for (const selector of subscriber.selectors) {
+      const doc = subscriptionDocument(selector, subscriber.id, true, subscriber.payload);
+      const id = doc['id'] as string;
+      if (id === path) {
+        return { ...doc, lastEventID: hub.lastEventId };
+      }
+      if (id.startsWith(`${path}/`)) {
+        delete doc['@context'];
+        documents.push(doc);
+      }
+    }
+  }
+  // A path with all its segments (0.x: 2, draft-08: 3 after the prefix) names one subscription.
+  const segments = path.split('/').length - 4;
+  const looksSingle =
+    segments >= 3 || (segments === 2 && !/^(Exact|URLPattern)$/.test(path.split('/')[4] ?? ''));
+  if (documents.length === 0 && looksSingle) return undefined;
+  return {
+    '@context': 'https://mercure.rocks/',
+    id: path,
+    type: 'Subscriptions',
+    lastEventID: hub.lastEventId,
+    subscriptions: documents,
+  };
+}

@@ -1,0 +1,88 @@
+import type { OpenSubscription } from '../hub/hub.js';
+import type { SubscriberSink } from '../hub/subscriber.js';
+import type { PollEvent, Update } from '../hub/update.js';
+import type { SubscriptionContext } from './subscription-context.js';
+
+export type PollMode = 'long-poll' | 'short-poll';
+
+export interface PollOptions {
+  mode: PollMode;
+  /** How long a long-poll waits for a first event. */
+  timeoutMs: number;
+  /** Events arriving within this window after the first are sent in the same answer. */
+  gatherMs: number;
+  /** Events per answer; the client asks again from the returned cursor for more. */
+  maxEvents: number;
+}
+
+export interface PollAnswer {
+  events: PollEvent[];
+  lastEventId: string;
+  serverTime: string;
+}
+
+/**
+ * Long-poll and short-poll: the same cursor semantics as the event stream, answered as one JSON
+ * batch. A subscriber is registered exactly as for SSE, so no event published during the replay or
+ * the wait is missed; it is unregistered as soon as the answer is sent.
+ */
+export async function servePoll(context: SubscriptionContext, options: PollOptions): Promise<void> {
+  const { hub, res } = context;
+  const collected: Update[] = [];
+  let timer: unknown;
+  let isAnswered = false;
+  let isReplaying = true;
+  let answerHeadId = 'earliest';
+  let open: OpenSubscription | undefined;
+
+  const answer = () => {
+    if (isAnswered) return;
+    isAnswered = true;
+    if (timer !== undefined) hub.scheduler.clearTimeout(timer);
+    open?.subscriber.close('client');
+    context.onEnd();
+    if (res.destroyed) return;
+    const last = collected.at(-1);
+    const body: PollAnswer = {
+      events: collected.map((update) => update.pollEvent()),
+      lastEventId: last?.event.id ?? context.request.lastEventId ?? answerHeadId,
+      serverTime: new Date(hub.clock.nowMs()).toISOString(),
+    };
+    res.writeHead(200, {
+      ...context.headers,
+      'content-type': 'application/json; charset=utf-8',
+      'cache-control': 'private, no-cache, no-store, must-revalidate, max-age=0',
+    });
+    res.end(JSON.stringify(body));
+  };
+
+  const sink: SubscriberSink = {
+    deliver: (update) => {
+      collected.push(update);
+      if (collected.length >= options.maxEvents) answer();
+      else if (collected.length === 1 && !isReplaying) {
+        if (timer !== undefined) hub.scheduler.clearTimeout(timer);
+        timer = hub.scheduler.setTimeout(answer, options.gatherMs);
+      }
+    },
+    close: () => answer(),
+  };
+  const opened = await hub.openSubscription({
+    ...context.request,
+    sink,
+    transport: options.mode,
+  });
+  open = opened;
+  answerHeadId = opened.headEventId;
+  context.req.once('close', () => {
+    if (!isAnswered) opened.subscriber.close('client');
+  });
+  await opened.replay();
+  isReplaying = false;
+  if (isAnswered) return;
+  if (collected.length > 0 || options.mode === 'short-poll') {
+    answer();
+    return;
+  }
+  timer = hub.scheduler.setTimeout(answer, options.timeoutMs);
+}

@@ -1,0 +1,66 @@
+import type { CloseReason, SubscriberSink } from '../hub/subscriber.js';
+import { createNodeSseStream, type SseStream } from '../server/index.js';
+import type { SubscriptionContext } from './subscription-context.js';
+
+export interface SseTransportOptions {
+  heartbeatMs: number;
+  maxQueueBytes: number;
+  /** The `retry:` hint sent when the hub shuts down: come back after this many milliseconds. */
+  shutdownRetryMs: number;
+}
+
+/**
+ * Serves a subscription as an event stream. The subscriber is registered before the response
+ * headers are written (they carry the `Last-Event-ID` answer), history replays once they are out.
+ */
+export async function serveSse(context: SubscriptionContext, options: SseTransportOptions): Promise<void> {
+  let stream: SseStream | undefined;
+  let pendingClose: CloseReason | undefined;
+  const sink: SubscriberSink = {
+    deliver: (update) => stream?.sendBytes(update.sseBytes()),
+    // The stream batches writes per event-loop turn: yield one turn so that a replayed page is
+    // written before the next is queued (otherwise a long history would overflow the queue).
+    drain: () => new Promise((resolve) => setImmediate(resolve)),
+    close: (reason) => {
+      if (!stream) {
+        pendingClose = reason;
+        return;
+      }
+      if (reason === 'shutdown' && !stream.closed) stream.comment('shutdown');
+      if (!stream.closed) stream.close();
+    },
+  };
+  const open = await context.hub.openSubscription({
+    ...context.request,
+    sink,
+    transport: 'sse',
+    isTracked: true,
+  });
+  const headers: Record<string, string> = { ...context.headers, 'x-accel-buffering': 'no' };
+  if (context.request.lastEventId !== undefined) {
+    headers['last-event-id'] =
+      context.protocol === 'draft-08' ? open.draftLastEventId : open.legacyLastEventId;
+  }
+  let hasEnded = false;
+  const end = () => {
+    if (hasEnded) return;
+    hasEnded = true;
+    context.onEnd();
+  };
+  stream = createNodeSseStream(context.req, context.res, {
+    headers,
+    heartbeatMs: options.heartbeatMs,
+    maxQueueBytes: options.maxQueueBytes,
+    lastEventIdParam: false,
+    onClose: (reason) => {
+      open.subscriber.close(reason === 'queue-overflow' ? 'overflow' : 'client');
+      end();
+    },
+  });
+  if (pendingClose !== undefined) {
+    open.subscriber.close(pendingClose);
+    if (!stream.closed) stream.close();
+    return;
+  }
+  await open.replay();
+}

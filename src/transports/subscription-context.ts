@@ -1,0 +1,18 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Hub, SubscribeRequest } from '../hub/hub.js';
+
+/** The Mercure revision a request speaks: 0.x (`topic=`) or draft-08 (`match…=`). */
+export type ProtocolVersion = 'legacy' | 'draft-08';
+
+/** Everything a transport needs to serve one authorized, parsed subscription request. */
+export interface SubscriptionContext {
+  hub: Hub;
+  req: IncomingMessage;
+  res: ServerResponse;
+  protocol: ProtocolVersion;
+  request: Omit<SubscribeRequest, 'sink' | 'transport' | 'isTracked'>;
+  /** Headers every response carries (CORS, cache control). */
+  headers: Record<string, string>;
+  /** Called once when the subscription ends (releases the connection slot). */
+  onEnd: () => void;
+}

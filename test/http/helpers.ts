@@ -1,0 +1,178 @@
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createParser } from 'eventsource-parser';
+import { SignJWT } from 'jose';
+import { type CreateHubOptions, createHub, type HeraldHub } from '../../src/http/index.js';
+import { openStore } from '../../src/store/open.js';
+
+export const SECRET = 'test-secret-key-with-enough-bytes-0123456789';
+export const RESOURCE = 'https://hub.test/.well-known/mercure';
+
+/** A 0.x token (`mercure` claim), HS256. */
+export async function legacyToken(
+  claims: { publish?: string[]; subscribe?: string[]; payload?: unknown },
+  options: { expSec?: number; sub?: string; secret?: string } = {},
+): Promise<string> {
+  const jwt = new SignJWT({ mercure: claims }).setProtectedHeader({ alg: 'HS256' });
+  if (options.expSec !== undefined) jwt.setExpirationTime(options.expSec);
+  if (options.sub !== undefined) jwt.setSubject(options.sub);
+  return jwt.sign(new TextEncoder().encode(options.secret ?? SECRET));
+}
+
+/** A draft-08 access token (`authorization_details`, typ at+jwt). */
+export async function draftToken(
+  actions: ('publish' | 'subscribe')[],
+  matches: { match: string; matchType?: string }[],
+  options: { expSec?: number; sub?: string } = {},
+): Promise<string> {
+  return new SignJWT({ authorization_details: [{ type: 'mercure', actions, topics: matches }] })
+    .setProtectedHeader({ alg: 'HS256', typ: 'at+jwt' })
+    .setAudience(RESOURCE)
+    .setExpirationTime(options.expSec ?? Math.floor(Date.now() / 1000) + 3600)
+    .setSubject(options.sub ?? 'draft-client')
+    .sign(new TextEncoder().encode(SECRET));
+}
+
+export interface TestHub {
+  herald: HeraldHub;
+  server: Server;
+  url: string;
+  close(): Promise<void>;
+}
+
+export type StoreKind = 'memory' | 'sqlite';
+export const STORE_KINDS: StoreKind[] = ['memory', 'sqlite'];
+
+export async function startHub(kind: StoreKind, options: CreateHubOptions = {}): Promise<TestHub> {
+  let dir: string | undefined;
+  let storeUrl = 'memory';
+  if (kind === 'sqlite') {
+    dir = mkdtempSync(join(tmpdir(), 'herald-hub-'));
+    storeUrl = `sqlite:${join(dir, 'hub.db')}`;
+  }
+  const herald = await createHub({
+    store: await openStore(storeUrl),
+    jwt: { key: { type: 'hmac', secret: SECRET }, resource: RESOURCE },
+    ...options,
+  });
+  const server = createServer(herald.handleNode);
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  return {
+    herald,
+    server,
+    url: `http://127.0.0.1:${port}`,
+    async close() {
+      await herald.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function publish(
+  url: string,
+  token: string | undefined,
+  fields: [string, string][],
+  headers: Record<string, string> = {},
+): Promise<Response> {
+  return fetch(`${url}/.well-known/mercure`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...headers,
+    },
+    body: new URLSearchParams(fields).toString(),
+  });
+}
+
+export interface ReceivedEvent {
+  id: string | undefined;
+  event: string | undefined;
+  data: string;
+}
+
+/** An open event stream: collects parsed events; `next(n)` waits until n have arrived. */
+export interface StreamReader {
+  response: Response;
+  events: ReceivedEvent[];
+  comments: string[];
+  waitFor(count: number, timeoutMs?: number): Promise<ReceivedEvent[]>;
+  ended: Promise<void>;
+  close(): void;
+}
+
+export async function subscribe(
+  url: string,
+  query: string,
+  headers: Record<string, string> = {},
+): Promise<StreamReader> {
+  const controller = new AbortController();
+  const response = await fetch(`${url}/.well-known/mercure?${query}`, { headers, signal: controller.signal });
+  const events: ReceivedEvent[] = [];
+  const comments: string[] = [];
+  let notify: () => void = () => {};
+  const parser = createParser({
+    onEvent: (e) => {
+      events.push({ id: e.id, event: e.event, data: e.data });
+      notify();
+    },
+    onComment: (c) => comments.push(c),
+  });
+  const ended = (async () => {
+    if (!response.body) return;
+    const decoder = new TextDecoder();
+    try {
+      for await (const chunk of response.body) parser.feed(decoder.decode(chunk, { stream: true }));
+    } catch {
+      // aborted
+    }
+    notify();
+  })();
+  let isEnded = false;
+  void ended.then(() => {
+    isEnded = true;
+  });
+  return {
+    response,
+    events,
+    comments,
+    ended,
+    close: () => controller.abort(),
+    waitFor(count, timeoutMs = 5000) {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error(`timed out with ${events.length}/${count} events`)),
+          timeoutMs,
+        );
+        const check = () => {
+          if (events.length >= count) {
+            clearTimeout(timer);
+            resolve(events.slice(0, count));
+          } else if (isEnded) {
+            clearTimeout(timer);
+            reject(new Error(`stream ended with ${events.length}/${count} events`));
+          }
+        };
+        notify = check;
+        void ended.then(check);
+        check();
+      });
+    },
+  };
+}
+
+/** Waits until the hub has registered `count` subscribers (the subscription is live). */
+export async function waitForSubscribers(herald: HeraldHub, count: number): Promise<void> {
+  for (let i = 0; i < 500 && herald.hub.subscribers.size < count; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  if (herald.hub.subscribers.size < count) throw new Error(`only ${herald.hub.subscribers.size} subscribers`);
+}
