@@ -3,6 +3,7 @@ import { reconnectDelayMs } from './backoff.js';
 import { utf8ByteString } from './byte-string.js';
 import { ClockOffsetEstimator } from './clock-offset.js';
 import type { ConnectionHandlers, ConnectionRequest } from './connection.js';
+import { CLOSED, CONNECTING, EventSourceTarget, OPEN, type ReadyState } from './event-source-target.js';
 import { type ConnectionErrorCode, ConnectionErrorEvent, createMessageEvent } from './events.js';
 import {
   type EventSourceOptions,
@@ -20,13 +21,7 @@ import { runSseConnection } from './sse-connection.js';
  */
 export const DEFAULT_RECONNECTION_TIME_MS = 3000;
 
-const CONNECTING = 0;
-const OPEN = 1;
-const CLOSED = 2;
-type ReadyState = typeof CONNECTING | typeof OPEN | typeof CLOSED;
-
 type TimerName = 'reconnect' | 'watchdog' | 'firstByte';
-type Handler = ((this: EventSource, event: Event) => unknown) | null;
 
 /**
  * A WHATWG `EventSource` (https://html.spec.whatwg.org/multipage/server-sent-events.html) that runs
@@ -34,14 +29,7 @@ type Handler = ((this: EventSource, event: Event) => unknown) | null;
  * with jitter, a liveness watchdog, long/short polling fallbacks and a clock-offset estimate.
  * Numbered comments quote the standard's steps.
  */
-export class EventSource extends EventTarget {
-  static readonly CONNECTING = CONNECTING;
-  static readonly OPEN = OPEN;
-  static readonly CLOSED = CLOSED;
-  declare readonly CONNECTING: typeof CONNECTING;
-  declare readonly OPEN: typeof OPEN;
-  declare readonly CLOSED: typeof CLOSED;
-
+export class EventSource extends EventSourceTarget {
   readonly #url: string;
   readonly #withCredentials: boolean;
   readonly #options: ResolvedOptions;
@@ -61,11 +49,6 @@ export class EventSource extends EventTarget {
     reconnect: undefined,
     watchdog: undefined,
     firstByte: undefined,
-  };
-  readonly #handlers: Record<'open' | 'message' | 'error', Handler> = {
-    open: null,
-    message: null,
-    error: null,
   };
 
   constructor(url: string | URL, options: EventSourceOptions = {}) {
@@ -130,37 +113,11 @@ export class EventSource extends EventTarget {
     return this.#clockOffset.offsetMs;
   }
 
-  get onopen(): Handler {
-    return this.#handlers.open;
-  }
-  set onopen(handler: Handler) {
-    this.#setHandler('open', handler);
-  }
-  get onmessage(): Handler {
-    return this.#handlers.message;
-  }
-  set onmessage(handler: Handler) {
-    this.#setHandler('message', handler);
-  }
-  get onerror(): Handler {
-    return this.#handlers.error;
-  }
-  set onerror(handler: Handler) {
-    this.#setHandler('error', handler);
-  }
-
   /** Aborts any request or pending reconnection; no event is dispatched afterwards. */
   close(): void {
     this.#readyState = CLOSED;
     this.#stopAttempt();
     this.#clearTimer('reconnect');
-  }
-
-  #setHandler(type: 'open' | 'message' | 'error', handler: Handler): void {
-    const previous = this.#handlers[type];
-    if (previous !== null) this.removeEventListener(type, previous as EventListener);
-    this.#handlers[type] = typeof handler === 'function' ? handler : null;
-    if (typeof handler === 'function') this.addEventListener(type, handler as EventListener);
   }
 
   #connect(): void {
@@ -389,12 +346,4 @@ export class EventSource extends EventTarget {
     this.#options.timers.clearTimeout(handle);
     this.#timers[name] = undefined;
   }
-}
-
-for (const [name, value] of [
-  ['CONNECTING', CONNECTING],
-  ['OPEN', OPEN],
-  ['CLOSED', CLOSED],
-] as const) {
-  Object.defineProperty(EventSource.prototype, name, { value, enumerable: true });
 }

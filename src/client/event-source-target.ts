@@ -1,0 +1,58 @@
+export const CONNECTING = 0;
+export const OPEN = 1;
+export const CLOSED = 2;
+export type ReadyState = typeof CONNECTING | typeof OPEN | typeof CLOSED;
+
+type HandlerType = 'open' | 'message' | 'error';
+export type EventHandler = ((this: EventSourceTarget, event: Event) => unknown) | null;
+
+/**
+ * The parts of the `EventSource` interface that do not depend on how events arrive: the readyState
+ * constants and the `onopen`/`onmessage`/`onerror` handler attributes. Shared by `EventSource` and
+ * `SharedEventSource`.
+ */
+export class EventSourceTarget extends EventTarget {
+  static readonly CONNECTING = CONNECTING;
+  static readonly OPEN = OPEN;
+  static readonly CLOSED = CLOSED;
+  declare readonly CONNECTING: typeof CONNECTING;
+  declare readonly OPEN: typeof OPEN;
+  declare readonly CLOSED: typeof CLOSED;
+
+  readonly #handlers: Record<HandlerType, EventHandler> = { open: null, message: null, error: null };
+
+  get onopen(): EventHandler {
+    return this.#handlers.open;
+  }
+  set onopen(handler: EventHandler) {
+    this.#setHandler('open', handler);
+  }
+  get onmessage(): EventHandler {
+    return this.#handlers.message;
+  }
+  set onmessage(handler: EventHandler) {
+    this.#setHandler('message', handler);
+  }
+  get onerror(): EventHandler {
+    return this.#handlers.error;
+  }
+  set onerror(handler: EventHandler) {
+    this.#setHandler('error', handler);
+  }
+
+  // An event handler attribute is one listener that assigning replaces (HTML "event handlers").
+  #setHandler(type: HandlerType, handler: EventHandler): void {
+    const previous = this.#handlers[type];
+    if (previous !== null) this.removeEventListener(type, previous as EventListener);
+    this.#handlers[type] = typeof handler === 'function' ? handler : null;
+    if (typeof handler === 'function') this.addEventListener(type, handler as EventListener);
+  }
+}
+
+for (const [name, value] of [
+  ['CONNECTING', CONNECTING],
+  ['OPEN', OPEN],
+  ['CLOSED', CLOSED],
+] as const) {
+  Object.defineProperty(EventSourceTarget.prototype, name, { value, enumerable: true });
+}
