@@ -1,0 +1,228 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { legacyToken, publish, SECRET, startHub, subscribe, type TestHub } from './helpers.js';
+
+describe('bad input and abuse', () => {
+  let hub: TestHub;
+  afterEach(async () => hub?.close());
+
+  const cases: [string, [string, string][], number, RegExp][] = [
+    ['no topic', [['data', 'x']], 400, /topic/],
+    [
+      'an id starting with #',
+      [
+        ['topic', 't'],
+        ['id', '#1'],
+      ],
+      400,
+      /id/,
+    ],
+    [
+      'the id earliest',
+      [
+        ['topic', 't'],
+        ['id', 'earliest'],
+      ],
+      400,
+      /id/,
+    ],
+    [
+      'LF in id',
+      [
+        ['topic', 't'],
+        ['id', 'a\nb'],
+      ],
+      400,
+      /id/,
+    ],
+    [
+      'NUL in id',
+      [
+        ['topic', 't'],
+        ['id', 'a\u0000b'],
+      ],
+      400,
+      /id/,
+    ],
+    [
+      'CR in type',
+      [
+        ['topic', 't'],
+        ['type', 'a\rb'],
+      ],
+      400,
+      /type/,
+    ],
+    [
+      'a control character in type',
+      [
+        ['topic', 't'],
+        ['type', 'a\u0007'],
+      ],
+      400,
+      /type/,
+    ],
+    [
+      'type=mercure',
+      [
+        ['topic', 't'],
+        ['type', 'mercure'],
+      ],
+      400,
+      /type/,
+    ],
+    [
+      'a non-digit retry',
+      [
+        ['topic', 't'],
+        ['retry', '12a'],
+      ],
+      400,
+      /retry/,
+    ],
+    [
+      'a negative retry',
+      [
+        ['topic', 't'],
+        ['retry', '-1'],
+      ],
+      400,
+      /retry/,
+    ],
+    [
+      'too many topics',
+      Array.from({ length: 33 }, (_, i): [string, string] => ['topic', `t${i}`]),
+      400,
+      /topic/,
+    ],
+    [
+      'a topic under /.well-known/mercure',
+      [['topic', '/.well-known/mercure/subscriptions/x/y']],
+      403,
+      /topic/,
+    ],
+    [
+      'an absolute topic under /.well-known/mercure',
+      [['topic', 'https://h/.well-known/mercure']],
+      403,
+      /topic/,
+    ],
+  ];
+
+  it.each(cases)('refuses a publication with %s', async (_name, fields, status, message) => {
+    hub = await startHub('memory');
+    const res = await publish(hub.url, await legacyToken({ publish: ['*'] }), fields);
+    expect(res.status).toBe(status);
+    expect(await res.text()).toMatch(message);
+  });
+
+  it('answers 401 without a publisher token, with a bad signature, and when expired', async () => {
+    hub = await startHub('memory');
+    const fields: [string, string][] = [['topic', 't']];
+    const missing = await publish(hub.url, undefined, fields);
+    expect(missing.status).toBe(401);
+    expect(missing.headers.get('www-authenticate')).toBe('Bearer');
+    const forged = await publish(
+      hub.url,
+      await legacyToken({ publish: ['*'] }, { secret: `${SECRET}x` }),
+      fields,
+    );
+    expect(forged.status).toBe(401);
+    expect(forged.headers.get('www-authenticate')).toMatch(/invalid_token/);
+    const expired = await publish(hub.url, await legacyToken({ publish: ['*'] }, { expSec: 1000 }), fields);
+    expect(expired.status).toBe(401);
+  });
+
+  it('answers 403 unless the token allows every topic', async () => {
+    hub = await startHub('memory');
+    const token = await legacyToken({ publish: ['https://a/1'] });
+    const res = await publish(hub.url, token, [
+      ['topic', 'https://a/1'],
+      ['topic', 'https://a/2'],
+    ]);
+    expect(res.status).toBe(403);
+    expect((await publish(hub.url, token, [['topic', 'https://a/1']])).status).toBe(200);
+  });
+
+  it('answers 413 for a body over the limit, streamed without a length', async () => {
+    hub = await startHub('memory', { maxBodyBytes: 1000 });
+    const token = await legacyToken({ publish: ['*'] });
+    const chunk = new TextEncoder().encode(`topic=t&data=${'x'.repeat(600)}`);
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(chunk);
+        controller.enqueue(new TextEncoder().encode('y'.repeat(600)));
+        controller.close();
+      },
+    });
+    const res = await fetch(`${hub.url}/.well-known/mercure`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-www-form-urlencoded' },
+      body,
+      duplex: 'half',
+    } as RequestInit);
+    expect(res.status).toBe(413);
+  });
+
+  it('refuses subscriptions without selectors, with bad selectors, too many, or unknown match types', async () => {
+    hub = await startHub('memory', { allowAnonymous: true, maxSelectors: 2 });
+    for (const query of ['', 'topic=a&topic=b&topic=c', 'matchFoo=x', 'match=a%07b']) {
+      const res = await fetch(`${hub.url}/.well-known/mercure?${query}`);
+      expect(res.status, query).toBe(400);
+    }
+  });
+
+  it('answers 401 to anonymous subscribers unless enabled, and to bad tokens', async () => {
+    hub = await startHub('memory');
+    expect((await fetch(`${hub.url}/.well-known/mercure?topic=a`)).status).toBe(401);
+    const bad = await fetch(`${hub.url}/.well-known/mercure?topic=a`, {
+      headers: { authorization: 'Bearer nope' },
+    });
+    expect(bad.status).toBe(401);
+  });
+
+  it('answers 429 past the per-address and total connection limits', async () => {
+    hub = await startHub('memory', { allowAnonymous: true, maxConnectionsPerIp: 1 });
+    const first = await subscribe(hub.url, 'topic=a');
+    expect(first.response.status).toBe(200);
+    const second = await fetch(`${hub.url}/.well-known/mercure?topic=a`);
+    expect(second.status).toBe(429);
+    first.close();
+    await first.ended;
+    await hub.close();
+    hub = await startHub('memory', { allowAnonymous: true, maxConnections: 1 });
+    const one = await subscribe(hub.url, 'topic=a');
+    expect((await fetch(`${hub.url}/.well-known/mercure?topic=a`)).status).toBe(429);
+    one.close();
+  });
+
+  it('answers CORS for allowed origins only, never with *', async () => {
+    hub = await startHub('memory', { allowAnonymous: true, corsOrigins: ['https://app.test'] });
+    const preflight = await fetch(`${hub.url}/.well-known/mercure`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://app.test', 'access-control-request-method': 'POST' },
+    });
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('https://app.test');
+    expect(preflight.headers.get('access-control-allow-credentials')).toBe('true');
+    const denied = await fetch(`${hub.url}/.well-known/mercure`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://evil.test' },
+    });
+    expect(denied.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('refuses a cookie-authenticated publication from a foreign Origin', async () => {
+    hub = await startHub('memory', { corsOrigins: ['https://app.test'] });
+    const token = await legacyToken({ publish: ['*'] });
+    const fields: [string, string][] = [['topic', 't']];
+    const foreign = await publish(hub.url, undefined, fields, {
+      cookie: `mercureAuthorization=${token}`,
+      origin: 'https://evil.test',
+    });
+    expect(foreign.status).toBe(403);
+    const allowed = await publish(hub.url, undefined, fields, {
+      cookie: `mercureAuthorization=${token}`,
+      origin: 'https://app.test',
+    });
+    expect(allowed.status).toBe(200);
+  });
+});
