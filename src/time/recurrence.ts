@@ -51,6 +51,7 @@ export function nextOccurrence(
   const firstPeriod = rule.count === undefined ? periodBefore(rule, anchor, afterMs) : 0;
   let index = 0; // occurrences seen, for COUNT (only counted from the anchor when COUNT is set)
   for (let period = firstPeriod; period < firstPeriod + MAX_PERIODS; period += 1) {
+    if (yearOfPeriod(rule, anchor.wall, period) > 9999) return undefined;
     for (const date of datesOfPeriod(rule, anchor.wall, period)) {
       const wall = { ...anchor.wall, year: date.year, month: date.month, day: date.day };
       const wallMs = wallTimeAsUtcMs(wall);
@@ -77,6 +78,14 @@ function resolveOrSkip(wall: WallTime, anchor: RecurrenceAnchor): number | undef
   } catch {
     return undefined; // only `reject` throws: skip the occurrence
   }
+}
+
+/** The year a period starts in (approximately for DAILY/WEEKLY): bounds rules that never match. */
+function yearOfPeriod(rule: RecurrenceRule, anchor: CivilDate, period: number): number {
+  const step = period * rule.interval;
+  if (rule.freq === 'YEARLY') return anchor.year + step;
+  if (rule.freq === 'MONTHLY') return addMonths(anchor.year, anchor.month, step).year;
+  return anchor.year + Math.floor((step * (rule.freq === 'WEEKLY' ? 7 : 1)) / 366);
 }
 
 /** The index of a period that starts before any occurrence after `afterMs` could (never negative). */
