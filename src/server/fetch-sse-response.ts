@@ -2,6 +2,7 @@ import { sseResponseHeaders } from './headers.js';
 import { readLastEventId } from './last-event-id.js';
 import { assertValidOptions, DEFAULT_LAST_EVENT_ID_PARAM, type SseStreamOptions } from './options.js';
 import { BaseSseStream, initialBytes, type SseStream } from './sse-stream.js';
+import type { SseStreamClosedError } from './stream-closed-error.js';
 
 /**
  * Bytes the response body may hold before we count the client as slow and queue on our side.
@@ -115,9 +116,11 @@ class FetchSseStream extends BaseSseStream {
     }
   }
 
-  protected destroyTransport(error: Error): void {
+  protected destroyTransport(error: SseStreamClosedError): void {
     try {
-      this.#source.controller.error(error);
+      // Erroring the body of a gone client would only make hosts log a scary stack trace.
+      if (error.reason === 'client-closed') this.#source.controller.close();
+      else this.#source.controller.error(error);
     } catch {
       // Already closed or errored.
     }

@@ -93,8 +93,11 @@ export abstract class BaseSseStream implements SseStream, Flushable, HeartbeatMe
   protected abstract awaitWritable(): void;
   /** Ends the response normally. */
   protected abstract endTransport(): void;
-  /** Tears the response down (the client sees an error and reconnects). */
-  protected abstract destroyTransport(error: Error): void;
+  /**
+   * Tears the response down after a failure (the client sees an error and reconnects). For
+   * `client-closed` there is nobody left to tell: the host only releases what it holds.
+   */
+  protected abstract destroyTransport(error: SseStreamClosedError): void;
   /** Drops references the host holds beyond the stream's lifetime (e.g. a request signal listener). */
   protected abstract detachTransport(): void;
 
