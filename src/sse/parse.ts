@@ -52,8 +52,14 @@ export const DEFAULT_MAX_LINE_LENGTH = 1024 * 1024;
 export const DEFAULT_MAX_EVENT_SIZE = 8 * 1024 * 1024;
 
 const LF = 0x0a;
-const CR = 0x0d;
 const SPACE = 0x20;
+const COLON = 0x3a;
+const D = 0x64;
+const E = 0x65;
+const I = 0x69;
+const DATA_COLON = 'data:';
+const EVENT_COLON = 'event:';
+const ID_COLON = 'id:';
 const BOM = 0xfeff;
 const DIGITS_ONLY = /^[0-9]+$/;
 
@@ -177,38 +183,59 @@ export class EventStreamParser {
       this.#isAfterCr = false;
       if (text.charCodeAt(pos) === LF) pos += 1;
     }
-    const length = text.length;
-    // Next CR and LF at or after `pos`, searched again only once passed: searching both at every
-    // line would rescan to the end of the chunk for the one that is absent, O(n^2/line length).
-    // The same goes for the colon: a line without one must not rescan the rest of the chunk.
-    let crIndex = text.indexOf('\r', pos);
+    // Almost every server ends lines with LF only: then one search per line suffices.
+    const crIndex = text.indexOf('\r', pos);
+    pos = crIndex === -1 ? this.#feedLfLines(text, pos) : this.#feedMixedLines(text, pos, crIndex);
+    if (pos < text.length) this.#keepPiece(text, pos);
+  }
+
+  /** Interprets the LF-terminated lines of `text` from `pos`; returns where the unfinished rest starts. */
+  #feedLfLines(text: string, pos: number): number {
     let lfIndex = text.indexOf('\n', pos);
-    let colonIndex = text.indexOf(':', pos);
-    while (pos < length) {
+    while (lfIndex !== -1) {
+      this.#endLine(text, pos, lfIndex);
+      pos = lfIndex + 1;
+      lfIndex = text.indexOf('\n', pos);
+    }
+    return pos;
+  }
+
+  /** The same for text holding CRs: lines end at CR, LF or CRLF. */
+  #feedMixedLines(text: string, pos: number, firstCrIndex: number): number {
+    const length = text.length;
+    let crIndex = firstCrIndex;
+    let lfIndex = text.indexOf('\n', pos);
+    // Each index is searched again only once passed: searching both at every line would rescan to
+    // the end of the chunk for the one that is rarer, O(n^2 / line length).
+    for (;;) {
       if (crIndex !== -1 && crIndex < pos) crIndex = text.indexOf('\r', pos);
       if (lfIndex !== -1 && lfIndex < pos) lfIndex = text.indexOf('\n', pos);
-      if (colonIndex !== -1 && colonIndex < pos) colonIndex = text.indexOf(':', pos);
-      let end: number;
-      if (crIndex === -1) end = lfIndex;
-      else if (lfIndex === -1) end = crIndex;
-      else end = Math.min(crIndex, lfIndex);
-      if (end === -1) {
-        this.#keepPiece(text, pos);
-        return;
+      const end = crIndex === -1 ? lfIndex : lfIndex === -1 ? crIndex : Math.min(crIndex, lfIndex);
+      if (end === -1) return pos;
+      this.#endLine(text, pos, end);
+      pos = end + 1;
+      if (end === crIndex) {
+        // A CR ending the chunk ends its line now; an LF opening the next chunk is its CRLF's.
+        if (pos === length) this.#isAfterCr = true;
+        else if (lfIndex === pos) pos += 1;
       }
-      let next = end + 1;
-      if (text.charCodeAt(end) === CR) {
-        if (next === length) this.#isAfterCr = true;
-        else if (text.charCodeAt(next) === LF) next += 1;
-      }
-      if (this.#lineLength === 0) {
-        if (end - pos > this.#maxLineLength) this.#fail('SSE_LINE_TOO_LONG');
-        this.#processLine(text, pos, end, colonIndex);
-      } else {
-        this.#processJoinedLine(text.slice(pos, end));
-      }
-      pos = next;
     }
+  }
+
+  /** `text[start, end)` is the end of a line: the whole line, or the last piece of a buffered one. */
+  #endLine(text: string, start: number, end: number): void {
+    if (this.#lineLength === 0) {
+      if (end - start > this.#maxLineLength) this.#fail('SSE_LINE_TOO_LONG');
+      this.#processLine(text, start, end);
+      return;
+    }
+    const lastPiece = text.slice(start, end);
+    if (this.#lineLength + lastPiece.length > this.#maxLineLength) this.#fail('SSE_LINE_TOO_LONG');
+    this.#linePieces.push(lastPiece);
+    const line = this.#linePieces.join('');
+    this.#linePieces = [];
+    this.#lineLength = 0;
+    this.#processLine(line, 0, line.length);
   }
 
   #keepPiece(text: string, pos: number): void {
@@ -218,53 +245,58 @@ export class EventStreamParser {
     this.#linePieces.push(piece);
   }
 
-  #processJoinedLine(lastPiece: string): void {
-    if (this.#lineLength + lastPiece.length > this.#maxLineLength) this.#fail('SSE_LINE_TOO_LONG');
-    this.#linePieces.push(lastPiece);
-    const line = this.#linePieces.join('');
-    this.#linePieces = [];
-    this.#lineLength = 0;
-    this.#processLine(line, 0, line.length, line.indexOf(':'));
-  }
-
   /**
-   * Interprets `text[start, end)`, one line without its line ending. `colon` is the index of the
-   * first colon at or after `start` in `text`, or -1.
+   * Interprets `text[start, end)`, one line without its line ending. The common fields are
+   * recognised in place by their first characters, which are never CR or LF, so a match cannot
+   * run past `end`; the rest goes through the spec's general steps on a slice of the line.
    */
-  #processLine(text: string, start: number, end: number, colon: number): void {
+  #processLine(text: string, start: number, end: number): void {
     // "If the line is empty (a blank line): Dispatch the event."
     if (start === end) {
       this.#dispatch();
       return;
     }
-    // "If the line starts with a U+003A COLON character (:): Ignore the line." (a comment)
-    if (colon === start) {
+    const first = text.charCodeAt(start);
+    if (first === COLON) {
+      // "If the line starts with a U+003A COLON character (:): Ignore the line." (a comment)
       this.#onComment?.(text.slice(start + 1, end));
-      return;
+    } else if (first === D && isPrefix(text, start, DATA_COLON)) {
+      this.#appendData(text.slice(valueStart(text, start + 5, end), end));
+    } else if (first === E && isPrefix(text, start, EVENT_COLON)) {
+      this.#eventType = text.slice(valueStart(text, start + 6, end), end);
+    } else if (first === I && isPrefix(text, start, ID_COLON)) {
+      this.#setId(text.slice(valueStart(text, start + 3, end), end));
+    } else {
+      this.#processGeneralLine(start === 0 && end === text.length ? text : text.slice(start, end));
     }
-    let fieldEnd = end;
-    let valueStart = end;
-    if (colon !== -1 && colon < end) {
-      fieldEnd = colon;
-      // "If value starts with a U+0020 SPACE character, remove it from value."
-      valueStart = text.charCodeAt(colon + 1) === SPACE && colon + 1 < end ? colon + 2 : colon + 1;
-    }
-    this.#processField(text, start, fieldEnd, valueStart, end);
   }
 
-  #processField(text: string, start: number, fieldEnd: number, valueStart: number, end: number): void {
-    // Field names match case-sensitively; comparing in place avoids slicing the name out.
-    const nameLength = fieldEnd - start;
-    if (nameLength === 4 && text.startsWith('data', start)) {
-      this.#appendData(text.slice(valueStart, end));
-    } else if (nameLength === 5 && text.startsWith('event', start)) {
-      this.#eventType = text.slice(valueStart, end);
-    } else if (nameLength === 2 && text.startsWith('id', start)) {
-      this.#setId(text.slice(valueStart, end));
-    } else if (nameLength === 5 && text.startsWith('retry', start)) {
-      this.#setRetry(text.slice(valueStart, end));
+  /** The spec's steps for any other line: a colon splits field from value; no colon, empty value. */
+  #processGeneralLine(line: string): void {
+    const colon = line.indexOf(':');
+    if (colon === -1) {
+      this.#processField(line, '');
+    } else {
+      this.#processField(line.slice(0, colon), line.slice(valueStart(line, colon + 1, line.length)));
     }
-    // "Otherwise: The field is ignored."
+  }
+
+  #processField(name: string, value: string): void {
+    switch (name) {
+      case 'data':
+        this.#appendData(value);
+        break;
+      case 'event':
+        this.#eventType = value;
+        break;
+      case 'id':
+        this.#setId(value);
+        break;
+      case 'retry':
+        this.#setRetry(value);
+        break;
+      // "Otherwise: The field is ignored."
+    }
   }
 
   #appendData(value: string): void {
@@ -324,4 +356,13 @@ function checkLimit(value: number | undefined, fallback: number, name: string): 
   if (value === undefined) return fallback;
   if (!(value >= 0)) throw new RangeError(`${name} must be a non-negative number`);
   return value;
+}
+
+function isPrefix(text: string, start: number, prefix: string): boolean {
+  return text.startsWith(prefix, start);
+}
+
+/** "If value starts with a U+0020 SPACE character, remove it from value." */
+function valueStart(text: string, afterColon: number, end: number): number {
+  return afterColon < end && text.charCodeAt(afterColon) === SPACE ? afterColon + 1 : afterColon;
 }

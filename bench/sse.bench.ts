@@ -1,0 +1,250 @@
+/**
+ * Wire-format benchmark: our parser against eventsource-parser@3 and our encoder against a naive
+ * template-string encoder and better-sse's EventBuffer, on the same inputs in the same process.
+ *
+ * Run: npx tsx bench/sse.bench.ts   (ROUNDS=n to change the number of measured rounds)
+ *
+ * Each case is warmed up, then measured over several rounds with the contenders interleaved (so
+ * that drift of a shared machine hits both alike); the median round is reported.
+ */
+import { createEventBuffer } from 'better-sse';
+import { createParser } from 'eventsource-parser';
+import { EventStreamParser, encodeEvent, type SseEvent } from '../src/sse/index.js';
+
+const WARMUP_ROUNDS = 2;
+const ROUNDS = Number(process.env.ROUNDS ?? 7);
+const STREAM_SIZE_BYTES = 8 * 1024 * 1024;
+
+// ---- inputs ---------------------------------------------------------------------------------
+
+function smallJsonEvent(index: number): string {
+  const payload = JSON.stringify({
+    topic: `https://example.com/books/${index % 97}`,
+    price: (index * 7) % 1000,
+    title: 'Les Misérables',
+  });
+  return `id: ${index}\nevent: update\ndata: ${payload}\n\n`;
+}
+
+function multiLineEvent(index: number): string {
+  let out = `id: ${index}\n`;
+  for (let line = 0; line < 12; line += 1) out += `data: line ${line} of event ${index}, some text here\n`;
+  return `${out}\n`;
+}
+
+function largeEvent(index: number): string {
+  return `id: ${index}\ndata: ${'x'.repeat(256 * 1024)}\n\n`;
+}
+
+function streamOf(makeEvent: (index: number) => string): { text: string; events: number } {
+  const parts: string[] = [];
+  let length = 0;
+  let events = 0;
+  while (length < STREAM_SIZE_BYTES) {
+    const event = makeEvent(events);
+    parts.push(event);
+    length += event.length;
+    events += 1;
+  }
+  return { text: parts.join(''), events };
+}
+
+function chunkText(text: string, chunkSize: number): string[] {
+  const chunks: string[] = [];
+  for (let start = 0; start < text.length; start += chunkSize)
+    chunks.push(text.slice(start, start + chunkSize));
+  return chunks;
+}
+
+function chunkBytes(bytes: Uint8Array, chunkSize: number): Uint8Array[] {
+  const chunks: Uint8Array[] = [];
+  for (let start = 0; start < bytes.length; start += chunkSize) {
+    chunks.push(bytes.subarray(start, start + chunkSize));
+  }
+  return chunks;
+}
+
+// ---- contenders -------------------------------------------------------------------------------
+
+let sink = 0;
+
+function parseOurs(chunks: ReadonlyArray<string | Uint8Array>): number {
+  let count = 0;
+  const parser = new EventStreamParser({
+    onEvent: (event) => {
+      count += 1;
+      sink += event.data.length;
+    },
+  });
+  for (const chunk of chunks) parser.feed(chunk);
+  parser.end();
+  return count;
+}
+
+function parseTheirs(chunks: readonly string[]): number {
+  let count = 0;
+  const parser = createParser({
+    onEvent: (event) => {
+      count += 1;
+      sink += event.data.length;
+    },
+  });
+  for (const chunk of chunks) parser.feed(chunk);
+  return count;
+}
+
+/** eventsource-parser takes strings only: bytes go through a streaming TextDecoder first. */
+function parseTheirsBytes(chunks: readonly Uint8Array[]): number {
+  const decoder = new TextDecoder();
+  let count = 0;
+  const parser = createParser({
+    onEvent: (event) => {
+      count += 1;
+      sink += event.data.length;
+    },
+  });
+  for (const chunk of chunks) parser.feed(decoder.decode(chunk, { stream: true }));
+  return count;
+}
+
+const textEncoder = new TextEncoder();
+
+/** What a hand-written server typically does: no validation, one template, one encode. */
+function encodeNaive(event: SseEvent): Uint8Array {
+  const data = event.data.split(/\r\n|\r|\n/).join('\ndata: ');
+  return textEncoder.encode(`event: ${event.event}\nid: ${event.id}\ndata: ${data}\n\n`);
+}
+
+const betterSseBuffer = createEventBuffer({ serializer: (data) => String(data) });
+function encodeBetterSse(event: SseEvent): Uint8Array {
+  betterSseBuffer
+    .clear()
+    .event(event.event ?? 'message')
+    .id(event.id)
+    .data(event.data)
+    .dispatch();
+  return textEncoder.encode(betterSseBuffer.read());
+}
+
+// ---- measuring --------------------------------------------------------------------------------
+
+function timeMs(run: () => unknown): number {
+  const start = performance.now();
+  run();
+  return performance.now() - start;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+}
+
+/** Runs the contenders interleaved and returns each one's median time in ms. */
+function race(contenders: Array<() => unknown>): number[] {
+  const times: number[][] = contenders.map(() => []);
+  for (let round = 0; round < WARMUP_ROUNDS + ROUNDS; round += 1) {
+    contenders.forEach((run, index) => {
+      const elapsedMs = timeMs(run);
+      if (round >= WARMUP_ROUNDS) times[index]?.push(elapsedMs);
+    });
+  }
+  return times.map(median);
+}
+
+interface Row {
+  case: string;
+  ours: string;
+  theirs: string;
+  'ours/theirs': string;
+}
+
+function parserRows(): Row[] {
+  const streams = {
+    'small JSON events': streamOf(smallJsonEvent),
+    'multi-line data': streamOf(multiLineEvent),
+    'large events (256 KiB)': streamOf(largeEvent),
+  };
+  const rows: Row[] = [];
+  for (const [name, stream] of Object.entries(streams)) {
+    const bytes = textEncoder.encode(stream.text);
+    const megabytes = bytes.length / (1024 * 1024);
+    for (const chunkSize of [1024, 64 * 1024]) {
+      const label = `${name}, ${chunkSize / 1024} KiB chunks`;
+      const textChunks = chunkText(stream.text, chunkSize);
+      const byteChunks = chunkBytes(bytes, chunkSize);
+      if (parseOurs(textChunks) !== stream.events || parseTheirs(textChunks) !== stream.events) {
+        throw new Error(`${label}: a parser lost events`);
+      }
+      const [oursText = 0, theirsText = 0, oursBytes = 0, theirsBytes = 0] = race([
+        () => parseOurs(textChunks),
+        () => parseTheirs(textChunks),
+        () => parseOurs(byteChunks),
+        () => parseTheirsBytes(byteChunks),
+      ]);
+      rows.push(throughputRow(`${label}, strings`, megabytes, oursText, theirsText));
+      rows.push(throughputRow(`${label}, bytes`, megabytes, oursBytes, theirsBytes));
+    }
+  }
+  return rows;
+}
+
+function throughputRow(label: string, megabytes: number, oursMs: number, theirsMs: number): Row {
+  const ours = megabytes / (oursMs / 1000);
+  const theirs = megabytes / (theirsMs / 1000);
+  return {
+    case: label,
+    ours: `${ours.toFixed(0)} MB/s`,
+    theirs: `${theirs.toFixed(0)} MB/s`,
+    'ours/theirs': (ours / theirs).toFixed(2),
+  };
+}
+
+function encoderRows(): Row[] {
+  const shapes: Record<string, (index: number) => SseEvent> = {
+    'small JSON event': (index) => ({
+      id: String(index),
+      event: 'update',
+      data: JSON.stringify({ topic: `https://example.com/books/${index}`, price: index % 1000 }),
+    }),
+    'multi-line data (12 lines)': (index) => ({
+      id: String(index),
+      event: 'update',
+      data: Array.from({ length: 12 }, (_, line) => `line ${line} of event ${index}`).join('\n'),
+    }),
+    'large event (64 KiB)': (index) => ({ id: String(index), event: 'blob', data: 'y'.repeat(64 * 1024) }),
+  };
+  const rows: Row[] = [];
+  for (const [name, make] of Object.entries(shapes)) {
+    const count = name.startsWith('large') ? 2_000 : 50_000;
+    const events = Array.from({ length: count }, (_, index) => make(index));
+    const encodeAll = (encode: (event: SseEvent) => Uint8Array) => () => {
+      for (const event of events) sink += encode(event).length;
+    };
+    const [oursMs = 0, naiveMs = 0, betterSseMs = 0] = race([
+      encodeAll(encodeEvent),
+      encodeAll(encodeNaive),
+      encodeAll(encodeBetterSse),
+    ]);
+    rows.push(rateRow(`${name} vs naive template`, count, oursMs, naiveMs));
+    rows.push(rateRow(`${name} vs better-sse EventBuffer`, count, oursMs, betterSseMs));
+  }
+  return rows;
+}
+
+function rateRow(label: string, count: number, oursMs: number, theirsMs: number): Row {
+  const ours = count / (oursMs / 1000);
+  const theirs = count / (theirsMs / 1000);
+  return {
+    case: label,
+    ours: `${(ours / 1000).toFixed(0)}k ev/s`,
+    theirs: `${(theirs / 1000).toFixed(0)}k ev/s`,
+    'ours/theirs': (ours / theirs).toFixed(2),
+  };
+}
+
+console.log(`Node ${process.version}, ${ROUNDS} rounds after ${WARMUP_ROUNDS} warm-up, median round\n`);
+console.log('Parser throughput, herald/sse EventStreamParser vs eventsource-parser createParser');
+console.table(parserRows());
+console.log('Encoder rate, herald/sse encodeEvent (validating) vs baselines');
+console.table(encoderRows());
+if (sink === -1) console.log('unreachable; keeps results alive');
