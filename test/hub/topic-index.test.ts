@@ -135,7 +135,7 @@ describe('TopicIndex property', () => {
         fc.array(fc.nat(), { maxLength: 4 }),
         (subscribers, events, removals) => {
           const index = new TopicIndex<number>();
-          subscribers.forEach((selectors, i) => index.add(i, selectors));
+          for (const [i, selectors] of subscribers.entries()) index.add(i, selectors);
           const removed = new Set(removals.map((r) => r % subscribers.length));
           for (const r of removed) index.remove(r);
           for (const topics of events) {

@@ -1,0 +1,205 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { assertCanPublish, canReceive, type Grant, grantFromClaims } from '../../src/hub/authorization.js';
+import { AuthError } from '../../src/hub/errors.js';
+import { mercureDetail } from '../support/keys.js';
+
+const BASE = 'https://hub.example.com/.well-known/mercure';
+
+function draft08(details: unknown): Grant {
+  return grantFromClaims('draft-08', { authorization_details: details }, undefined, { baseUrl: BASE });
+}
+
+function invalidCode(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof AuthError) return error.code;
+    throw error;
+  }
+  return 'no error';
+}
+
+describe('draft-08 authorization details', () => {
+  it('grants actions on the topics of mercure details only', () => {
+    const grant = draft08([
+      mercureDetail(
+        ['subscribe'],
+        ['https://example.com/books/1', { match: 'https://example.com/users/:id', matchType: 'URLPattern' }],
+      ),
+      mercureDetail(['publish'], ['https://example.com/books/1']),
+      { type: 'payment_initiation', actions: ['pay'] },
+    ]);
+    expect(grant.canSubscribe('https://example.com/books/1')).toBe(true);
+    expect(grant.canSubscribe('https://example.com/books/2')).toBe(false);
+    expect(grant.canSubscribe('https://example.com/users/7')).toBe(true);
+    expect(grant.canPublish('https://example.com/books/1')).toBe(true);
+    expect(grant.canPublish('https://example.com/users/7')).toBe(false);
+    expect(grant.subscribeSelectors.map((s) => s.kind)).toEqual(['exact', 'urlpattern']);
+  });
+
+  it('treats * as the wildcard whatever the matchType', () => {
+    for (const topic of [
+      { match: '*' },
+      { match: '*', matchType: 'URLPattern' },
+      { match: '*', matchType: 'Exact' },
+    ]) {
+      expect(draft08([mercureDetail(['publish'], [topic])]).canPublish('https://anything')).toBe(true);
+    }
+  });
+
+  it('resolves relative URL patterns against the hub URL (subscriptions API)', () => {
+    const grant = draft08([
+      mercureDetail(
+        ['subscribe'],
+        [{ match: '/.well-known/mercure/subscriptions{/:type}?{/:match}?{/:sub}?', matchType: 'URLPattern' }],
+      ),
+    ]);
+    expect(grant.canSubscribe('/.well-known/mercure/subscriptions')).toBe(true);
+    expect(grant.canSubscribe('/.well-known/mercure/subscriptions/Exact/a%2Fb/urn%3Ax')).toBe(true);
+    expect(grant.canSubscribe('/books/1')).toBe(false);
+  });
+
+  it('picks the payload of the first subscribe detail matching the subscription matcher', () => {
+    const grant = draft08([
+      mercureDetail(['subscribe'], ['https://example.com/foo'], { custom1: 1 }),
+      mercureDetail(['subscribe'], [{ match: 'https://example.com/bar/:id', matchType: 'URLPattern' }], {
+        custom2: 2,
+      }),
+      mercureDetail(['publish'], ['*'], { ignored: true }),
+      mercureDetail(['subscribe'], ['*'], { custom3: 3 }),
+    ]);
+    expect(grant.payloadFor('https://example.com/foo')).toEqual({ custom1: 1 });
+    expect(grant.payloadFor('https://example.com/bar/:id')).toEqual({ custom2: 2 });
+    expect(grant.payloadFor('https://example.com/bar/1')).toEqual({ custom2: 2 });
+    expect(grant.payloadFor('https://example.com/other')).toEqual({ custom3: 3 });
+  });
+
+  it('grants nothing without mercure details', () => {
+    const grant = draft08(undefined);
+    expect(grant.canSubscribe('x')).toBe(false);
+    expect(grant.canPublish('x')).toBe(false);
+  });
+
+  it.each([
+    ['not an array', { type: 'mercure' }],
+    ['an entry that is not an object', ['mercure']],
+    ['an entry without type', [{ actions: ['publish'], topics: [{ match: 'a' }] }]],
+    ['empty actions', [{ type: 'mercure', actions: [], topics: [{ match: 'a' }] }]],
+    ['an unknown action', [{ type: 'mercure', actions: ['publish', 'delete'], topics: [{ match: 'a' }] }]],
+    ['empty topics', [{ type: 'mercure', actions: ['publish'], topics: [] }]],
+    ['a topic that is a string', [{ type: 'mercure', actions: ['publish'], topics: ['a'] }]],
+    [
+      'an unknown matchType',
+      [{ type: 'mercure', actions: ['publish'], topics: [{ match: 'a', matchType: 'Regex' }] }],
+    ],
+    [
+      'a lower-case matchType',
+      [{ type: 'mercure', actions: ['publish'], topics: [{ match: 'a', matchType: 'exact' }] }],
+    ],
+    [
+      'an invalid URL pattern',
+      [
+        {
+          type: 'mercure',
+          actions: ['publish'],
+          topics: [{ match: 'https://e.com/(a+)+', matchType: 'URLPattern' }],
+        },
+      ],
+    ],
+    [
+      'a payload that is not an object',
+      [{ type: 'mercure', actions: ['subscribe'], topics: [{ match: 'a' }], payload: 'x' }],
+    ],
+  ])('rejects the whole token for %s (no partial acceptance)', (_name, details) => {
+    const valid = mercureDetail(['publish'], ['*']);
+    const all = Array.isArray(details) ? [valid, ...details] : details;
+    expect(invalidCode(() => draft08(all))).toBe('TOKEN_INVALID');
+  });
+
+  it('rejects tokens over the detail and selector limits', () => {
+    const many = Array.from({ length: 3 }, () => mercureDetail(['publish'], ['a']));
+    expect(
+      invalidCode(() =>
+        grantFromClaims('draft-08', { authorization_details: many }, { maxDetails: 2, maxSelectors: 10 }),
+      ),
+    ).toBe('TOKEN_INVALID');
+    const wide = [mercureDetail(['publish'], ['a', 'b', 'c'])];
+    expect(
+      invalidCode(() =>
+        grantFromClaims('draft-08', { authorization_details: wide }, { maxDetails: 2, maxSelectors: 2 }),
+      ),
+    ).toBe('TOKEN_INVALID');
+  });
+});
+
+describe('canReceive and assertCanPublish', () => {
+  const grant = grantFromClaims('draft-07', { mercure: { subscribe: ['https://example.com/users/{id}'] } });
+
+  it('delivers public events to anyone, including subscribers without a token', () => {
+    expect(canReceive(undefined, { topics: ['https://example.com/x'], isPrivate: false })).toBe(true);
+    expect(canReceive(grant, { topics: ['https://example.com/x'], isPrivate: false })).toBe(true);
+  });
+
+  it('delivers a private event only to a grant whose subscribe selectors match one of its topics', () => {
+    expect(canReceive(undefined, { topics: ['https://example.com/users/1'], isPrivate: true })).toBe(false);
+    expect(canReceive(grant, { topics: ['https://example.com/users/1'], isPrivate: true })).toBe(true);
+    expect(canReceive(grant, { topics: ['https://example.com/books/1'], isPrivate: true })).toBe(false);
+    // 0.x: an alternate topic grants access as well as the canonical one.
+    expect(
+      canReceive(grant, {
+        topics: ['https://example.com/books/1', 'https://example.com/users/1'],
+        isPrivate: true,
+      }),
+    ).toBe(true);
+  });
+
+  it('requires every topic of a publication to be allowed', () => {
+    const publisher = grantFromClaims('draft-07', {
+      mercure: { publish: ['https://example.com/books/{id}'] },
+    });
+    expect(() => assertCanPublish(publisher, ['https://example.com/books/1'])).not.toThrow();
+    expect(
+      invalidCode(() =>
+        assertCanPublish(publisher, ['https://example.com/books/1', 'https://example.com/x']),
+      ),
+    ).toBe('FORBIDDEN');
+    expect(invalidCode(() => assertCanPublish(undefined, ['https://example.com/books/1']))).toBe(
+      'TOKEN_MISSING',
+    );
+    const empty = grantFromClaims('draft-07', { mercure: { publish: [] } });
+    expect(invalidCode(() => assertCanPublish(empty, ['a']))).toBe('FORBIDDEN');
+  });
+});
+
+describe('canReceive property', () => {
+  const segment = fc.constantFrom('a', 'b', '1');
+  const topic = segment.chain((x) => segment.map((y) => `https://example.com/${x}/${y}`));
+  const selectorRaw = fc.oneof(
+    topic,
+    fc.constant('*'),
+    segment.map((x) => `https://example.com/${x}/{id}`),
+    segment.map((x) => `https://example.com/{+p}${x}`),
+  );
+
+  it('never lets a private event reach a grant without a matching subscribe selector', () => {
+    fc.assert(
+      fc.property(
+        fc.array(selectorRaw, { maxLength: 4 }),
+        fc.array(selectorRaw, { maxLength: 4 }),
+        fc.array(topic, { minLength: 1, maxLength: 3 }),
+        fc.boolean(),
+        (subscribe, publish, topics, isPrivate) => {
+          const grant = grantFromClaims('draft-07', { mercure: { subscribe, publish } });
+          const received = canReceive(grant, { topics, isPrivate });
+          const hasMatchingSelector = grant.subscribeSelectors.some((s) => topics.some((t) => s.matches(t)));
+          if (isPrivate) expect(received).toBe(hasMatchingSelector);
+          else expect(received).toBe(true);
+          // Publish rights never leak into read rights.
+          if (subscribe.length === 0 && isPrivate) expect(received).toBe(false);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
