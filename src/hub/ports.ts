@@ -27,6 +27,10 @@ export interface StoredEvent extends NewEvent {
   publishedAtMs: number;
 }
 
+/**
+ * Retention only ever drops the OLDEST events, so the kept cursors have no gaps: a subscriber whose
+ * Last-Event-ID is still known never silently misses a later event.
+ */
 export interface RetentionPolicy {
   /** Keep at most this many events (oldest dropped first). `undefined`: no cap. */
   maxEvents?: number | undefined;
@@ -48,7 +52,10 @@ export interface Store {
    * `after = 0` reads from the oldest kept event.
    */
   readRange(after: Cursor, upTo: Cursor, limit: number): Promise<StoredEvent[]>;
-  /** The cursor of the newest event (0 when empty): the snapshot a replay reads up to. */
+  /**
+   * The cursor of the newest KEPT event: the snapshot a replay reads up to. 0 when the store is
+   * empty, also after everything was pruned (cursors are still never reused).
+   */
   headCursor(): Promise<Cursor>;
   /** Applies the retention policy; returns how many events were dropped. */
   prune(policy: RetentionPolicy, nowMs: number): Promise<number>;
@@ -62,7 +69,7 @@ export interface Store {
  */
 export interface Broker {
   publish(event: StoredEvent): Promise<void>;
-  /** Registers a listener; returns the function that removes it. */
+  /** Registers a listener; returns the function that removes it. Throws `CLOSED` after `close()`. */
   subscribe(listener: (event: StoredEvent) => void): () => void;
   close(): Promise<void>;
 }
@@ -74,3 +81,42 @@ export interface Clock {
 }
 
 export const systemClock: Clock = { nowMs: () => Date.now() };
+
+/**
+ * Stable error codes of stores and brokers, shared here so the hub (which imports only ports) can
+ * branch on them. HTTP mapping: DUPLICATE_ID -> 409, UNAVAILABLE -> 503, the rest -> 500.
+ */
+export type StoreErrorCode =
+  /** `append` met an id that a kept event already has; nothing was written. */
+  | 'DUPLICATE_ID'
+  /** The store or broker was used after `close()`. */
+  | 'CLOSED'
+  /** `openStore` got a URL it cannot parse or a scheme it does not know. */
+  | 'INVALID_URL'
+  /** An argument is out of range: a negative cursor, a non-integer limit or instant, a bad policy. */
+  | 'INVALID_ARGUMENT'
+  /** The backing storage could not be opened (missing directory, permissions, not a database). */
+  | 'OPEN_FAILED'
+  /** The storage failed (disk full, I/O error, lock held too long); retrying later may succeed. */
+  | 'UNAVAILABLE'
+  /** The database was written by a newer Herald whose schema this version does not know. */
+  | 'SCHEMA_TOO_NEW';
+
+const storeErrorCodes: ReadonlySet<string> = new Set<StoreErrorCode>([
+  'DUPLICATE_ID',
+  'CLOSED',
+  'INVALID_URL',
+  'INVALID_ARGUMENT',
+  'OPEN_FAILED',
+  'UNAVAILABLE',
+  'SCHEMA_TOO_NEW',
+]);
+
+/** True for an error thrown by a Store or Broker adapter (any adapter: they share the codes). */
+export function isStoreError(error: unknown): error is Error & { code: StoreErrorCode } {
+  return (
+    error instanceof Error &&
+    error.name === 'StoreError' &&
+    storeErrorCodes.has((error as Error & { code?: unknown }).code as string)
+  );
+}
