@@ -5,4 +5,10 @@ export { type ConnectionErrorCode, ConnectionErrorEvent, type MessageInit } from
 export { type HubUrlOptions, hubUrl } from './hub-url.js';
 export type { EventSourceOptions, TransportName } from './options.js';
 export type { PolledEvent, PollResponse } from './poll-response.js';
+export {
+  type ChannelLike,
+  type LockManagerLike,
+  SharedEventSource,
+  type SharedEventSourceOptions,
+} from './shared-event-source.js';
 export type { Timers } from './timers.js';

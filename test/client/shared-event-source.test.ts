@@ -1,0 +1,116 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { EventSource, type LockManagerLike, SharedEventSource } from '../../src/client/index.js';
+import { FakeHub } from './fake-hub.js';
+import { startServer, waitFor } from './support.js';
+
+/** An exclusive lock per name, granted in request order (the part of Web Locks we rely on). */
+class FakeLocks implements LockManagerLike {
+  readonly #queues = new Map<string, Array<() => void>>();
+  readonly #held = new Set<string>();
+
+  request(name: string, options: { signal?: AbortSignal }, callback: () => Promise<void>): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      const grant = () => {
+        this.#held.add(name);
+        callback().finally(() => {
+          this.#held.delete(name);
+          resolve(undefined);
+          this.#queues.get(name)?.shift()?.();
+        });
+      };
+      if (!this.#held.has(name)) return grant();
+      const queue = this.#queues.get(name) ?? [];
+      this.#queues.set(name, queue);
+      queue.push(grant);
+      options.signal?.addEventListener('abort', () => {
+        queue.splice(queue.indexOf(grant), 1);
+        reject(new DOMException('aborted', 'AbortError'));
+      });
+    });
+  }
+}
+
+let hub: FakeHub;
+const sources: SharedEventSource[] = [];
+beforeEach(async () => {
+  hub = new FakeHub();
+  await hub.start();
+});
+afterEach(async () => {
+  for (const source of sources.splice(0)) source.close();
+  await hub.close();
+});
+
+function openTab(locks: LockManagerLike, name: string): { source: SharedEventSource; received: string[] } {
+  const source = new SharedEventSource(hub.url, { locks, name });
+  sources.push(source);
+  const received: string[] = [];
+  source.onmessage = (event) => received.push((event as MessageEvent).lastEventId);
+  return { source, received };
+}
+
+const ids = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => `e${from + i}`);
+
+describe('SharedEventSource (Web Locks + BroadcastChannel, faked locks in Node)', () => {
+  it('runs one connection for all tabs and delivers every event to each', async () => {
+    const locks = new FakeLocks();
+    const tabs = [0, 1, 2].map(() => openTab(locks, 'shared-1'));
+    await waitFor(() => tabs.every((tab) => tab.source.readyState === EventSource.OPEN), 'all tabs open');
+    for (let i = 0; i < 20; i++) hub.publish(`m${i}`);
+    await waitFor(() => tabs.every((tab) => tab.received.length === 20), 'every tab to get 20 events');
+    expect(hub.requests.filter((request) => request.transport === 'sse')).toHaveLength(1);
+    expect(tabs.map((tab) => tab.source.isLeader)).toEqual([true, false, false]);
+    for (const tab of tabs) expect(tab.received).toEqual(ids(1, 20));
+  });
+
+  it('hands over to the next tab when the leader closes: nothing lost, nothing doubled', async () => {
+    const locks = new FakeLocks();
+    const tabs = [0, 1, 2].map(() => openTab(locks, 'shared-2'));
+    await waitFor(() => tabs[0]!.source.readyState === EventSource.OPEN, 'the leader to open');
+    let published = 0;
+    const publishSome = async (count: number) => {
+      for (let i = 0; i < count; i++) {
+        hub.publish(`m${++published}`);
+        if (i % 5 === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+      }
+    };
+    await publishSome(30);
+    tabs[0]!.source.close(); // the leader's tab goes away in the middle of the stream
+    await publishSome(30);
+    await waitFor(() => tabs[1]!.source.isLeader, 'the second tab to take over');
+    await publishSome(30);
+    await waitFor(() => tabs.slice(1).every((tab) => tab.received.length >= 90), 'the survivors to get 90');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    for (const tab of tabs.slice(1)) expect(tab.received).toEqual(ids(1, 90));
+    // The new leader resumed from its cursor rather than from the start.
+    const resumed = hub.requests.filter((request) => request.transport === 'sse');
+    expect(resumed).toHaveLength(2);
+    expect(resumed[1]!.cursor).not.toBe('');
+  });
+
+  it('falls back to a plain connection without Web Locks (Node)', async () => {
+    hub.publish('only');
+    const source = new SharedEventSource(hub.url);
+    sources.push(source);
+    const received: string[] = [];
+    source.onmessage = (event) => received.push((event as MessageEvent).data);
+    await waitFor(() => received.length === 1, 'one event');
+    expect(source.isLeader).toBe(true);
+    expect(received).toEqual(['only']);
+  });
+
+  it('fails every tab when the leader fails the connection', async () => {
+    const server = await startServer((_request, response) => response.writeHead(204).end());
+    try {
+      const locks = new FakeLocks();
+      const tabs = [0, 1].map(() => {
+        const source = new SharedEventSource(`${server.url}/`, { locks, name: 'shared-3' });
+        sources.push(source);
+        return source;
+      });
+      await waitFor(() => tabs.every((tab) => tab.readyState === EventSource.CLOSED), 'both tabs closed');
+    } finally {
+      await server.close();
+    }
+  });
+});
