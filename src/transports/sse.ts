@@ -1,5 +1,6 @@
 import type { CloseReason, SubscriberSink } from '../hub/subscriber.js';
 import { createNodeSseStream, type SseStream } from '../server/index.js';
+import { encodeRetry } from '../sse/index.js';
 import type { SubscriptionContext } from './subscription-context.js';
 
 export interface SseTransportOptions {
@@ -26,8 +27,10 @@ export async function serveSse(context: SubscriptionContext, options: SseTranspo
         pendingClose = reason;
         return;
       }
-      if (reason === 'shutdown' && !stream.closed) stream.comment('shutdown');
-      if (!stream.closed) stream.close();
+      if (stream.isClosed) return;
+      // Tell the client when to come back: the hub (or its replacement) will be up shortly.
+      if (reason === 'shutdown') stream.sendBytes(encodeRetry(options.shutdownRetryMs));
+      stream.close();
     },
   };
   const open = await context.hub.openSubscription({
@@ -59,7 +62,7 @@ export async function serveSse(context: SubscriptionContext, options: SseTranspo
   });
   if (pendingClose !== undefined) {
     open.subscriber.close(pendingClose);
-    if (!stream.closed) stream.close();
+    if (!stream.isClosed) stream.close();
     return;
   }
   await open.replay();

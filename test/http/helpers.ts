@@ -104,6 +104,7 @@ export interface StreamReader {
   response: Response;
   events: ReceivedEvent[];
   comments: string[];
+  retries: number[];
   waitFor(count: number, timeoutMs?: number): Promise<ReceivedEvent[]>;
   ended: Promise<void>;
   close(): void;
@@ -118,6 +119,7 @@ export async function subscribe(
   const response = await fetch(`${url}/.well-known/mercure?${query}`, { headers, signal: controller.signal });
   const events: ReceivedEvent[] = [];
   const comments: string[] = [];
+  const retries: number[] = [];
   let notify: () => void = () => {};
   const parser = createParser({
     onEvent: (e) => {
@@ -125,6 +127,7 @@ export async function subscribe(
       notify();
     },
     onComment: (c) => comments.push(c),
+    onRetry: (ms) => retries.push(ms),
   });
   const ended = (async () => {
     if (!response.body) return;
@@ -149,6 +152,7 @@ export async function subscribe(
     response,
     events,
     comments,
+    retries,
     ended,
     close: () => controller.abort(),
     waitFor(count, timeoutMs = 5000) {

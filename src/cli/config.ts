@@ -1,0 +1,133 @@
+import { parseArgs } from 'node:util';
+import type { KeySpec } from '../hub/jwt-keys.js';
+
+export interface ServeConfig {
+  port: number;
+  host: string | undefined;
+  store: string;
+  jwtKey: string | undefined;
+  publisherJwtKey: string | undefined;
+  subscriberJwtKey: string | undefined;
+  jwtAlgorithms: string[] | undefined;
+  anonymous: boolean;
+  corsOrigins: string[];
+  resource: string | undefined;
+  issuer: string | undefined;
+  hubUrl: string | undefined;
+  maxBodyBytes: number | undefined;
+  maxConnections: number | undefined;
+  maxConnectionsPerIp: number | undefined;
+  heartbeatMs: number | undefined;
+  subscriptions: boolean;
+  logLevel: string;
+}
+
+/** Each flag's environment variables: ours first, then Mercure's name where one exists. */
+const ENV: Record<string, string[]> = {
+  port: ['HERALD_PORT', 'PORT'],
+  host: ['HERALD_HOST'],
+  store: ['HERALD_STORE'],
+  'jwt-key': ['HERALD_JWT_KEY', 'MERCURE_JWT_KEY', 'JWT_KEY'],
+  'publisher-jwt-key': ['HERALD_PUBLISHER_JWT_KEY', 'MERCURE_PUBLISHER_JWT_KEY', 'PUBLISHER_JWT_KEY'],
+  'subscriber-jwt-key': ['HERALD_SUBSCRIBER_JWT_KEY', 'MERCURE_SUBSCRIBER_JWT_KEY', 'SUBSCRIBER_JWT_KEY'],
+  'jwt-alg': ['HERALD_JWT_ALG', 'MERCURE_PUBLISHER_JWT_ALG', 'MERCURE_SUBSCRIBER_JWT_ALG', 'JWT_ALGORITHM'],
+  anonymous: ['HERALD_ANONYMOUS', 'MERCURE_ANONYMOUS'],
+  'cors-origin': ['HERALD_CORS_ORIGINS', 'MERCURE_CORS_ORIGINS', 'CORS_ALLOWED_ORIGINS'],
+  resource: ['HERALD_RESOURCE'],
+  issuer: ['HERALD_ISSUER'],
+  'hub-url': ['HERALD_HUB_URL'],
+  'max-body-bytes': ['HERALD_MAX_BODY_BYTES'],
+  'max-connections': ['HERALD_MAX_CONNECTIONS'],
+  'max-connections-per-ip': ['HERALD_MAX_CONNECTIONS_PER_IP'],
+  'heartbeat-ms': ['HERALD_HEARTBEAT_MS', 'HEARTBEAT_INTERVAL'],
+  subscriptions: ['HERALD_SUBSCRIPTIONS', 'MERCURE_SUBSCRIPTIONS'],
+  'log-level': ['HERALD_LOG_LEVEL', 'LOG_LEVEL'],
+};
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  readonly code = 'CONFIG_INVALID';
+}
+
+function fromEnv(name: string, env: NodeJS.ProcessEnv): string | undefined {
+  for (const key of ENV[name] ?? []) {
+    const value = env[key];
+    if (value !== undefined && value !== '') return value;
+  }
+  return undefined;
+}
+
+function integer(name: string, raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  if (!/^[0-9]+$/.test(raw)) throw new ConfigError(`--${name} must be a non-negative integer`);
+  return Number(raw);
+}
+
+const isTrue = (raw: string | undefined) => raw !== undefined && /^(1|true|yes|on)$/i.test(raw);
+
+export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv): ServeConfig {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      store: { type: 'string' },
+      'jwt-key': { type: 'string' },
+      'publisher-jwt-key': { type: 'string' },
+      'subscriber-jwt-key': { type: 'string' },
+      'jwt-alg': { type: 'string', multiple: true },
+      anonymous: { type: 'boolean' },
+      'cors-origin': { type: 'string', multiple: true },
+      resource: { type: 'string' },
+      issuer: { type: 'string' },
+      'hub-url': { type: 'string' },
+      'max-body-bytes': { type: 'string' },
+      'max-connections': { type: 'string' },
+      'max-connections-per-ip': { type: 'string' },
+      'heartbeat-ms': { type: 'string' },
+      subscriptions: { type: 'boolean' },
+      'log-level': { type: 'string' },
+    },
+    strict: true,
+  });
+  const get = (name: keyof typeof values & string) => {
+    const value = values[name];
+    return typeof value === 'string' ? value : fromEnv(name, env);
+  };
+  const list = (name: 'cors-origin' | 'jwt-alg') =>
+    (values[name] as string[] | undefined) ??
+    fromEnv(name, env)
+      ?.split(/[\s,]+/)
+      .filter(Boolean);
+  return {
+    port: integer('port', get('port')) ?? 3000,
+    host: get('host'),
+    store: get('store') ?? 'sqlite:./herald.db',
+    jwtKey: get('jwt-key'),
+    publisherJwtKey: get('publisher-jwt-key'),
+    subscriberJwtKey: get('subscriber-jwt-key'),
+    jwtAlgorithms: list('jwt-alg'),
+    anonymous: values.anonymous ?? isTrue(fromEnv('anonymous', env)),
+    corsOrigins: list('cors-origin') ?? [],
+    resource: get('resource'),
+    issuer: get('issuer'),
+    hubUrl: get('hub-url'),
+    maxBodyBytes: integer('max-body-bytes', get('max-body-bytes')),
+    maxConnections: integer('max-connections', get('max-connections')),
+    maxConnectionsPerIp: integer('max-connections-per-ip', get('max-connections-per-ip')),
+    heartbeatMs: integer('heartbeat-ms', get('heartbeat-ms')),
+    subscriptions: values.subscriptions ?? isTrue(fromEnv('subscriptions', env)),
+    logLevel: get('log-level') ?? 'info',
+  };
+}
+
+/** A key flag's value: a PEM (inline or `@path`) or a JWKS file, else an HMAC secret. */
+export function keySpecOf(value: string | undefined): KeySpec | undefined {
+  if (value === undefined) return undefined;
+  if (value.startsWith('@')) {
+    const path = value.slice(1);
+    return path.endsWith('.json') ? { type: 'jwks-file', path } : { type: 'pem-file', path };
+  }
+  if (value.includes('-----BEGIN')) return { type: 'pem', pem: value.replace(/\\n/g, '\n') };
+  return { type: 'hmac', secret: value };
+}

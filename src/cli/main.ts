@@ -1,0 +1,31 @@
+#!/usr/bin/env node
+import { ConfigError } from './config.js';
+import { publishCommand } from './publish.js';
+import { serve } from './serve.js';
+
+const USAGE = `Usage:
+  herald serve [--port 3000] [--host H] [--store sqlite:./herald.db|memory] [--jwt-key K]
+               [--publisher-jwt-key K] [--subscriber-jwt-key K] [--jwt-alg ALG]... [--anonymous]
+               [--cors-origin ORIGIN]... [--resource URL] [--issuer ISS] [--hub-url URL]
+               [--max-body-bytes N] [--max-connections N] [--max-connections-per-ip N]
+               [--heartbeat-ms N] [--subscriptions] [--log-level info]
+  herald publish --topic T [--data D] [--url URL] [--jwt TOKEN] [--private] [--id ID] [--type TYPE]
+Every serve flag also reads HERALD_<FLAG> (and Mercure's variable names where they exist).`;
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  if (command === 'serve') return serve(rest, process.env);
+  if (command === 'publish') {
+    process.exitCode = await publishCommand(rest, process.env);
+    return;
+  }
+  process.stderr.write(`${USAGE}\n`);
+  process.exitCode = command === undefined || command === '--help' || command === 'help' ? 0 : 2;
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  const isUsage =
+    error instanceof ConfigError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+  process.stderr.write(`herald: ${(error as Error).message}\n`);
+  process.exit(isUsage ? 2 : 1);
+});

@@ -1,0 +1,58 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createHub } from '../http/index.js';
+import { openStore } from '../store/open.js';
+import { keySpecOf, parseServeConfig } from './config.js';
+import { createLogger } from './logger.js';
+
+/** `herald serve`: runs the hub until SIGTERM/SIGINT, then drains and exits 0. */
+export async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
+  const config = parseServeConfig(argv, env);
+  const logger = createLogger(config.logLevel);
+  const opened = await openStore(config.store);
+  const herald = await createHub({
+    store: opened,
+    jwt: {
+      key: keySpecOf(config.jwtKey),
+      publisherKey: keySpecOf(config.publisherJwtKey),
+      subscriberKey: keySpecOf(config.subscriberJwtKey),
+      algorithms: config.jwtAlgorithms,
+      resource: config.resource,
+      issuer: config.issuer,
+    },
+    hubUrl: config.hubUrl,
+    allowAnonymous: config.anonymous,
+    corsOrigins: config.corsOrigins,
+    maxBodyBytes: config.maxBodyBytes,
+    maxConnections: config.maxConnections,
+    maxConnectionsPerIp: config.maxConnectionsPerIp,
+    heartbeatMs: config.heartbeatMs,
+    subscriptionsApi: config.subscriptions,
+    logger,
+  });
+  const server = createServer(herald.handleNode);
+  server.on('clientError', (_error, socket) => socket.destroy());
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const { port, address } = server.address() as AddressInfo;
+  logger.info({ port, address, store: config.store.replace(/^sqlite:.*/, 'sqlite') }, 'herald listening');
+
+  let isStopping = false;
+  const stop = async (signal: string) => {
+    if (isStopping) return;
+    isStopping = true;
+    logger.info({ signal }, 'shutting down');
+    // Stop accepting, tell subscribers to come back (retry hint), close them, close the store.
+    herald.stopAccepting();
+    server.close();
+    await herald.close();
+    server.closeAllConnections();
+    logger.info('stopped');
+    logger.flush?.();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
+}

@@ -1,0 +1,100 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { legacyToken, publish, SECRET, subscribe } from '../http/helpers.js';
+
+const MAIN = resolve(import.meta.dirname, '../../src/cli/main.ts');
+
+interface Cli {
+  child: ChildProcess;
+  url: string;
+  output: string[];
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+async function startCli(args: string[]): Promise<Cli> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', MAIN, 'serve', '--port', '0', '--host', '127.0.0.1', ...args],
+    {
+      env: { ...process.env, HERALD_JWT_KEY: SECRET, HERALD_LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  const output: string[] = [];
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) =>
+    child.once('exit', (code, signal) => done({ code, signal })),
+  );
+  const url = await new Promise<string>((done, fail) => {
+    let buffered = '';
+    child.stderr?.on('data', (chunk) => output.push(String(chunk)));
+    child.stdout?.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString();
+      output.push(chunk.toString());
+      const match = /"port":(\d+)/.exec(buffered);
+      if (match) done(`http://127.0.0.1:${match[1]}`);
+    });
+    void exited.then(() => fail(new Error(`exited early: ${output.join('')}`)));
+  });
+  return { child, url, output, exited };
+}
+
+describe('herald serve', () => {
+  const cleanups: (() => void)[] = [];
+  afterEach(() => {
+    for (const cleanup of cleanups.splice(0)) cleanup();
+  });
+
+  it('on SIGTERM tells subscribers to come back, closes them and exits 0', async () => {
+    const cli = await startCli(['--store', 'memory', '--anonymous']);
+    cleanups.push(() => cli.child.kill('SIGKILL'));
+    const health = await (await fetch(`${cli.url}/healthz`)).json();
+    expect(health.status).toBe('ok');
+    expect(health.serverTime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    const stream = await subscribe(cli.url, 'topic=a');
+    expect(stream.response.status).toBe(200);
+    const token = await legacyToken({ publish: ['*'] });
+    expect(
+      (
+        await publish(cli.url, token, [
+          ['topic', 'a'],
+          ['data', 'x'],
+        ])
+      ).status,
+    ).toBe(200);
+    await stream.waitFor(1);
+    cli.child.kill('SIGTERM');
+    await stream.ended;
+    const { code } = await cli.exited;
+    expect(code).toBe(0);
+    expect(stream.retries).toEqual([1000]);
+    expect(cli.output.join('')).not.toContain(token);
+  });
+
+  it('keeps every acknowledged publication across kill -9 and replays it after restart', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'herald-cli-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const store = `sqlite:${join(dir, 'hub.db')}`;
+    const first = await startCli(['--store', store, '--anonymous']);
+    const token = await legacyToken({ publish: ['*'] });
+    const ids: string[] = [];
+    for (let i = 0; i < 50; i++) {
+      const res = await publish(first.url, token, [
+        ['topic', 'crash'],
+        ['data', `${i}`],
+      ]);
+      expect(res.status).toBe(200);
+      ids.push(await res.text());
+    }
+    first.child.kill('SIGKILL');
+    expect((await first.exited).signal).toBe('SIGKILL');
+    const second = await startCli(['--store', store, '--anonymous']);
+    cleanups.push(() => second.child.kill('SIGKILL'));
+    const stream = await subscribe(second.url, 'topic=crash&lastEventID=earliest');
+    const events = await stream.waitFor(50);
+    expect(events.map((e) => e.id)).toEqual(ids);
+    stream.close();
+  });
+});
