@@ -57,9 +57,6 @@ const COLON = 0x3a;
 const D = 0x64;
 const E = 0x65;
 const I = 0x69;
-const DATA_COLON = 'data:';
-const EVENT_COLON = 'event:';
-const ID_COLON = 'id:';
 const BOM = 0xfeff;
 const DIGITS_ONLY = /^[0-9]+$/;
 
@@ -260,11 +257,11 @@ export class EventStreamParser {
     if (first === COLON) {
       // "If the line starts with a U+003A COLON character (:): Ignore the line." (a comment)
       this.#onComment?.(text.slice(start + 1, end));
-    } else if (first === D && isPrefix(text, start, DATA_COLON)) {
+    } else if (first === D && isDataColon(text, start)) {
       this.#appendData(text.slice(valueStart(text, start + 5, end), end));
-    } else if (first === E && isPrefix(text, start, EVENT_COLON)) {
+    } else if (first === E && isEventColon(text, start)) {
       this.#eventType = text.slice(valueStart(text, start + 6, end), end);
-    } else if (first === I && isPrefix(text, start, ID_COLON)) {
+    } else if (first === I && text.charCodeAt(start + 1) === 0x64 && text.charCodeAt(start + 2) === COLON) {
       this.#setId(text.slice(valueStart(text, start + 3, end), end));
     } else {
       this.#processGeneralLine(start === 0 && end === text.length ? text : text.slice(start, end));
@@ -358,8 +355,26 @@ function checkLimit(value: number | undefined, fallback: number, name: string): 
   return value;
 }
 
-function isPrefix(text: string, start: number, prefix: string): boolean {
-  return text.startsWith(prefix, start);
+// Character-code comparisons: measurably cheaper per line than `startsWith` on the hot path.
+/** `text` has `data:` at `start` (its `d` already checked). */
+function isDataColon(text: string, start: number): boolean {
+  return (
+    text.charCodeAt(start + 1) === 0x61 &&
+    text.charCodeAt(start + 2) === 0x74 &&
+    text.charCodeAt(start + 3) === 0x61 &&
+    text.charCodeAt(start + 4) === COLON
+  );
+}
+
+/** `text` has `event:` at `start` (its `e` already checked). */
+function isEventColon(text: string, start: number): boolean {
+  return (
+    text.charCodeAt(start + 1) === 0x76 &&
+    text.charCodeAt(start + 2) === 0x65 &&
+    text.charCodeAt(start + 3) === 0x6e &&
+    text.charCodeAt(start + 4) === 0x74 &&
+    text.charCodeAt(start + 5) === COLON
+  );
 }
 
 /** "If value starts with a U+0020 SPACE character, remove it from value." */
