@@ -133,9 +133,9 @@ describe('status and content type in Chromium', () => {
 
 describe('reconnection in Chromium', () => {
   /** Waits for the `second` message after a reconnection, using the named constructor. */
-  const reconnect = (constructor: 'Herald' | 'native', name: string) =>
+  const reconnect = (implementation: 'Herald' | 'native', name: string) =>
     page.evaluate(
-      ({ constructor, path }) =>
+      ({ implementation, path }) =>
         new Promise<string[]>((resolve) => {
           const source =
             constructor === 'native'
@@ -150,7 +150,7 @@ describe('reconnection in Chromium', () => {
             }
           };
         }),
-      { constructor, path: `/reconnect/${name}` },
+      { implementation, path: `/reconnect/${name}` },
     );
 
   it('sends the last event id as UTF-8 bytes, exactly as the native EventSource does', async () => {
