@@ -1,0 +1,145 @@
+import { request } from 'node:http';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Scheduler } from '../../src/hub/hub.js';
+import {
+  draftToken,
+  legacyToken,
+  publish,
+  startHub,
+  subscribe,
+  type TestHub,
+  waitForSubscribers,
+} from './helpers.js';
+
+/** Timers fired by hand: token expiry without waiting. */
+function manualScheduler(): Scheduler & { fireAll(): void } {
+  const pending = new Map<number, () => void>();
+  let next = 1;
+  return {
+    setTimeout(callback) {
+      pending.set(next, callback);
+      return next++;
+    },
+    clearTimeout(handle) {
+      pending.delete(handle as number);
+    },
+    fireAll() {
+      const callbacks = [...pending.values()];
+      pending.clear();
+      for (const callback of callbacks) callback();
+    },
+  };
+}
+
+async function waitUntil(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 400 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
+  expect(condition()).toBe(true);
+}
+
+describe('subscription lifecycle', () => {
+  let hub: TestHub;
+  afterEach(async () => hub?.close());
+
+  it('ends a subscription when its token expires', async () => {
+    let nowMs = Date.now();
+    const scheduler = manualScheduler();
+    hub = await startHub('memory', { clock: { nowMs: () => nowMs }, scheduler, pruneIntervalMs: 0 });
+    const expSec = Math.floor(nowMs / 1000) + 60;
+    const stream = await subscribe(hub.url, 'topic=a', {
+      authorization: `Bearer ${await legacyToken({ subscribe: ['*'] }, { expSec })}`,
+    });
+    await waitForSubscribers(hub.herald, 1);
+    nowMs = expSec * 1000 + 1;
+    scheduler.fireAll();
+    await stream.ended;
+    expect(hub.herald.hub.subscribers.size).toBe(0);
+  });
+
+  it('disconnects a subscriber that does not read, and counts the overflow', async () => {
+    hub = await startHub('memory', { allowAnonymous: true, maxQueueBytes: 64 * 1024 });
+    const { port } = new URL(hub.url);
+    const closed = new Promise<void>((resolve) => {
+      const req = request({ host: '127.0.0.1', port, path: '/.well-known/mercure?topic=slow' }, (res) => {
+        res.pause(); // never reads
+        res.once('close', () => resolve());
+        res.once('error', () => resolve());
+      });
+      req.once('error', () => resolve());
+      req.end();
+    });
+    await waitForSubscribers(hub.herald, 1);
+    const data = 'x'.repeat(64 * 1024);
+    for (let i = 0; i < 200 && hub.herald.hub.subscribers.size > 0; i++) {
+      await hub.herald.publish({ topics: ['slow'], data });
+    }
+    await closed;
+    expect(hub.herald.hub.subscribers.size).toBe(0);
+    expect(await hub.herald.metrics.registry.getSingleMetricAsString('herald_queue_overflows_total')).toMatch(
+      /transport="sse"} 1/,
+    );
+  });
+
+  it('publishes subscription events and serves the subscriptions API in both shapes', async () => {
+    hub = await startHub('memory', { subscriptionsApi: true });
+    const watcherToken = await legacyToken({ subscribe: ['*'] });
+    const watcher = await subscribe(
+      hub.url,
+      `topic=${encodeURIComponent('/.well-known/mercure/subscriptions/{topic}/{sub}')}`,
+      {
+        authorization: `Bearer ${watcherToken}`,
+      },
+    );
+    await waitForSubscribers(hub.herald, 1);
+    const legacy = await subscribe(hub.url, 'topic=https://e/a', {
+      authorization: `Bearer ${await legacyToken({ subscribe: ['x'], payload: { p: 1 } }, { sub: 'alice' })}`,
+    });
+    const draft = await subscribe(hub.url, 'match=https://e/b', {
+      authorization: `Bearer ${await draftToken(['subscribe'], [{ match: '*' }], { sub: 'bob' })}`,
+    });
+    await waitForSubscribers(hub.herald, 3);
+    const docsOf = () => watcher.events.map((e) => JSON.parse(e.data) as Record<string, unknown>);
+    await waitUntil(() => docsOf().some((d) => d['subscriber'] === 'alice'));
+    expect(docsOf().find((d) => d['subscriber'] === 'alice')).toMatchObject({
+      type: 'Subscription',
+      topic: 'https://e/a',
+      subscriber: 'alice',
+      active: true,
+      payload: { p: 1 },
+    });
+    const res = await fetch(`${hub.url}/.well-known/mercure/subscriptions`, {
+      headers: { authorization: `Bearer ${watcherToken}` },
+    });
+    expect(res.headers.get('content-type')).toMatch(/^application\/ld\+json/);
+    const doc = await res.json();
+    expect(doc).toMatchObject({ '@context': 'https://mercure.rocks/', type: 'Subscriptions' });
+    const ids = doc.subscriptions.map((s: { id: string }) => s.id);
+    expect(ids).toContain('/.well-known/mercure/subscriptions/https%3A%2F%2Fe%2Fa/alice');
+    expect(ids).toContain('/.well-known/mercure/subscriptions/Exact/https%3A%2F%2Fe%2Fb/bob');
+    const one = await fetch(`${hub.url}/.well-known/mercure/subscriptions/Exact/https%3A%2F%2Fe%2Fb/bob`, {
+      headers: { authorization: `Bearer ${watcherToken}` },
+    });
+    expect(await one.json()).toMatchObject({ matchType: 'Exact', match: 'https://e/b', subscriber: 'bob' });
+    const forbidden = await fetch(`${hub.url}/.well-known/mercure/subscriptions`, {
+      headers: { authorization: `Bearer ${await legacyToken({ subscribe: ['https://e/a'] })}` },
+    });
+    expect(forbidden.status).toBe(403);
+    legacy.close();
+    await legacy.ended;
+    await waitUntil(() => docsOf().some((d) => d['subscriber'] === 'alice' && d['active'] === false));
+    watcher.close();
+    draft.close();
+  });
+
+  it('answers /healthz and /metrics with a transport label', async () => {
+    hub = await startHub('memory', { allowAnonymous: true });
+    const stream = await subscribe(hub.url, 'topic=m');
+    await waitForSubscribers(hub.herald, 1);
+    await publish(hub.url, await legacyToken({ publish: ['*'] }), [['topic', 'm']]);
+    await stream.waitFor(1);
+    const metrics = await (await fetch(`${hub.url}/metrics`)).text();
+    expect(metrics).toMatch(/herald_connections\{transport="sse"} 1/);
+    expect(metrics).toMatch(/herald_published_events_total 1/);
+    expect(metrics).toMatch(/herald_delivered_events_total\{transport="sse"} 1/);
+    stream.close();
+  });
+});

@@ -1,0 +1,94 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  legacyToken,
+  publish,
+  STORE_KINDS,
+  startHub,
+  type TestHub,
+  waitForSubscribers,
+} from '../http/helpers.js';
+
+interface PollBody {
+  events: { id: string; type?: string; data: string; topics: string[]; time: string; retry?: number }[];
+  lastEventId: string;
+  serverTime: string;
+}
+
+const RFC3339_MS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+
+describe.each(STORE_KINDS)('long-poll and short-poll (%s store)', (kind) => {
+  let hub: TestHub;
+  afterEach(async () => hub?.close());
+
+  it('short-poll answers the events after the cursor as JSON, then an empty batch with the same cursor', async () => {
+    hub = await startHub(kind, { allowAnonymous: true });
+    const token = await legacyToken({ publish: ['*'] });
+    const first = await (
+      await publish(hub.url, token, [
+        ['topic', 'p'],
+        ['data', '0'],
+      ])
+    ).text();
+    await publish(hub.url, token, [
+      ['topic', 'p'],
+      ['data', '1'],
+      ['type', 't'],
+      ['retry', '5'],
+    ]);
+    await publish(hub.url, token, [
+      ['topic', 'other'],
+      ['data', 'x'],
+    ]);
+    const res = await fetch(
+      `${hub.url}/.well-known/mercure?topic=p&transport=short-poll&lastEventID=${first}`,
+    );
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    const body = (await res.json()) as PollBody;
+    expect(body.events.map((e) => e.data)).toEqual(['1']);
+    expect(body.events[0]).toMatchObject({ type: 't', retry: 5, topics: ['p'] });
+    expect(body.events[0]?.time).toMatch(RFC3339_MS);
+    expect(body.serverTime).toMatch(RFC3339_MS);
+    const again = (await (
+      await fetch(
+        `${hub.url}/.well-known/mercure?topic=p&transport=short-poll&lastEventID=${body.lastEventId}`,
+      )
+    ).json()) as PollBody;
+    expect(again.events).toEqual([]);
+    expect(again.lastEventId).toBe(body.lastEventId);
+  });
+
+  it('long-poll (Accept: application/json) waits for the next event and answers as soon as it arrives', async () => {
+    hub = await startHub(kind, { allowAnonymous: true });
+    const token = await legacyToken({ publish: ['*'] });
+    const cursor = await (
+      await publish(hub.url, token, [
+        ['topic', 'p'],
+        ['data', 'old'],
+      ])
+    ).text();
+    const pending = fetch(`${hub.url}/.well-known/mercure?topic=p&lastEventID=${cursor}&timeoutMs=20000`, {
+      headers: { accept: 'application/json' },
+    });
+    await waitForSubscribers(hub.herald, 1);
+    const id = await (
+      await publish(hub.url, token, [
+        ['topic', 'p'],
+        ['data', 'new'],
+      ])
+    ).text();
+    const body = (await (await pending).json()) as PollBody;
+    expect(body.events.map((e) => e.data)).toEqual(['new']);
+    expect(body.lastEventId).toBe(id);
+    expect(hub.herald.hub.subscribers.size).toBe(0);
+  });
+
+  it('long-poll answers an empty batch with the request cursor after its timeout', async () => {
+    hub = await startHub(kind, { allowAnonymous: true });
+    const res = await fetch(
+      `${hub.url}/.well-known/mercure?topic=p&transport=long-poll&lastEventID=earliest&timeoutMs=50`,
+    );
+    const body = (await res.json()) as PollBody;
+    expect(body.events).toEqual([]);
+    expect(body.lastEventId).toBe('earliest');
+  });
+});
