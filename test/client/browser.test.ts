@@ -138,7 +138,7 @@ describe('reconnection in Chromium', () => {
       ({ implementation, path }) =>
         new Promise<string[]>((resolve) => {
           const source =
-            constructor === 'native'
+            implementation === 'native'
               ? new EventSource(path)
               : new window.Herald.EventSource(path, { backoffBaseMs: 0 });
           const ids: string[] = [];
