@@ -1,0 +1,126 @@
+/** Command-line flags of the fan-out benchmark. */
+export const TARGET_NAMES = ['herald-memory', 'herald-sqlite', 'plain-node', 'better-sse', 'nchan'] as const;
+export type TargetName = (typeof TARGET_NAMES)[number];
+
+export interface BenchOptions {
+  targets: TargetName[];
+  subscribers: number[];
+  idleConnections: number[];
+  rateDeliveriesPerSec: number;
+  rateSeconds: number;
+  deliveriesPerFullRun: number;
+  maxPublishSeconds: number;
+  pipelineWindow: number;
+  clientProcesses: number;
+  heraldArgs: string[];
+  heraldUseBuild: boolean;
+  outDir: string;
+  quick: boolean;
+}
+
+export const USAGE = `Usage: npm run bench:fanout -- [flags]
+  --quick               small matrix for a smoke run (< 1 min)
+  --targets a,b         any of ${TARGET_NAMES.join(', ')} (default: all)
+  --subs 100,1000       subscriber counts for throughput cells (default 100,1000,10000)
+  --idle 10000,20000    idle connection counts for memory cells; given alone (without --subs),
+                        runs only the idle cells, e.g. --idle 100000
+  --rate 50000          deliveries per second in fixed-rate cells
+  --rate-seconds 3      length of a fixed-rate run
+  --deliveries 1000000  deliveries a full-speed run aims at (events = deliveries / subscribers)
+  --window 32           publish requests in flight on the pipelined connection
+  --client-procs 2      minimum subscriber load processes (more are added past 15,000 sockets)
+  --herald-args "…"     extra arguments for \`herald serve\` (e.g. to disable heartbeats)
+  --herald-dist         run the compiled dist/cli/main.js instead of the TypeScript source
+  --out DIR             where results go (default bench/results)`;
+
+export class UsageError extends Error {
+  readonly code = 'USAGE';
+}
+
+function numberList(flag: string, value: string | undefined): number[] {
+  const list = (value ?? '').split(',').map((part) => Number(part.replace(/_/g, '')));
+  if (list.length === 0 || list.some((n) => !Number.isInteger(n) || n <= 0)) {
+    throw new UsageError(
+      `${flag} expects positive integers separated by commas, got ${JSON.stringify(value)}`,
+    );
+  }
+  return list;
+}
+
+function positive(flag: string, value: string | undefined): number {
+  const n = Number(value);
+  if (!(n > 0)) throw new UsageError(`${flag} expects a positive number, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+export function parseOptions(argv: readonly string[]): BenchOptions {
+  const quick = argv.includes('--quick');
+  const options: BenchOptions = {
+    targets: [...TARGET_NAMES],
+    subscribers: quick ? [100, 1000] : [100, 1000, 10_000],
+    idleConnections: quick ? [2000] : [10_000, 20_000],
+    rateDeliveriesPerSec: quick ? 20_000 : 50_000,
+    rateSeconds: quick ? 1.5 : 3,
+    deliveriesPerFullRun: quick ? 200_000 : 1_000_000,
+    maxPublishSeconds: quick ? 8 : 20,
+    pipelineWindow: 32,
+    clientProcesses: 2,
+    heraldArgs: [],
+    heraldUseBuild: false,
+    outDir: 'bench/results',
+    quick,
+  };
+  let subsGiven = false;
+  let idleGiven = false;
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    const value = () => argv[++i];
+    switch (flag) {
+      case '--quick':
+        break;
+      case '--targets': {
+        const names = (value() ?? '').split(',');
+        const unknown = names.filter((n) => !(TARGET_NAMES as readonly string[]).includes(n));
+        if (unknown.length > 0) throw new UsageError(`unknown target(s): ${unknown.join(', ')}`);
+        options.targets = names as TargetName[];
+        break;
+      }
+      case '--subs':
+        options.subscribers = numberList(flag, value());
+        subsGiven = true;
+        break;
+      case '--idle':
+        options.idleConnections = numberList(flag, value());
+        idleGiven = true;
+        break;
+      case '--rate':
+        options.rateDeliveriesPerSec = positive(flag, value());
+        break;
+      case '--rate-seconds':
+        options.rateSeconds = positive(flag, value());
+        break;
+      case '--deliveries':
+        options.deliveriesPerFullRun = positive(flag, value());
+        break;
+      case '--window':
+        options.pipelineWindow = Math.round(positive(flag, value()));
+        break;
+      case '--client-procs':
+        options.clientProcesses = Math.round(positive(flag, value()));
+        break;
+      case '--herald-args':
+        options.heraldArgs = (value() ?? '').split(/\s+/).filter((a) => a.length > 0);
+        break;
+      case '--herald-dist':
+        options.heraldUseBuild = true;
+        break;
+      case '--out':
+        options.outDir = value() ?? options.outDir;
+        break;
+      default:
+        throw new UsageError(`unknown flag ${flag}`);
+    }
+  }
+  if (idleGiven && !subsGiven) options.subscribers = [];
+  return options;
+}

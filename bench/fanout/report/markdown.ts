@@ -1,0 +1,77 @@
+/** The Markdown report: one table of throughput cells, one of idle-memory cells, then notes. */
+import type { CellResult, IdleCell, RunMeta, ThroughputCell } from '../results.js';
+import { BASELINES, idlePeer, ratio, throughputPeer } from './ratios.js';
+
+const MIB = 1024 * 1024;
+
+function fixed(value: number, digits: number): string {
+  return Number.isFinite(value) ? value.toFixed(digits) : '–';
+}
+
+function grouped(value: number): string {
+  return Number.isFinite(value) ? Math.round(value).toLocaleString('en-US') : '–';
+}
+
+function throughputRow(cells: readonly CellResult[], c: ThroughputCell): string {
+  const mode = c.mode === 'full-speed' ? 'full speed' : `${grouped(c.targetDeliveriesPerSec ?? 0)}/s`;
+  const ratios = BASELINES.map((b) => {
+    const peer = throughputPeer(cells, c, b);
+    return `${ratio(c.deliveriesPerSec, peer?.deliveriesPerSec)} / ${ratio(c.cpuUsPerDelivery, peer?.cpuUsPerDelivery)}`;
+  });
+  return `| ${c.target} | ${grouped(c.subscribers)} | ${mode} | ${grouped(c.eventsAcked)} | ${grouped(c.deliveriesPerSec)} | ${fixed(c.latencyP50Ms, 2)} | ${fixed(c.latencyP99Ms, 2)} | ${fixed(c.latencyMaxMs, 1)} | ${c.lost} | ${c.outOfOrder} | ${fixed(c.cpuUsPerDelivery, 2)} | ${fixed(c.serverRssBytes / MIB, 1)} | ${ratios.join(' | ')} |`;
+}
+
+function idleRow(cells: readonly CellResult[], c: IdleCell): string {
+  const ratios = BASELINES.map((b) => ratio(c.bytesPerConnection, idlePeer(cells, c, b)?.bytesPerConnection));
+  return `| ${c.target} | ${grouped(c.connectionsRequested)} | ${grouped(c.connections)} | ${fixed(c.rssBaselineBytes / MIB, 1)} | ${fixed(c.rssBytes / MIB, 1)} | ${fixed(c.bytesPerConnection / 1024, 2)} | ${ratios.join(' | ')} |`;
+}
+
+export function markdownReport(meta: RunMeta, cells: readonly CellResult[]): string {
+  const throughput = cells.filter((c): c is ThroughputCell => c.kind === 'throughput');
+  const idle = cells.filter((c): c is IdleCell => c.kind === 'idle');
+  const lines = [
+    '# Fan-out benchmark',
+    '',
+    `${meta.startedAt} · Node ${meta.node} · ${meta.cpus} × ${meta.cpuModel} · open files ${meta.openFileLimit.soft}/${meta.openFileLimit.hard} · \`${meta.command}\``,
+    '',
+  ];
+  if (throughput.length > 0) {
+    lines.push(
+      '## Throughput and latency',
+      '',
+      'Latency is publish-to-receive (ms). CPU is the server process tree’s user+system time per delivery (µs). Ratios: deliveries/s and CPU/delivery against the baseline in the same run.',
+      '',
+      '| target | subs | publishing | events | deliveries/s | p50 ms | p99 ms | max ms | lost | out of order | CPU µs/delivery | RSS MiB | vs plain-node (rate / CPU) | vs nchan (rate / CPU) |',
+      '|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+      ...throughput.map((c) => throughputRow(cells, c)),
+      '',
+    );
+  }
+  if (idle.length > 0) {
+    lines.push(
+      '## Memory per idle connection',
+      '',
+      '(RSS with N open SSE connections − RSS at rest) / N, on a freshly started server.',
+      '',
+      '| target | N asked | N open | RSS at rest MiB | RSS with N MiB | KiB/connection | vs plain-node | vs nchan |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|',
+      ...idle.map((c) => idleRow(cells, c)),
+      '',
+    );
+  }
+  const notes = cells.flatMap((c) => {
+    if (c.kind === 'skipped') return [`- **${c.target}** skipped: ${c.reason}`];
+    const where =
+      c.kind === 'idle' ? `idle N=${c.connectionsRequested}` : `S=${c.subscribersRequested} ${c.mode}`;
+    const publishErrors =
+      c.kind === 'throughput' && Object.keys(c.publishErrors).length > 0
+        ? [`publish errors ${JSON.stringify(c.publishErrors)}`]
+        : [];
+    const disconnects =
+      c.kind === 'throughput' && c.disconnected > 0 ? [`${c.disconnected} disconnected`] : [];
+    const all = [...c.notes, ...publishErrors, ...disconnects];
+    return all.length > 0 ? [`- ${c.target} ${where}: ${all.join('; ')}`] : [];
+  });
+  if (notes.length > 0) lines.push('## Notes', '', ...notes, '');
+  return lines.join('\n');
+}

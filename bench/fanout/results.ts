@@ -1,0 +1,60 @@
+/** The records a run produces; the JSON output is `{ meta, cells }` with these shapes. */
+
+export type PublishMode = 'full-speed' | 'fixed-rate';
+
+export interface ThroughputCell {
+  kind: 'throughput';
+  target: string;
+  subscribersRequested: number;
+  subscribers: number;
+  mode: PublishMode;
+  /** Fixed-rate cells: the deliveries per second asked for. */
+  targetDeliveriesPerSec: number | null;
+  eventsSent: number;
+  eventsAcked: number;
+  publishErrors: Record<string, number>;
+  deliveries: number;
+  durationMs: number;
+  deliveriesPerSec: number;
+  latencyP50Ms: number;
+  latencyP99Ms: number;
+  latencyMaxMs: number;
+  lost: number;
+  outOfOrder: number;
+  disconnected: number;
+  serverCpuUs: number;
+  cpuUsPerDelivery: number;
+  serverRssBytes: number;
+  notes: string[];
+}
+
+export interface IdleCell {
+  kind: 'idle';
+  target: string;
+  connectionsRequested: number;
+  connections: number;
+  rssBaselineBytes: number;
+  rssBytes: number;
+  bytesPerConnection: number;
+  notes: string[];
+}
+
+export interface SkippedTarget {
+  kind: 'skipped';
+  target: string;
+  reason: string;
+}
+
+export type CellResult = ThroughputCell | IdleCell | SkippedTarget;
+
+export interface RunMeta {
+  startedAt: string;
+  finishedAt: string;
+  node: string;
+  cpus: number;
+  cpuModel: string;
+  clockTicksPerSec: number;
+  openFileLimit: { soft: number | null; hard: number | null };
+  command: string;
+  options: unknown;
+}
