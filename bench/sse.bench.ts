@@ -5,7 +5,8 @@
  * Run: npx tsx bench/sse.bench.ts   (ROUNDS=n to change the number of measured rounds)
  *
  * Each case is warmed up, then measured over several rounds with the contenders interleaved (so
- * that drift of a shared machine hits both alike); the median round is reported.
+ * that drift of a shared machine hits both alike). Rates are medians over rounds; the ratio is the
+ * median of the per-round ratios (ours/theirs > 1: ours is faster).
  */
 import { createEventBuffer } from 'better-sse';
 import { createParser } from 'eventsource-parser';
@@ -139,8 +140,11 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
 }
 
-/** Runs the contenders interleaved and returns each one's median time in ms. */
-function race(contenders: Array<() => unknown>): number[] {
+/**
+ * Runs the contenders interleaved, round after round, and returns each one's time per round in ms.
+ * Ratios are taken per round and then the median: on a shared machine a slow round slows both.
+ */
+function race(contenders: Array<() => unknown>): number[][] {
   const times: number[][] = contenders.map(() => []);
   for (let round = 0; round < WARMUP_ROUNDS + ROUNDS; round += 1) {
     contenders.forEach((run, index) => {
@@ -148,7 +152,12 @@ function race(contenders: Array<() => unknown>): number[] {
       if (round >= WARMUP_ROUNDS) times[index]?.push(elapsedMs);
     });
   }
-  return times.map(median);
+  return times;
+}
+
+/** Median over rounds of (their time / our time): above 1 means we are faster. */
+function pairedSpeedup(oursMs: number[], theirsMs: number[]): number {
+  return median(oursMs.map((ours, round) => (theirsMs[round] ?? Number.NaN) / ours));
 }
 
 interface Row {
@@ -175,7 +184,7 @@ function parserRows(): Row[] {
       if (parseOurs(textChunks) !== stream.events || parseTheirs(textChunks) !== stream.events) {
         throw new Error(`${label}: a parser lost events`);
       }
-      const [oursText = 0, theirsText = 0, oursBytes = 0, theirsBytes = 0] = race([
+      const [oursText = [], theirsText = [], oursBytes = [], theirsBytes = []] = race([
         () => parseOurs(textChunks),
         () => parseTheirs(textChunks),
         () => parseOurs(byteChunks),
@@ -188,14 +197,14 @@ function parserRows(): Row[] {
   return rows;
 }
 
-function throughputRow(label: string, megabytes: number, oursMs: number, theirsMs: number): Row {
-  const ours = megabytes / (oursMs / 1000);
-  const theirs = megabytes / (theirsMs / 1000);
+function throughputRow(label: string, megabytes: number, oursMs: number[], theirsMs: number[]): Row {
+  const ours = megabytes / (median(oursMs) / 1000);
+  const theirs = megabytes / (median(theirsMs) / 1000);
   return {
     case: label,
     ours: `${ours.toFixed(0)} MB/s`,
     theirs: `${theirs.toFixed(0)} MB/s`,
-    'ours/theirs': (ours / theirs).toFixed(2),
+    'ours/theirs': pairedSpeedup(oursMs, theirsMs).toFixed(2),
   };
 }
 
@@ -220,7 +229,7 @@ function encoderRows(): Row[] {
     const encodeAll = (encode: (event: SseEvent) => Uint8Array) => () => {
       for (const event of events) sink += encode(event).length;
     };
-    const [oursMs = 0, naiveMs = 0, betterSseMs = 0] = race([
+    const [oursMs = [], naiveMs = [], betterSseMs = []] = race([
       encodeAll(encodeEvent),
       encodeAll(encodeNaive),
       encodeAll(encodeBetterSse),
@@ -231,18 +240,20 @@ function encoderRows(): Row[] {
   return rows;
 }
 
-function rateRow(label: string, count: number, oursMs: number, theirsMs: number): Row {
-  const ours = count / (oursMs / 1000);
-  const theirs = count / (theirsMs / 1000);
+function rateRow(label: string, count: number, oursMs: number[], theirsMs: number[]): Row {
+  const ours = count / (median(oursMs) / 1000);
+  const theirs = count / (median(theirsMs) / 1000);
   return {
     case: label,
     ours: `${(ours / 1000).toFixed(0)}k ev/s`,
     theirs: `${(theirs / 1000).toFixed(0)}k ev/s`,
-    'ours/theirs': (ours / theirs).toFixed(2),
+    'ours/theirs': pairedSpeedup(oursMs, theirsMs).toFixed(2),
   };
 }
 
-console.log(`Node ${process.version}, ${ROUNDS} rounds after ${WARMUP_ROUNDS} warm-up, median round\n`);
+console.log(
+  `Node ${process.version}, ${ROUNDS} rounds after ${WARMUP_ROUNDS} warm-up; medians, paired ratios\n`,
+);
 console.log('Parser throughput, herald/sse EventStreamParser vs eventsource-parser createParser');
 console.table(parserRows());
 console.log('Encoder rate, herald/sse encodeEvent (validating) vs baselines');
