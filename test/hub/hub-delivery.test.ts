@@ -125,19 +125,24 @@ describe('hub delivery', () => {
       seed = (seed * 1103515245 + 12345) % 2 ** 31;
       return seed / 2 ** 31;
     };
-    const published: { id: string; topic: string }[] = [];
+    const published: { id: string; topic: string; cursor: number }[] = [];
     const reconnects: Promise<void>[] = [];
+    // Publications run 20 at a time, so appends, fan-out and reconnections interleave.
+    const inFlight: Promise<void>[] = [];
     for (let n = 0; n < eventCount; n++) {
       const topic = topicOf(Math.floor(random() * 7));
-      const { id } = await hub.publish({ topics: [topic], data: `${n}` });
-      published.push({ id, topic });
-      if (n % 50 === 0) await new Promise((resolve) => setImmediate(resolve));
+      inFlight.push(
+        hub.publish({ topics: [topic], data: `${n}` }).then(({ id, cursor }) => {
+          published.push({ id, topic, cursor });
+        }),
+      );
+      if (inFlight.length >= 20) await Promise.all(inFlight.splice(0));
       if (random() < 0.02) {
         const client = clients[Math.floor(random() * clientCount)]!;
         if (client.sink && !client.sink.isClosed) {
           client.close?.();
           // Comes back a few event-loop turns later: events published meanwhile come from history.
-          const turns = 1 + Math.floor(random() * 3);
+          const turns = Math.floor(random() * 3);
           reconnects.push(
             (async () => {
               for (let t = 0; t < turns; t++) await new Promise((resolve) => setImmediate(resolve));
@@ -147,7 +152,9 @@ describe('hub delivery', () => {
         }
       }
     }
+    await Promise.all(inFlight);
     await Promise.all(reconnects);
+    published.sort((x, y) => x.cursor - y.cursor);
     for (const client of clients) {
       expect(client.received).toEqual(published.filter((p) => p.topic === client.topic).map((p) => p.id));
     }
