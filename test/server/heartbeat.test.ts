@@ -91,3 +91,21 @@ describe('heartbeat', () => {
     client.close();
   });
 });
+
+describe('heartbeat default', () => {
+  it('defaults to 15 s of idle time', async () => {
+    const clock = new ManualClock();
+    const streams: SseStream[] = [];
+    host = await startServer((req, res) => {
+      streams.push(createNodeSseStream(req, res, { clock }));
+    });
+    const client = await openSse(`${host.url}/events`);
+    clock.advance(14_999);
+    await settle(client, 0);
+    expect(heartbeats(client)).toBe(0);
+    clock.advance(1);
+    await settle(client, 1);
+    expect(heartbeats(client)).toBe(1);
+    client.close();
+  });
+});
