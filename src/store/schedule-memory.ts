@@ -1,5 +1,6 @@
 import type { NewSchedule, Schedule } from '../time/schedule.js';
 import {
+  type Completion,
   DEFAULT_LIST_LIMIT,
   type DeliveryRecord,
   type ScheduleFilter,
@@ -85,6 +86,13 @@ export class MemoryScheduleStore implements ScheduleStore {
       lastLateByMs: delivery.lateByMs,
     });
     return true;
+  }
+
+  async completeAll(completions: readonly Completion[], workerId: string): Promise<number> {
+    let completed = 0;
+    for (const c of completions)
+      completed += (await this.complete(c.id, c.nextDueMs, workerId, c.delivery)) ? 1 : 0;
+    return completed;
   }
 
   async nextDueMs(): Promise<number | undefined> {

@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import type { NewSchedule, Schedule, ScheduledEvent, ScheduleState } from '../time/schedule.js';
 import {
+  type Completion,
   DEFAULT_LIST_LIMIT,
   type DeliveryRecord,
   type ScheduleFilter,
@@ -97,6 +98,7 @@ export class SqliteScheduleStore implements ScheduleStore {
   readonly #db: Database.Database;
   readonly #ownsDb: boolean;
   readonly #claim: (params: ClaimParams) => Row[];
+  readonly #completeAll: (completions: readonly Completion[], workerId: string) => number;
 
   /** Opens (and creates) the table in `database`: a better-sqlite3 `Database`, or a file path. */
   constructor(
@@ -123,6 +125,21 @@ export class SqliteScheduleStore implements ScheduleStore {
     // fail with SQLITE_BUSY when another process wrote in between, instead of waiting.
     const transaction = this.#db.transaction((params: ClaimParams) => claim.all(params));
     this.#claim = (params) => transaction.immediate(params);
+    const complete = this.#db.prepare(`
+      UPDATE herald_schedules SET
+        state = CASE WHEN @nextDueMs IS NULL THEN 'done' ELSE 'pending' END,
+        due_at_ms = COALESCE(@nextDueMs, due_at_ms), claimed_by = NULL, lease_until_ms = NULL,
+        delivered_count = delivered_count + 1,
+        last_delivered_at_ms = @deliveredAtMs, last_late_by_ms = @lateByMs
+      WHERE id = @id AND state = 'claimed' AND claimed_by = @workerId`);
+    const completeAll = this.#db.transaction((completions: readonly Completion[], workerId: string) => {
+      let changes = 0;
+      for (const { id, nextDueMs, delivery } of completions) {
+        changes += complete.run({ id, nextDueMs, workerId, ...delivery }).changes;
+      }
+      return changes;
+    });
+    this.#completeAll = (completions, workerId) => completeAll.immediate(completions, workerId);
   }
 
   async add(s: NewSchedule): Promise<Schedule> {
@@ -203,17 +220,11 @@ export class SqliteScheduleStore implements ScheduleStore {
     workerId: string,
     delivery: DeliveryRecord,
   ): Promise<boolean> {
-    const result = this.#db
-      .prepare(
-        `UPDATE herald_schedules SET
-           state = CASE WHEN @nextDueMs IS NULL THEN 'done' ELSE 'pending' END,
-           due_at_ms = COALESCE(@nextDueMs, due_at_ms), claimed_by = NULL, lease_until_ms = NULL,
-           delivered_count = delivered_count + 1,
-           last_delivered_at_ms = @deliveredAtMs, last_late_by_ms = @lateByMs
-         WHERE id = @id AND state = 'claimed' AND claimed_by = @workerId`,
-      )
-      .run({ id, nextDueMs, workerId, deliveredAtMs: delivery.deliveredAtMs, lateByMs: delivery.lateByMs });
-    return result.changes === 1;
+    return this.#completeAll([{ id, nextDueMs, delivery }], workerId) === 1;
+  }
+
+  async completeAll(completions: readonly Completion[], workerId: string): Promise<number> {
+    return this.#completeAll(completions, workerId);
   }
 
   async nextDueMs(): Promise<number | undefined> {

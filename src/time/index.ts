@@ -29,6 +29,7 @@ export {
   scheduleToJson,
 } from './schedule.js';
 export {
+  type Completion,
   type DeliveryRecord,
   type ScheduleFilter,
   type ScheduleStore,

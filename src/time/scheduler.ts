@@ -7,7 +7,7 @@ import {
   type ScheduleJson,
   scheduleToJson,
 } from './schedule.js';
-import type { ScheduleStore } from './schedule-store.js';
+import type { Completion, ScheduleStore } from './schedule-store.js';
 import { uuidv7 } from './uuidv7.js';
 
 /** The timer functions the scheduler uses, injected so tests drive them with fake time. */
@@ -125,7 +125,14 @@ export class Scheduler {
         this.workerId,
         this.#o.leaseMs,
       );
-      for (const schedule of batch) delivered += (await this.#deliverOne(schedule)) ? 1 : 0;
+      const completions: Completion[] = [];
+      for (const schedule of batch) {
+        const completion = await this.#deliverOne(schedule);
+        if (completion !== undefined) completions.push(completion);
+      }
+      // One store transaction per batch; a crash before it only causes deduplicated redeliveries.
+      if (completions.length > 0) await this.#o.store.completeAll(completions, this.workerId);
+      delivered += completions.length;
       if (batch.length < this.#o.batchSize) return delivered;
     }
   }
@@ -173,7 +180,8 @@ export class Scheduler {
     this.#timer = undefined;
   }
 
-  async #deliverOne(schedule: Schedule): Promise<boolean> {
+  /** Delivers one claimed occurrence; its completion, or `undefined` when delivery failed. */
+  async #deliverOne(schedule: Schedule): Promise<Completion | undefined> {
     const deliveredAtMs = this.#o.clock.nowMs();
     const lateByMs = Math.max(0, deliveredAtMs - schedule.dueAtMs);
     const isLate = lateByMs > this.#o.lateToleranceMs;
@@ -192,7 +200,7 @@ export class Scheduler {
       });
     } catch (error) {
       this.#o.onError?.(error, schedule);
-      return false;
+      return undefined;
     }
     let nextDueMs: number | null = null;
     try {
@@ -200,7 +208,6 @@ export class Scheduler {
     } catch (error) {
       this.#o.onError?.(error, schedule); // a stored rule that no longer parses: finish the schedule
     }
-    await this.#o.store.complete(schedule.id, nextDueMs, this.workerId, { deliveredAtMs, lateByMs });
-    return true;
+    return { id: schedule.id, nextDueMs, delivery: { deliveredAtMs, lateByMs } };
   }
 }

@@ -146,6 +146,28 @@ describe.each(adapters)('ScheduleStore conformance: %s', (_name, open) => {
     await store.close();
   });
 
+  it('completes a batch at once, skipping schedules the worker does not hold', async () => {
+    const store = open();
+    for (const id of ['a', 'b', 'c']) await store.add(newSchedule(id, T0));
+    await store.claimDue(T0, 2, 'w', 1_000);
+    const delivery = { deliveredAtMs: T0, lateByMs: 0 };
+    const completed = await store.completeAll(
+      [
+        { id: 'a', nextDueMs: null, delivery },
+        { id: 'b', nextDueMs: T0 + 10, delivery },
+        { id: 'c', nextDueMs: null, delivery },
+      ],
+      'w',
+    );
+    expect(completed).toBe(2);
+    expect((await store.list()).map((s) => [s.id, s.state])).toEqual([
+      ['a', 'done'],
+      ['c', 'pending'],
+      ['b', 'pending'],
+    ]);
+    await store.close();
+  });
+
   it('does not complete a schedule cancelled during delivery', async () => {
     const store = open();
     await store.add(newSchedule('a', T0));
