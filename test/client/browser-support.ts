@@ -31,6 +31,8 @@ export async function startPageServer(
   const client = await bundleClient();
   return startServer((request, response) => {
     if (request.url === '/') return void response.writeHead(200, { 'content-type': 'text/html' }).end(PAGE);
+    // Without this the favicon request of each tab would reach `handler` (and could hold a socket).
+    if (request.url === '/favicon.ico') return void response.writeHead(404).end();
     if (request.url === '/client.js') {
       return void response.writeHead(200, { 'content-type': 'text/javascript' }).end(client);
     }

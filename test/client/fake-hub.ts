@@ -15,6 +15,8 @@ interface HubEvent {
 export class FakeHub {
   readonly log: HubEvent[] = [];
   readonly requests: Array<{ transport: string; cursor: string }> = [];
+  /** Event streams currently open. */
+  openStreams = 0;
   #waiters = new Set<() => void>();
   #server: TestServer | undefined;
 
@@ -23,12 +25,12 @@ export class FakeHub {
   }
 
   async start(): Promise<void> {
-    this.#server = await startServer((request, response) => this.#handle(request, response));
+    this.#server = await startServer((request, response) => this.handle(request, response));
   }
 
   close(): Promise<void> {
     for (const wake of this.#waiters) wake();
-    return this.#server!.close();
+    return this.#server?.close() ?? Promise.resolve();
   }
 
   publish(data: string, type?: string): void {
@@ -36,7 +38,8 @@ export class FakeHub {
     for (const wake of this.#waiters) wake();
   }
 
-  #handle(request: IncomingMessage, response: ServerResponse): void {
+  /** Serves one request (public so that a page server can mount the hub on its own origin). */
+  handle(request: IncomingMessage, response: ServerResponse): void {
     const url = new URL(request.url ?? '/', 'http://hub');
     const header = request.headers['last-event-id'];
     const cursor = typeof header === 'string' ? header : (url.searchParams.get('lastEventID') ?? '');
@@ -61,7 +64,11 @@ export class FakeHub {
     };
     flush();
     this.#waiters.add(flush);
-    response.on('close', () => this.#waiters.delete(flush));
+    this.openStreams += 1;
+    response.on('close', () => {
+      this.openStreams -= 1;
+      this.#waiters.delete(flush);
+    });
   }
 
   #poll(after: number, transport: string, timeoutMs: number, response: ServerResponse): void {
