@@ -1,17 +1,24 @@
 /**
- * herald/sse: the Server-Sent Events wire format, with no dependencies and no `node:*` imports so
- * that it runs in browsers too.
+ * herald/sse: the Server-Sent Events wire format, both directions. It imports nothing (no
+ * packages, no `node:*`) so that the same code runs in Node and in browsers; it knows strings and
+ * bytes, never sockets.
  *
- * - Encoder (`encodeEvent`, `formatEvent`, `encodeComment`, `encodeRetry`): validates before it
- *   writes, and throws `SseError` rather than emit a stream that would parse differently: CR or LF
- *   in `event`/`id` (`SSE_INVALID_EVENT`/`SSE_INVALID_ID`), NUL in `id` (`SSE_INVALID_ID`), a
- *   `retry` that is not a non-negative safe integer (`SSE_INVALID_RETRY`). A lone UTF-16 surrogate
- *   in any field is rejected with `SSE_LONE_SURROGATE`: it has no UTF-8 form, and replacing it with
- *   U+FFFD would deliver a different string than the one published. Nothing partial is returned.
- * - Parser (`EventStreamParser`): the WHATWG "Parsing/Interpreting an event stream" algorithm,
- *   streaming, chunks cut anywhere. Its limits are `maxLineLength` (default 1 MiB characters) and
- *   `maxEventSize` (default 8 MiB characters of pending data); past them `feed` throws `SseError`
- *   with `SSE_LINE_TOO_LONG` / `SSE_EVENT_TOO_LARGE` and the parser resets itself.
+ * Encoder (`encodeEvent`, `formatEvent`, `encodeComment`, `encodeRetry`): validates before it
+ * writes and throws `SseError` rather than emit text that a client would read differently: CR or
+ * LF in `event` (`SSE_INVALID_EVENT`), CR, LF or NUL in `id` (`SSE_INVALID_ID`), a `retry` that is
+ * not a non-negative safe integer (`SSE_INVALID_RETRY`). A lone UTF-16 surrogate in any text field
+ * is rejected with `SSE_LONE_SURROGATE`: it has no UTF-8 form, and letting `TextEncoder` turn it
+ * into U+FFFD would deliver a different string than the one published. Either the whole event
+ * comes back or an error: never a part. Multi-line data and comments are split on CR, LF and CRLF,
+ * one field line each, so no value can inject a field.
+ *
+ * Parser (`EventStreamParser`): the WHATWG HTML "Parsing an event stream" and "Interpreting an
+ * event stream" algorithm, streaming, with chunks cut anywhere (inside CRLF, the BOM, a code
+ * point). Limits guard memory against a hostile stream: `maxLineLength` (default 1 MiB characters)
+ * and `maxEventSize` (default 8 MiB characters of pending data). Past either, `feed` throws
+ * `SseError` with `SSE_LINE_TOO_LONG` / `SSE_EVENT_TOO_LARGE` and the parser resets itself;
+ * close the stream. `end()` discards an unfinished event and keeps `lastEventId`; `reset()` also
+ * clears `lastEventId` (a reconnecting client keeps the id itself).
  */
 export { encodeComment, encodeEvent, encodeRetry, formatEvent, type SseEvent } from './encode.js';
 export { SseError, type SseErrorCode } from './errors.js';
