@@ -5,6 +5,8 @@ export type ReadyState = typeof CONNECTING | typeof OPEN | typeof CLOSED;
 
 type HandlerType = 'open' | 'message' | 'error';
 export type EventHandler = ((this: EventSourceTarget, event: Event) => unknown) | null;
+/** Typed like the DOM's, so that code written for the native EventSource compiles unchanged. */
+export type MessageHandler = ((this: EventSourceTarget, event: MessageEvent<string>) => unknown) | null;
 
 /**
  * The parts of the `EventSource` interface that do not depend on how events arrive: the readyState
@@ -19,29 +21,33 @@ export class EventSourceTarget extends EventTarget {
   declare readonly OPEN: typeof OPEN;
   declare readonly CLOSED: typeof CLOSED;
 
-  readonly #handlers: Record<HandlerType, EventHandler> = { open: null, message: null, error: null };
+  readonly #handlers: Record<HandlerType, EventHandler | MessageHandler> = {
+    open: null,
+    message: null,
+    error: null,
+  };
 
   get onopen(): EventHandler {
-    return this.#handlers.open;
+    return this.#handlers.open as EventHandler;
   }
   set onopen(handler: EventHandler) {
     this.#setHandler('open', handler);
   }
-  get onmessage(): EventHandler {
-    return this.#handlers.message;
+  get onmessage(): MessageHandler {
+    return this.#handlers.message as MessageHandler;
   }
-  set onmessage(handler: EventHandler) {
+  set onmessage(handler: MessageHandler) {
     this.#setHandler('message', handler);
   }
   get onerror(): EventHandler {
-    return this.#handlers.error;
+    return this.#handlers.error as EventHandler;
   }
   set onerror(handler: EventHandler) {
     this.#setHandler('error', handler);
   }
 
   // An event handler attribute is one listener that assigning replaces (HTML "event handlers").
-  #setHandler(type: HandlerType, handler: EventHandler): void {
+  #setHandler(type: HandlerType, handler: EventHandler | MessageHandler): void {
     const previous = this.#handlers[type];
     if (previous !== null) this.removeEventListener(type, previous as EventListener);
     this.#handlers[type] = typeof handler === 'function' ? handler : null;

@@ -142,7 +142,7 @@ describe('reconnection in Chromium', () => {
               ? new EventSource(path)
               : new window.Herald.EventSource(path, { backoffBaseMs: 0 });
           const ids: string[] = [];
-          source.onmessage = (event) => {
+          source.onmessage = (event: MessageEvent<string>) => {
             ids.push(`${event.data}@${event.lastEventId}`);
             if (event.data === 'second') {
               source.close();
