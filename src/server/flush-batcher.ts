@@ -27,8 +27,22 @@ let pending: Flushable[] = [];
 let spare: Flushable[] = [];
 let isScheduled = false;
 
-/** Queues `stream` for the shared flush. The caller guarantees it is queued at most once per batch. */
-export function scheduleFlush(stream: Flushable): void {
+/**
+ * Coalescing windows: one batch (and one timer) per delay in use, shared by every stream with that
+ * `flushDelayMs`. Taken at module load for the same reason as `scheduleTurnEnd`.
+ */
+const scheduleAfter = globalThis.setTimeout.bind(globalThis);
+const delayedBatches = new Map<number, Flushable[]>();
+
+/**
+ * Queues `stream` for the shared flush: at the end of this turn, or `delayMs` later. The caller
+ * guarantees it is queued at most once per batch.
+ */
+export function scheduleFlush(stream: Flushable, delayMs: number): void {
+  if (delayMs > 0) {
+    scheduleDelayedFlush(stream, delayMs);
+    return;
+  }
   pending.push(stream);
   if (!isScheduled) {
     isScheduled = true;
@@ -43,4 +57,26 @@ function runFlush(): void {
   for (let i = 0; i < batch.length; i++) batch[i]!.flush();
   batch.length = 0;
   spare = batch;
+}
+
+/**
+ * Why a delay at all: each write costs a syscall (several microseconds on Linux, far more than
+ * our bookkeeping), so a busy hub that can afford a few milliseconds of latency gathers every
+ * event of the window into one write per stream.
+ */
+function scheduleDelayedFlush(stream: Flushable, delayMs: number): void {
+  let batch = delayedBatches.get(delayMs);
+  if (batch === undefined) {
+    batch = [];
+    delayedBatches.set(delayMs, batch);
+    scheduleAfter(runDelayedFlush, delayMs, delayMs);
+  }
+  batch.push(stream);
+}
+
+function runDelayedFlush(delayMs: number): void {
+  const batch = delayedBatches.get(delayMs);
+  delayedBatches.delete(delayMs);
+  if (batch === undefined) return;
+  for (let i = 0; i < batch.length; i++) batch[i]!.flush();
 }

@@ -18,7 +18,9 @@
  *   no`; never `Connection`/`Transfer-Encoding` on HTTP/2. Headers and a first line (the `retry:`
  *   hint, or an empty comment) are written at once, so `open` fires before the first event.
  * - Writes are batched: everything sent to a stream within one event-loop turn goes out in one
- *   write, from one `setImmediate` shared by all streams. `sendBytes` queues a reference, no copy.
+ *   write, from one `setImmediate` shared by all streams (or one timer per `flushDelayMs` window,
+ *   to trade a few milliseconds of latency for far fewer syscalls). `sendBytes` queues a
+ *   reference, no copy; a lone queued chunk is handed to the transport as is.
  * - Heartbeat comments after `heartbeatMs` of silence (default 15 s), from ONE timer per interval
  *   shared by all streams; any write resets a stream's idle time.
  * - Backpressure: when the transport refuses a write, bytes wait in a per-stream queue bounded by

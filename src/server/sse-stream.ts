@@ -146,7 +146,7 @@ export abstract class BaseSseStream implements SseStream, Flushable, HeartbeatMe
     this.#queuedBytes = queuedBytes;
     if (!this.#isFlushScheduled && !this.#isBlocked) {
       this.#isFlushScheduled = true;
-      scheduleFlush(this);
+      scheduleFlush(this, this.#options.flushDelayMs ?? 0);
     }
   }
 

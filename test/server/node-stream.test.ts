@@ -8,7 +8,7 @@ import {
   SseStreamClosedError,
 } from '../../src/server/index.js';
 import { encodeEvent, SseError } from '../../src/sse/index.js';
-import { openSse, startServer, type TestServer, waitFor } from './support.js';
+import { nextTurn, openSse, startServer, type TestServer, waitFor } from './support.js';
 
 let host: TestServer | undefined;
 afterEach(async () => {
@@ -68,6 +68,19 @@ describe('createNodeSseStream over HTTP/1.1', () => {
     const client = await openSse(url);
     const write = vi.spyOn(responses[0]!, 'write');
     for (let i = 0; i < 3; i++) streams[0]!.send({ data: String(i) });
+    await client.waitForEvents(3);
+    expect(write).toHaveBeenCalledTimes(1);
+    client.close();
+  });
+
+  it('with flushDelayMs, gathers sends from several turns into one write', async () => {
+    const { url, streams, responses } = await serveStreams({ flushDelayMs: 200 });
+    const client = await openSse(url);
+    const write = vi.spyOn(responses[0]!, 'write');
+    for (let i = 0; i < 3; i++) {
+      streams[0]!.send({ data: String(i) });
+      await nextTurn();
+    }
     await client.waitForEvents(3);
     expect(write).toHaveBeenCalledTimes(1);
     client.close();
