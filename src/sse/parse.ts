@@ -88,7 +88,7 @@ export class EventStreamParser {
   #isAfterCr = false;
   // An unfinished line is kept as its pieces and joined once when it ends: concatenating per chunk
   // is O(n^2) when one line spans many chunks.
-  #linePieces: string[] = [];
+  readonly #linePieces: string[] = [];
   #lineLength = 0;
 
   // The spec's buffers. `#hasData` tells "data buffer is empty" apart from "one empty data line".
@@ -155,7 +155,7 @@ export class EventStreamParser {
     this.#hasPendingBytes = false;
     this.#isAtStreamStart = true;
     this.#isAfterCr = false;
-    this.#linePieces = [];
+    this.#linePieces.length = 0;
     this.#lineLength = 0;
     this.#data = '';
     this.#hasData = false;
@@ -226,11 +226,12 @@ export class EventStreamParser {
       this.#processLine(text, start, end);
       return;
     }
-    const lastPiece = text.slice(start, end);
-    if (this.#lineLength + lastPiece.length > this.#maxLineLength) this.#fail('SSE_LINE_TOO_LONG');
-    this.#linePieces.push(lastPiece);
-    const line = this.#linePieces.join('');
-    this.#linePieces = [];
+    if (this.#lineLength + (end - start) > this.#maxLineLength) this.#fail('SSE_LINE_TOO_LONG');
+    const pieces = this.#linePieces;
+    // One earlier piece is the usual case (a line cut once by a chunk boundary): a plain `+`.
+    const line =
+      pieces.length === 1 ? pieces[0] + text.slice(start, end) : pieces.join('') + text.slice(start, end);
+    pieces.length = 0;
     this.#lineLength = 0;
     this.#processLine(line, 0, line.length);
   }
