@@ -10,8 +10,8 @@ import {
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type CloseReason, createNodeSseStream, type SseStream } from '../../src/server/index.js';
-import { EventStreamParser, type ParsedEvent } from '../../src/sse/index.js';
-import { waitFor } from './support.js';
+import { EventStreamParser, encodeEvent, type ParsedEvent } from '../../src/sse/index.js';
+import { nextTurn, waitFor } from './support.js';
 
 let server: Http2Server | undefined;
 let session: ClientHttp2Session | undefined;
@@ -88,5 +88,21 @@ describe('createNodeSseStream over node:http2 compatibility API', () => {
     await once(stream, 'end');
     expect(events.map((event) => event.data)).toEqual(['bye']);
     await expect(streams[0]!.closed).resolves.toBe('server-closed');
+  });
+
+  it('closes a stalled HTTP/2 reader with queue-overflow once flow control blocks writes', async () => {
+    const reasons: CloseReason[] = [];
+    const { session: client, streams } = await serveHttp2({
+      maxQueueBytes: 128 * 1024,
+      onClose: (reason) => reasons.push(reason),
+    });
+    const { stream } = await request(client, '/events');
+    stream.pause();
+    const bytes = encodeEvent({ data: 'q'.repeat(16 * 1024) });
+    for (let round = 0; round < 2000 && !streams[0]!.isClosed; round++) {
+      streams[0]!.sendBytes(bytes);
+      await nextTurn();
+    }
+    expect(reasons).toEqual(['queue-overflow']);
   });
 });
