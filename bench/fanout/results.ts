@@ -19,12 +19,19 @@ export interface ThroughputCell {
   latencyP50Ms: number;
   latencyP99Ms: number;
   latencyMaxMs: number;
+  /** Acknowledged events a subscriber never received. */
   lost: number;
+  /** Deliveries below a sequence number the subscriber already had (against the send order). */
   outOfOrder: number;
+  /** Subscribers whose order of arrival differs from the majority's (against the hub's order). */
+  orderSplits: number;
+  duplicates: number;
   disconnected: number;
   serverCpuUs: number;
   cpuUsPerDelivery: number;
   serverRssBytes: number;
+  /** The load processes' own CPU per delivery (subscribers and publisher), a sanity check. */
+  loadGeneratorCpuUsPerDelivery: number;
   notes: string[];
 }
 

@@ -32,9 +32,24 @@ export interface RunOutcome {
   deliveries: number;
   lost: number;
   outOfOrder: number;
+  duplicates: number;
+  /** Subscribers whose order of arrival differs from the most common one. */
+  orderSplits: number;
   disconnected: number;
   lastReceiveUs: number;
   histogram: ReturnType<typeof mergeSnapshots>;
+}
+
+function orderSplits(perProcess: readonly Record<string, number>[]): number {
+  const merged = new Map<string, number>();
+  let total = 0;
+  for (const orders of perProcess) {
+    for (const [hash, n] of Object.entries(orders)) {
+      merged.set(hash, (merged.get(hash) ?? 0) + n);
+      total += n;
+    }
+  }
+  return total - Math.max(0, ...merged.values());
 }
 
 type Worker = LoadProcess<SubscriberCommand, SubscriberReply>;
@@ -108,8 +123,15 @@ export class SubscriberPool {
     return outcome;
   }
 
-  async arm(runId: number): Promise<void> {
-    await Promise.all(this.#activeWorkers().map((w) => w.request({ type: 'arm', runId }, 'progress')));
+  /** PIDs of the processes holding sockets now (to check the load generator is not the bottleneck). */
+  activePids(): number[] {
+    return this.#activeWorkers().map((w) => w.child.pid ?? 0);
+  }
+
+  async arm(runId: number, maxEvents: number): Promise<void> {
+    await Promise.all(
+      this.#activeWorkers().map((w) => w.request({ type: 'arm', runId, maxEvents }, 'progress')),
+    );
   }
 
   /** Open subscribers, and how many of them received an event of the armed run. */
@@ -133,6 +155,8 @@ export class SubscriberPool {
       deliveries: replies.reduce((sum, r) => sum + r.deliveries, 0),
       lost: replies.reduce((sum, r) => sum + r.lost, 0),
       outOfOrder: replies.reduce((sum, r) => sum + r.outOfOrder, 0),
+      duplicates: replies.reduce((sum, r) => sum + r.duplicates, 0),
+      orderSplits: orderSplits(replies.map((r) => r.orders)),
       disconnected: replies.reduce((sum, r) => sum + r.disconnected, 0),
       lastReceiveUs: Math.max(0, ...replies.map((r) => r.lastReceiveUs)),
       histogram: mergeSnapshots(replies.map((r) => r.histogram)),

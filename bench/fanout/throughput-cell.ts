@@ -3,6 +3,7 @@
  * each preceded by a warm-up that proves every subscription is live. The server's CPU time is read
  * from /proc just before the first event is sent and just after the last subscriber has all events.
  */
+import { cpus } from 'node:os';
 import { percentileUs } from './load/latency-histogram.js';
 import type { LoadProcess } from './load/load-process.js';
 import { DEFAULT_PAYLOAD_BYTES } from './load/payload.js';
@@ -27,13 +28,14 @@ export type Publisher = LoadProcess<PublishCommand, PublishReply>;
 
 let nextRunId = 1;
 const WARMUP_TIMEOUT_MS = 10_000;
+const WARMUP_MAX_EVENTS = 1000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Publishes one event at a time until every open subscriber has seen one of this run. */
 async function warmUp(pool: SubscriberPool, publisher: Publisher, target: RunningTarget, topic: string) {
   const runId = nextRunId++;
-  await pool.arm(runId);
+  await pool.arm(runId, WARMUP_MAX_EVENTS);
   const deadline = Date.now() + WARMUP_TIMEOUT_MS;
   let seq = 0;
   while (Date.now() < deadline) {
@@ -95,8 +97,10 @@ async function measuredRun(
     ? Math.max(5, Math.round((eventsPerSec ?? 0) * settings.rateSeconds))
     : Math.min(20_000, Math.max(20, Math.round(settings.deliveriesPerFullRun / subscribers)));
   const runId = nextRunId++;
-  await pool.arm(runId);
+  await pool.arm(runId, count);
   const tree = processTree(target.pid);
+  const loadPids = [...pool.activePids(), publisher.child.pid ?? 0];
+  const loadCpuBeforeUs = cpuTimeUs(loadPids);
   const cpuBeforeUs = cpuTimeUs(tree);
   const published = await publisher.request<PublishReply>(
     {
@@ -114,10 +118,20 @@ async function measuredRun(
   const publishMs = Math.max(0, (published.lastAckUs - published.firstSendUs) / 1000);
   const received = await pool.await(runId, published.acked, Math.max(10_000, 2 * publishMs));
   const serverCpuUs = cpuTimeUs(tree) - cpuBeforeUs;
+  const loadCpuUs = cpuTimeUs(loadPids) - loadCpuBeforeUs;
   if (published.sent < count)
     notes.push(`publishing stopped at the deadline after ${published.sent} of ${count}`);
   const durationMs = Math.max(0.001, (received.lastReceiveUs - published.firstSendUs) / 1000);
   const h = received.histogram;
+  // Several load processes share the machine's cores with the server; if together they used nearly
+  // all the time of the cores left to them, they, not the server, may have set the pace.
+  const loadCores = Math.min(loadPids.length, Math.max(1, cpus().length - 1));
+  const loadShare = loadCpuUs / (durationMs * 1000 * loadCores);
+  if (loadShare > 0.85) {
+    notes.push(
+      `the load generator used ${Math.round(loadShare * 100)}% of ${loadCores} core(s): throughput may be client-bound`,
+    );
+  }
   const cell: ThroughputCell = {
     kind: 'throughput',
     target: target.name,
@@ -136,13 +150,24 @@ async function measuredRun(
     latencyMaxMs: h.maxUs / 1000,
     lost: received.lost,
     outOfOrder: received.outOfOrder,
+    orderSplits: received.orderSplits,
+    duplicates: received.duplicates,
     disconnected: received.disconnected,
     serverCpuUs,
     cpuUsPerDelivery: received.deliveries > 0 ? serverCpuUs / received.deliveries : Number.NaN,
     serverRssBytes: rssBytes(tree),
+    loadGeneratorCpuUsPerDelivery: received.deliveries > 0 ? loadCpuUs / received.deliveries : Number.NaN,
     notes,
   };
-  if (h.negative > 0) notes.push(`${h.negative} deliveries timed before their send (clock calibration)`);
+  if (received.outOfOrder > 0 && received.orderSplits === 0) {
+    notes.push(
+      'every subscriber saw the same order, which differs from the send order: the server committed overlapping (pipelined) publish requests in another order',
+    );
+  }
+  // A few microseconds of calibration error show up as "negative" latencies only when the server
+  // is faster than that; worth a note only when it is more than a trace.
+  if (h.negative > h.total / 1000)
+    notes.push(`${h.negative} deliveries timed before their send (clock calibration)`);
   return cell;
 }
 

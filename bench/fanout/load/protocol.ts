@@ -32,6 +32,8 @@ export interface ConnectReply {
 export interface ArmCommand {
   type: 'arm';
   runId: number;
+  /** Upper bound of the run's sequence numbers (for the per-subscriber duplicate bitmap). */
+  maxEvents: number;
 }
 
 export interface ProgressCommand {
@@ -59,7 +61,11 @@ export interface RunReply {
   type: 'result';
   deliveries: number;
   lost: number;
+  /** Deliveries below a sequence number the subscriber already had (send order broken). */
   outOfOrder: number;
+  duplicates: number;
+  /** Order-of-arrival hash → number of subscribers that saw that order. */
+  orders: Record<string, number>;
   /** Subscriber sockets closed (by the server or an error) since they connected. */
   disconnected: number;
   lastReceiveUs: number;

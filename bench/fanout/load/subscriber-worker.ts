@@ -23,6 +23,8 @@ import { calibratedWallClockUs } from './wall-clock.js';
 const nowUs = calibratedWallClockUs();
 const histogram = new LatencyHistogram();
 let runId = -1;
+/** Sequence numbers of the armed run are below this; sized so each subscriber keeps a bitmap. */
+let maxEvents = 0;
 let receiveNowUs = 0;
 let deliveries = 0;
 let lastReceiveUs = 0;
@@ -34,8 +36,18 @@ class Subscriber implements ScanSink {
   status = 0;
   open = false;
   lastSeq = -1;
-  inOrder = 0;
+  /** Distinct events of the run received. */
+  distinct = 0;
+  duplicates = 0;
+  /** Deliveries with a lower sequence number than one already received (send order broken). */
   outOfOrder = 0;
+  /**
+   * A rolling hash of the order of arrival. Every subscriber of one topic must see the hub's one
+   * order, so subscribers whose hash differs from the majority's saw a different order, whatever
+   * order the publisher's requests were committed in.
+   */
+  orderHash = 0;
+  seen: Uint8Array | undefined;
   onStatus: ((status: number) => void) | undefined;
 
   onHeaders(status: number): void {
@@ -49,18 +61,27 @@ class Subscriber implements ScanSink {
     deliveries++;
     lastReceiveUs = receiveNowUs;
     histogram.record(receiveNowUs - payload.sentUs);
-    if (payload.seq > this.lastSeq) {
-      this.lastSeq = payload.seq;
-      this.inOrder++;
+    const seq = payload.seq;
+    this.orderHash = (Math.imul(this.orderHash, 31) + seq + 1) | 0;
+    if (seq < this.lastSeq) this.outOfOrder++;
+    else this.lastSeq = seq;
+    if (seq >= maxEvents) return;
+    this.seen ??= new Uint8Array(maxEvents);
+    if (this.seen[seq] === 1) {
+      this.duplicates++;
     } else {
-      this.outOfOrder++;
+      this.seen[seq] = 1;
+      this.distinct++;
     }
   }
 
   arm(): void {
     this.lastSeq = -1;
-    this.inOrder = 0;
+    this.distinct = 0;
+    this.duplicates = 0;
     this.outOfOrder = 0;
+    this.orderHash = 0;
+    this.seen = undefined;
   }
 }
 
@@ -146,7 +167,7 @@ function progress(): ProgressReply {
   let open = 0;
   for (const s of subscribers) {
     if (s.open) open++;
-    if (s.inOrder > 0) reached++;
+    if (s.distinct > 0) reached++;
   }
   return { type: 'progress', reached, open, deliveries };
 }
@@ -154,15 +175,21 @@ function progress(): ProgressReply {
 function result(expected: number): RunReply {
   let lost = 0;
   let outOfOrder = 0;
+  let duplicates = 0;
+  const orders: Record<string, number> = {};
   for (const s of subscribers) {
-    lost += Math.max(0, expected - s.inOrder);
+    lost += Math.max(0, expected - s.distinct);
     outOfOrder += s.outOfOrder;
+    duplicates += s.duplicates;
+    count(orders, String(s.orderHash));
   }
   return {
     type: 'result',
     deliveries,
     lost,
     outOfOrder,
+    duplicates,
+    orders,
     disconnected,
     lastReceiveUs,
     histogram: histogram.snapshot(),
@@ -174,7 +201,7 @@ function awaitRun(command: AwaitCommand): Promise<RunReply> {
   const deadline = Date.now() + command.timeoutMs;
   return new Promise((resolve) => {
     const check = () => {
-      const done = subscribers.every((s) => s.inOrder >= command.expected || !s.open);
+      const done = subscribers.every((s) => s.distinct >= command.expected || !s.open);
       if (done || Date.now() >= deadline) resolve(result(command.expected));
       else setTimeout(check, 20);
     };
@@ -189,6 +216,7 @@ async function handle(command: SubscriberCommand): Promise<void> {
       return;
     case 'arm':
       runId = command.runId;
+      maxEvents = command.maxEvents;
       deliveries = 0;
       lastReceiveUs = 0;
       histogram.reset();

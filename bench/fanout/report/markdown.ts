@@ -18,7 +18,7 @@ function throughputRow(cells: readonly CellResult[], c: ThroughputCell): string 
     const peer = throughputPeer(cells, c, b);
     return `${ratio(c.deliveriesPerSec, peer?.deliveriesPerSec)} / ${ratio(c.cpuUsPerDelivery, peer?.cpuUsPerDelivery)}`;
   });
-  return `| ${c.target} | ${grouped(c.subscribers)} | ${mode} | ${grouped(c.eventsAcked)} | ${grouped(c.deliveriesPerSec)} | ${fixed(c.latencyP50Ms, 2)} | ${fixed(c.latencyP99Ms, 2)} | ${fixed(c.latencyMaxMs, 1)} | ${c.lost} | ${c.outOfOrder} | ${fixed(c.cpuUsPerDelivery, 2)} | ${fixed(c.serverRssBytes / MIB, 1)} | ${ratios.join(' | ')} |`;
+  return `| ${c.target} | ${grouped(c.subscribers)} | ${mode} | ${grouped(c.eventsAcked)} | ${grouped(c.deliveriesPerSec)} | ${fixed(c.latencyP50Ms, 2)} | ${fixed(c.latencyP99Ms, 2)} | ${fixed(c.latencyMaxMs, 1)} | ${c.lost} | ${c.duplicates} | ${c.outOfOrder} | ${c.orderSplits} | ${fixed(c.cpuUsPerDelivery, 2)} | ${fixed(c.serverRssBytes / MIB, 1)} | ${ratios.join(' | ')} |`;
 }
 
 function idleRow(cells: readonly CellResult[], c: IdleCell): string {
@@ -39,10 +39,10 @@ export function markdownReport(meta: RunMeta, cells: readonly CellResult[]): str
     lines.push(
       '## Throughput and latency',
       '',
-      'Latency is publish-to-receive (ms). CPU is the server process tree’s user+system time per delivery (µs). Ratios: deliveries/s and CPU/delivery against the baseline in the same run.',
+      'Latency is publish-to-receive (ms). CPU is the server process tree’s user+system time per delivery (µs). Ratios: deliveries/s and CPU/delivery against the baseline in the same run. *lost*: acknowledged events a subscriber never got; *behind send order*: deliveries with a lower sequence number than one already received; *order splits*: subscribers whose order of arrival differs from the other subscribers’ (a hub must give every subscriber one order).',
       '',
-      '| target | subs | publishing | events | deliveries/s | p50 ms | p99 ms | max ms | lost | out of order | CPU µs/delivery | RSS MiB | vs plain-node (rate / CPU) | vs nchan (rate / CPU) |',
-      '|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+      '| target | subs | publishing | events | deliveries/s | p50 ms | p99 ms | max ms | lost | dup | behind send order | order splits | CPU µs/delivery | RSS MiB | vs plain-node (rate / CPU) | vs nchan (rate / CPU) |',
+      '|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
       ...throughput.map((c) => throughputRow(cells, c)),
       '',
     );

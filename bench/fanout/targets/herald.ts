@@ -25,6 +25,25 @@ function cliPath(context: TargetContext, useBuild: boolean): string {
   return join(context.repoRoot, useBuild ? BUILT_CLI : SOURCE_CLI);
 }
 
+/**
+ * Flags that make the hub comparable with the other targets: no heartbeat (none of them sends one
+ * during a cell), connection caps above any cell (the defaults, 10 000 and 256 per address, are
+ * denial-of-service guards that would stop the 10 000-subscriber cells), and no per-request info
+ * logging. `--herald-args` comes after these, so it can override them.
+ */
+export const HERALD_BENCH_ARGS = [
+  '--host',
+  '127.0.0.1',
+  '--heartbeat-ms',
+  '0',
+  '--max-connections',
+  '10000000',
+  '--max-connections-per-ip',
+  '10000000',
+  '--log-level',
+  'warn',
+];
+
 async function publisherToken(key: string): Promise<string> {
   return new SignJWT({ mercure: { publish: ['*'], subscribe: ['*'] } })
     .setProtectedHeader({ alg: 'HS256' })
@@ -59,6 +78,7 @@ export function heraldTarget(options: HeraldTargetOptions): TargetDefinition {
         '--anonymous',
         '--jwt-key',
         key,
+        ...HERALD_BENCH_ARGS,
         ...context.heraldArgs,
       ];
       const { child } = await launchServer(process.execPath, args, {
