@@ -230,7 +230,15 @@ export class EventSource extends EventSourceTarget {
 
   #dispatchMessage(type: string, data: string): void {
     const init = { data, lastEventId: this.#lastEventId, origin: this.#origin };
-    this.#options.onAnyMessage?.(type, init);
+    try {
+      this.#options.onAnyMessage?.(type, init);
+    } catch (error) {
+      // Like a throwing listener: reported, and the stream goes on (a throw here would otherwise
+      // unwind through the parser and the body reader, and pass for a network error).
+      queueMicrotask(() => {
+        throw error;
+      });
+    }
     this.dispatchEvent(createMessageEvent(type, init));
   }
 

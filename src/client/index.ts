@@ -1,6 +1,25 @@
+/**
+ * herald/client: a dependency-free `EventSource` for browsers and Node 20+ (global `fetch`,
+ * `TextDecoder`, `AbortController`, `ReadableStream`), a drop-in for the WHATWG one plus:
+ *
+ * - `new EventSource(url, { headers, lastEventId, heartbeatTimeoutMs, transport: 'auto', ... })`:
+ *   request headers (e.g. `Authorization`), resume from an id, backoff with full jitter above the
+ *   server's `retry`, a liveness watchdog, long/short polling against the hub's JSON contract and
+ *   an automatic fallback to long polling behind buffering proxies. See `EventSourceOptions`.
+ * - `error` events are `ConnectionErrorEvent`s: a stable `code` and `willReconnect`.
+ * - `clockOffsetMs`: server clock minus client clock, estimated from `Date` headers and the
+ *   `serverTime` of poll responses (NTP-like, half a round trip of error at best). Cross-origin,
+ *   the `Date` header is only readable when the hub lists it in `Access-Control-Expose-Headers`.
+ * - `SharedEventSource`: tabs of one origin share one connection (Web Locks + BroadcastChannel).
+ * - `hubUrl(base, { topics })` builds subscription URLs; `timeOfEventId(id)` reads UUIDv7 ids.
+ *
+ * Cross-origin, `Last-Event-ID`, `Cache-Control` and custom headers make the browser send a CORS
+ * preflight: the hub must allow them (`Access-Control-Allow-Headers`).
+ */
 export { reconnectDelayMs } from './backoff.js';
 export { timeOfEventId } from './event-id-time.js';
 export { DEFAULT_RECONNECTION_TIME_MS, EventSource } from './event-source.js';
+export type { EventHandler, MessageHandler } from './event-source-target.js';
 export { type ConnectionErrorCode, ConnectionErrorEvent, type MessageInit } from './events.js';
 export { type HubUrlOptions, hubUrl } from './hub-url.js';
 export type { EventSourceOptions, TransportName } from './options.js';
