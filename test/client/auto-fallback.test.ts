@@ -120,4 +120,55 @@ describe("transport 'auto'", () => {
     expect(source.transport).toBe('sse');
     expect(received).toEqual(['one@e1', 'two@e2']);
   });
+
+  it('falls back when the event-stream request fails before any byte (blocked), with no error event', async () => {
+    const seen: string[] = [];
+    const fakeFetch: typeof fetch = async (input) => {
+      const url = new URL(String(input));
+      seen.push(url.searchParams.get('transport') ?? 'sse');
+      if (!url.searchParams.has('transport')) throw new TypeError('connection reset');
+      if (seen.length > 2) return new Promise<Response>(() => {});
+      const body = {
+        events: [{ id: 'e1', data: 'one', topics: ['t'], time: '' }],
+        lastEventId: 'e1',
+        serverTime: '',
+      };
+      return new Response(JSON.stringify(body), { headers: { 'content-type': 'application/json' } });
+    };
+    const source = new EventSource('http://hub.test/.well-known/mercure?topic=t', {
+      transport: 'auto',
+      fetch: fakeFetch,
+      timers: new ManualTimers(),
+    });
+    let errors = 0;
+    source.onerror = () => errors++;
+    const received = collectData(source);
+    await waitFor(() => received.length === 1, 'one event');
+    source.close();
+    expect(seen).toEqual(['sse', 'long-poll', 'long-poll']);
+    expect(received).toEqual(['one@e1']);
+    expect(errors).toBe(0);
+  });
+
+  it('does not fall back once SSE has delivered a byte: a later network error reconnects SSE', async () => {
+    const transports: string[] = [];
+    const fakeFetch: typeof fetch = async (input) => {
+      transports.push(new URL(String(input)).searchParams.get('transport') ?? 'sse');
+      if (transports.length > 1) throw new TypeError('network down');
+      return new Response(': hi\n\n', { headers: { 'content-type': 'text/event-stream' } });
+    };
+    const timers = new ManualTimers();
+    const source = new EventSource('http://hub.test/', {
+      transport: 'auto',
+      fetch: fakeFetch,
+      timers,
+      random: () => 0,
+    });
+    await nextEvent(source, 'error'); // end of stream
+    timers.fire(3000);
+    await nextEvent(source, 'error'); // network error: reconnects, still SSE
+    source.close();
+    expect(transports).toEqual(['sse', 'sse']);
+    expect(source.transport).toBe('sse');
+  });
 });

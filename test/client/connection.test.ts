@@ -138,6 +138,23 @@ describe('request options', () => {
     expect(message.lastEventId).toBe(' 41');
   });
 
+  it.each([
+    [true, 'include'],
+    [false, 'same-origin'],
+  ])(
+    'withCredentials %s sends credentials %s, with cache mode no-store',
+    async (withCredentials, credentials) => {
+      const inits: RequestInit[] = [];
+      const fakeFetch: typeof fetch = async (_input, init) => {
+        inits.push(init ?? {});
+        return new Response(null, { status: 204 });
+      };
+      const source = new EventSource('http://hub.test/', { withCredentials, fetch: fakeFetch });
+      await nextEvent(source, 'error');
+      expect(inits[0]).toMatchObject({ credentials, cache: 'no-store', mode: 'cors' });
+    },
+  );
+
   it('uses an injected fetch', async () => {
     const urls: string[] = [];
     const fakeFetch: typeof fetch = async (input) => {
