@@ -147,10 +147,14 @@ function median(values: number[]): number {
 function race(contenders: Array<() => unknown>): number[][] {
   const times: number[][] = contenders.map(() => []);
   for (let round = 0; round < WARMUP_ROUNDS + ROUNDS; round += 1) {
-    contenders.forEach((run, index) => {
-      const elapsedMs = timeMs(run);
+    // Alternate the order, so that garbage one contender leaves behind is not always collected
+    // during the same other contender's turn.
+    const order = contenders.map((_, index) => index);
+    if (round % 2 === 1) order.reverse();
+    for (const index of order) {
+      const elapsedMs = timeMs(contenders[index] ?? (() => undefined));
       if (round >= WARMUP_ROUNDS) times[index]?.push(elapsedMs);
-    });
+    }
   }
   return times;
 }

@@ -228,9 +228,15 @@ export class EventStreamParser {
     }
     if (this.#lineLength + (end - start) > this.#maxLineLength) this.#fail('SSE_LINE_TOO_LONG');
     const pieces = this.#linePieces;
-    // One earlier piece is the usual case (a line cut once by a chunk boundary): a plain `+`.
-    const line =
-      pieces.length === 1 ? pieces[0] + text.slice(start, end) : pieces.join('') + text.slice(start, end);
+    let line: string;
+    if (pieces.length === 1) {
+      // A line cut once by a chunk boundary, the usual case: a plain `+` is cheapest.
+      line = pieces[0] + text.slice(start, end);
+    } else {
+      // Joining all pieces at once copies each character once; `join() + last` would copy twice.
+      pieces.push(text.slice(start, end));
+      line = pieces.join('');
+    }
     pieces.length = 0;
     this.#lineLength = 0;
     this.#processLine(line, 0, line.length);
