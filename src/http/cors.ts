@@ -14,7 +14,8 @@ export function corsHeaders(origin: string | undefined, options: CorsOptions): R
   return {
     'access-control-allow-origin': origin,
     'access-control-allow-credentials': 'true',
-    'access-control-expose-headers': 'Last-Event-ID, Link',
+    // Date lets a cross-origin client estimate its clock offset from the response.
+    'access-control-expose-headers': 'Last-Event-ID, Link, Date',
     vary: 'Origin',
   };
 }
@@ -24,7 +25,7 @@ export function preflightHeaders(headers: IncomingHttpHeaders, options: CorsOpti
   if (!base['access-control-allow-origin']) return {};
   return {
     ...base,
-    'access-control-allow-methods': 'GET, POST, OPTIONS',
+    'access-control-allow-methods': 'GET, POST, DELETE, OPTIONS',
     'access-control-allow-headers': 'Authorization, Content-Type, Last-Event-ID, Cache-Control',
     'access-control-max-age': '600',
   };
