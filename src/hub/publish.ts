@@ -1,7 +1,10 @@
 import type { NewEvent } from './ports.js';
 import { PublishError } from './publish-error.js';
 
-/** What a publisher sends, from HTTP (form fields) or from code. */
+/**
+ * What a publisher sends, from HTTP (form fields) or from code. A delivery time (`deliver_*` form
+ * fields) is not part of it: `ScheduledPublishing` validates the same input and stores a schedule.
+ */
 export interface PublishInput {
   topics: string[];
   data?: string | undefined;
@@ -11,11 +14,6 @@ export interface PublishInput {
   type?: string | undefined;
   /** Milliseconds; a string must be ASCII digits only (the form field as received). */
   retry?: number | string | undefined;
-  /**
-   * Seam for scheduled delivery: an instant (ms since epoch) before which the event must not be
-   * delivered. Not interpreted yet; the scheduler integrates here.
-   */
-  deliverAtMs?: number | undefined;
 }
 
 export interface PublishLimits {

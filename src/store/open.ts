@@ -5,10 +5,12 @@
  */
 import { isAbsolute, resolve } from 'node:path';
 import type { Broker, RetentionPolicy, Store } from '../hub/ports.js';
+import type { ScheduleStore } from '../time/schedule-store.js';
 import { StoreError } from './errors.js';
 import { LocalBroker, type LocalBrokerOptions } from './local-broker.js';
 import { MemoryStore } from './memory.js';
 import { checkRetention } from './retention.js';
+import { MemoryScheduleStore } from './schedule-memory.js';
 import type { SqliteSynchronous } from './sqlite.js';
 
 export type StoreLocation = { kind: 'memory' } | { kind: 'sqlite'; path: string };
@@ -30,6 +32,11 @@ export interface OpenedStore {
   broker: Broker;
   /** The policy the hub should pass to `store.prune` periodically (defaults filled in). */
   retention: RetentionPolicy;
+  /**
+   * Scheduled publications, in the same storage as the events (same SQLite file, own connection
+   * and table), so a restart or a second process sharing the file finds them.
+   */
+  schedules: ScheduleStore;
 }
 
 /**
@@ -67,14 +74,17 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
   checkRetention(retention, 0);
   const broker = new LocalBroker({ onListenerError: options.onListenerError });
   if (location.kind === 'memory') {
-    return { store: new MemoryStore({ maxEvents: retention.maxEvents }), broker, retention };
+    const store = new MemoryStore({ maxEvents: retention.maxEvents });
+    return { store, broker, retention, schedules: new MemoryScheduleStore() };
   }
   const { SqliteStore } = await import('./sqlite.js');
   const store = SqliteStore.open(location.path, {
     synchronous: options.synchronous,
     busyTimeoutMs: options.busyTimeoutMs,
   });
-  return { store, broker, retention };
+  const { SqliteScheduleStore } = await import('./schedule-sqlite.js');
+  const schedules = new SqliteScheduleStore(location.path, { busyTimeoutMs: options.busyTimeoutMs });
+  return { store, broker, retention, schedules };
 }
 
 function definedFields(policy: RetentionPolicy | undefined): RetentionPolicy {

@@ -1,0 +1,71 @@
+import type { Grant } from '../hub/authorization.js';
+import type { PublishInput } from '../hub/publish.js';
+import type { ScheduledPublishing } from '../hub/scheduled-publishing.js';
+import { deliveryInputFromForm } from '../time/delivery-time.js';
+import { TimeError } from '../time/errors.js';
+import { formatInstant } from '../time/instant.js';
+import { scheduleToJson } from '../time/schedule.js';
+import type { Exchange } from '../transports/exchange.js';
+import { HttpError } from './errors.js';
+
+export interface ScheduledPublishRequest {
+  schedules: ScheduledPublishing;
+  form: URLSearchParams;
+  /** The publish fields, read from the form exactly as for an immediate publish. */
+  input: PublishInput;
+  /** The publisher's grant; its topics are already authorized. */
+  grant: Grant;
+  exchange: Exchange;
+  headers: Record<string, string>;
+}
+
+/**
+ * Handles a publish carrying `deliver_*` fields (Herald extension, docs/time.md); returns false when
+ * it carries none, so the caller publishes now. Answers like an immediate publish, 200 text/plain
+ * with an id (here the schedule's, which Mercure clients store as they would an event id), or
+ * the schedule as JSON when the client accepts `application/json`.
+ */
+export async function publishScheduled(request: ScheduledPublishRequest): Promise<boolean> {
+  const { schedules } = request;
+  const delivery = withTimeErrorsAs400(() => schedules.resolve(deliveryInputFromForm(request.form)));
+  if (delivery === undefined) return false;
+  const { schedule } = await schedules.publishLater(request.input, delivery, request.grant.subject);
+  const { exchange, headers } = request;
+  if (!acceptsJson(exchange.headers.accept)) {
+    exchange.respond(200, { ...headers, 'content-type': 'text/plain; charset=utf-8' }, schedule.id);
+    return true;
+  }
+  const body = {
+    ...scheduleToJson(schedule, schedules.nowMs()),
+    requestedAt: formatInstant(delivery.requestedAtMs),
+    requestedAtMs: delivery.requestedAtMs,
+    isPast: delivery.isPast,
+  };
+  exchange.respond(200, { ...headers, 'content-type': JSON_TYPE }, JSON.stringify(body));
+  return true;
+}
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+function acceptsJson(accept: string | undefined): boolean {
+  return accept !== undefined && /\bapplication\/json\b/i.test(accept);
+}
+
+/** `TimeError` → 400 naming the field; a DST gap/overlap under `reject` lists both instants. */
+function withTimeErrorsAs400<T>(resolve: () => T): T {
+  try {
+    return resolve();
+  } catch (error) {
+    if (!(error instanceof TimeError)) throw error;
+    throw timeErrorToHttp(error);
+  }
+}
+
+export function timeErrorToHttp(error: TimeError): HttpError {
+  const field = error.field === undefined ? '' : `"${error.field}": `;
+  const candidates =
+    error.candidatesMs === undefined
+      ? ''
+      : ` (candidates: ${error.candidatesMs.map(formatInstant).join(', ')})`;
+  return new HttpError(400, error.code, `${field}${error.message}${candidates}`);
+}
