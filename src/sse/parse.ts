@@ -143,11 +143,15 @@ export class EventStreamParser {
     this.#clearStream();
   }
 
-  /** Back to a fresh state, keeping only the options. `lastEventId` is cleared too. */
-  reset(): void {
+  /**
+   * Back to a fresh state, keeping only the options. `lastEventId` is cleared too, or set to
+   * `lastEventId` when given: a client resuming with an id it kept (or learnt elsewhere) starts
+   * the new stream from it, as an EventSource keeps its last event ID across reconnections.
+   */
+  reset(lastEventId = ''): void {
     this.#clearStream();
-    this.#lastEventIdBuffer = '';
-    this.#lastEventId = '';
+    this.#lastEventIdBuffer = lastEventId;
+    this.#lastEventId = lastEventId;
   }
 
   #clearStream(): void {

@@ -157,6 +157,15 @@ describe('interpretation', () => {
     expect(events).toEqual([message('a', '1'), message('b')]);
   });
 
+  it('starts from the id given to reset(), as a reconnecting client does', () => {
+    const { parser, events } = recordingParser();
+    parser.feed('id: 1\ndata: a\n\ndata: unfinished');
+    parser.reset('41');
+    expect(parser.lastEventId).toBe('41');
+    parser.feed('\uFEFFdata: b\n\nid: 42\ndata: c\n\n');
+    expect(events).toEqual([message('a', '1'), message('b', '41'), message('c', '42')]);
+  });
+
   it('stays usable after a callback throws', () => {
     let calls = 0;
     const seen: string[] = [];
