@@ -18,7 +18,7 @@
  * and `maxEventSize` (default 8 MiB characters of pending data). Past either, `feed` throws
  * `SseError` with `SSE_LINE_TOO_LONG` / `SSE_EVENT_TOO_LARGE` and the parser resets itself;
  * close the stream. `end()` discards an unfinished event and keeps `lastEventId`; `reset()` also
- * clears `lastEventId` (a reconnecting client keeps the id itself).
+ * clears `lastEventId`, or sets it to the id it is given (a reconnecting client keeps the id).
  */
 export { encodeComment, encodeEvent, encodeRetry, formatEvent, type SseEvent } from './encode.js';
 export { SseError, type SseErrorCode } from './errors.js';
