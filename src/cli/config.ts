@@ -19,6 +19,8 @@ export interface ServeConfig {
   maxConnectionsPerIp: number | undefined;
   heartbeatMs: number | undefined;
   subscriptions: boolean;
+  /** Local demo: page at `/`, demo tokens, anonymous subscribers; loopback and memory by default. */
+  demo: boolean;
   logLevel: string;
 }
 
@@ -42,6 +44,7 @@ const ENV: Record<string, string[]> = {
   'heartbeat-ms': ['HERALD_HEARTBEAT_MS', 'HEARTBEAT_INTERVAL'],
   subscriptions: ['HERALD_SUBSCRIPTIONS', 'MERCURE_SUBSCRIPTIONS'],
   'log-level': ['HERALD_LOG_LEVEL', 'LOG_LEVEL'],
+  demo: ['HERALD_DEMO'],
 };
 
 export class ConfigError extends Error {
@@ -87,6 +90,7 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv): ServeC
       'heartbeat-ms': { type: 'string' },
       subscriptions: { type: 'boolean' },
       'log-level': { type: 'string' },
+      demo: { type: 'boolean' },
     },
     strict: true,
   });
@@ -99,10 +103,12 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv): ServeC
     fromEnv(name, env)
       ?.split(/[\s,]+/)
       .filter(Boolean);
+  const demo = values.demo ?? isTrue(fromEnv('demo', env));
   return {
     port: integer('port', get('port')) ?? 3000,
-    host: get('host'),
-    store: get('store') ?? 'sqlite:./herald.db',
+    // The demo hands out publishing tokens: only this machine may reach it unless --host says otherwise.
+    host: get('host') ?? (demo ? '127.0.0.1' : undefined),
+    store: get('store') ?? (demo ? 'memory' : 'sqlite:./herald.db'),
     jwtKey: get('jwt-key'),
     publisherJwtKey: get('publisher-jwt-key'),
     subscriberJwtKey: get('subscriber-jwt-key'),
@@ -116,7 +122,9 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv): ServeC
     maxConnections: integer('max-connections', get('max-connections')),
     maxConnectionsPerIp: integer('max-connections-per-ip', get('max-connections-per-ip')),
     heartbeatMs: integer('heartbeat-ms', get('heartbeat-ms')),
-    subscriptions: values.subscriptions ?? isTrue(fromEnv('subscriptions', env)),
+    // The chat card shows presence through the subscriptions API.
+    subscriptions: values.subscriptions ?? (isTrue(fromEnv('subscriptions', env)) || demo),
+    demo,
     logLevel: get('log-level') ?? 'info',
   };
 }

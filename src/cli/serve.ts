@@ -28,6 +28,7 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<voi
     maxConnectionsPerIp: config.maxConnectionsPerIp,
     heartbeatMs: config.heartbeatMs,
     subscriptionsApi: config.subscriptions,
+    demo: config.demo,
     logger,
   });
   const server = createServer(herald.handleNode);
@@ -38,6 +39,12 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<voi
   });
   const { port, address } = server.address() as AddressInfo;
   logger.info({ port, address, store: config.store.replace(/^sqlite:.*/, 'sqlite') }, 'herald listening');
+  if (config.demo) {
+    const shown = address.includes(':') ? `[${address}]` : address;
+    logger.info(
+      `demo page: http://${shown === '0.0.0.0' || shown === '[::]' ? 'localhost' : shown}:${port}/`,
+    );
+  }
 
   let isStopping = false;
   const stop = async (signal: string) => {

@@ -1,26 +1,19 @@
-/** A minimal page with a live subscription box (the full demo lives in web/). */
+/**
+ * Served at `/` when the demo is off, or on before the page was built: says how to get the demo.
+ * (The demo itself is `web/`, bundled by `scripts/build-web.mjs` into `dist/web/`.)
+ */
 export const DEMO_PAGE = `<!doctype html>
 <html lang="en">
 <meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Herald</title>
-<style>body{font:16px system-ui;margin:2rem;max-width:50rem}pre{background:#f4f4f4;padding:1rem;min-height:8rem}</style>
+<style>body{font:16px/1.5 system-ui,sans-serif;margin:3rem auto;max-width:40rem;padding:0 1rem;color:#1d2433}
+code{background:#eef1f6;padding:.1rem .3rem;border-radius:4px}</style>
 <h1>Herald</h1>
-<p>Subscribe to a topic (anonymous subscribers must be enabled with <code>--anonymous</code>).</p>
-<form id="f"><input id="topic" value="https://example.com/demo" size="50"> <button>Subscribe</button></form>
-<pre id="log"></pre>
-<script>
-let source;
-document.getElementById('f').addEventListener('submit', (e) => {
-  e.preventDefault();
-  source?.close();
-  const url = new URL('/.well-known/mercure', location.href);
-  url.searchParams.append('topic', document.getElementById('topic').value);
-  source = new EventSource(url);
-  const log = document.getElementById('log');
-  source.onopen = () => { log.textContent += 'connected\\n'; };
-  source.onmessage = (m) => { log.textContent += m.lastEventId + ' ' + m.data + '\\n'; };
-  source.onerror = () => { log.textContent += 'connection error, retrying\\n'; };
-});
-</script>
+<p>This is a Mercure hub: subscribe at <code>/.well-known/mercure?topic=…</code>, publish with a
+<code>POST</code> to the same URL.</p>
+<p>For the interactive demo (notifications, a live price, chat, reminders and a lab comparing SSE,
+long polling and short polling), build the page and start the hub in demo mode:
+<code>npm run build &amp;&amp; node dist/cli/main.js serve --demo</code> (or just <code>npm start</code>).</p>
 </html>
 `;

@@ -1,0 +1,159 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Hub } from '../hub/hub.js';
+import type { Exchange } from '../transports/exchange.js';
+import { type Authorizer, createAuthorizer } from './authorizer.js';
+import { type DemoAsset, defaultDemoWebDir, loadDemoAssets } from './demo-assets.js';
+import { DEMO_PAGE } from './demo-page.js';
+import { DemoTicker } from './demo-ticker.js';
+import { type DemoRole, issueDemoToken, sanitizeDemoName } from './demo-token.js';
+import { HttpError } from './errors.js';
+
+export { DEMO_STOCK_TOPIC } from './demo-ticker.js';
+export { DEMO_TOKEN_TTL_MS, DEMO_TOPIC_PREFIX } from './demo-token.js';
+
+/** `createHub({ demo: true })` or `{ demo: { ... } }`: the local demo page and its token endpoint. */
+export interface DemoOptions {
+  /** HMAC key of the demo's tokens. Default: 32 random bytes, new at every start. */
+  secret?: Uint8Array | undefined;
+  /** The built page (`index.html`, `demo.js`, `demo.css`). Default: `dist/web/`. */
+  webDir?: string | undefined;
+  /** Server-side stock ticker period; 0 turns it off. Default 1000 ms. */
+  tickerIntervalMs?: number | undefined;
+  random?: (() => number) | undefined;
+}
+
+/** The routes the demo adds to the hub's handler. */
+export interface DemoRoutes {
+  /** Answers and resolves `true` when the request is the demo's; `false` leaves it to the hub. */
+  handle(exchange: Exchange, path: string, cors: Record<string, string>): Promise<boolean>;
+}
+
+export interface DemoContext {
+  hub: Hub;
+  /** The configured authorizer, or `undefined` when no JWT key was configured. */
+  configured: Authorizer | undefined;
+  subscriptionsApi: boolean;
+  logger?: Logger | undefined;
+}
+
+const NO_STORE = 'no-store';
+const MAX_TOKEN_REQUEST_BYTES = 4096;
+
+/**
+ * Demo mode. Its tokens are signed with their own key and accepted beside the configured ones, so
+ * a hub with real keys keeps them; without keys the demo key is the only one. Never on unless
+ * asked for: `POST /demo/token` hands a publishing token to anyone who can reach the hub.
+ */
+export class DemoMode implements DemoRoutes {
+  readonly authorizer: Authorizer;
+  #context: DemoContext;
+  #secret: Uint8Array;
+  #assets: Map<string, DemoAsset>;
+  #ticker: DemoTicker | undefined;
+
+  constructor(context: DemoContext, options: DemoOptions = {}) {
+    this.#context = context;
+    this.#secret = options.secret ?? randomBytes(32);
+    this.#assets = loadDemoAssets(options.webDir ?? defaultDemoWebDir());
+    const own = createAuthorizer({ key: { type: 'hmac', secret: this.#secret } });
+    this.authorizer = eitherAuthorizer(own, context.configured);
+    const intervalMs = options.tickerIntervalMs ?? 1000;
+    if (intervalMs > 0) {
+      this.#ticker = new DemoTicker({
+        hub: context.hub,
+        scheduler: context.hub.scheduler,
+        intervalMs,
+        random: options.random ?? Math.random,
+        onError: (error) => context.logger?.warn({ err: error }, 'demo ticker failed to publish'),
+      });
+      this.#ticker.start();
+    }
+    context.logger?.warn(
+      'DEMO MODE: anonymous subscribers are allowed and POST /demo/token gives a publishing token to ' +
+        'anyone who can reach this hub. For local use only; never expose it.',
+    );
+    if (!this.#assets.has('index.html')) {
+      context.logger?.warn('the demo page is not built: run `npm run build` (scripts/build-web.mjs)');
+    }
+  }
+
+  handle = async (exchange: Exchange, path: string, cors: Record<string, string>): Promise<boolean> => {
+    const { method } = exchange;
+    if (path === '/demo/token') {
+      if (method !== 'POST') throw new HttpError(405, 'METHOD_NOT_ALLOWED', 'use POST', { allow: 'POST' });
+      await this.#issueToken(exchange, cors);
+      return true;
+    }
+    if (method !== 'GET' && method !== 'HEAD') return false;
+    const body = (asset: DemoAsset | undefined) =>
+      method === 'HEAD' ? undefined : (asset?.body ?? DEMO_PAGE);
+    if (path === '/') {
+      const page = this.#assets.get('index.html');
+      exchange.respond(
+        200,
+        { 'content-type': 'text/html; charset=utf-8', 'cache-control': NO_STORE },
+        body(page),
+      );
+      return true;
+    }
+    const name = path.startsWith('/demo/') ? path.slice('/demo/'.length) : '';
+    const asset = name === 'index.html' ? undefined : this.#assets.get(name);
+    if (asset === undefined) return false;
+    exchange.respond(200, { 'content-type': asset.contentType, 'cache-control': NO_STORE }, body(asset));
+    return true;
+  };
+
+  close(): void {
+    this.#ticker?.stop();
+  }
+
+  async #issueToken(exchange: Exchange, cors: Record<string, string>): Promise<void> {
+    const query = new URL(exchange.target, 'http://hub.invalid').searchParams;
+    const role: DemoRole = query.get('role') === 'subscriber' ? 'subscriber' : 'publisher';
+    const issued = await issueDemoToken(this.#secret, {
+      role,
+      name: sanitizeDemoName(query.get('name'), role === 'publisher' ? 'Publisher' : 'Reader'),
+      nowMs: this.#context.hub.clock.nowMs(),
+      nonce: randomUUID().slice(0, 8),
+    });
+    // Drain (and bound) whatever body came along, so the connection can be reused.
+    await exchange.readBody(MAX_TOKEN_REQUEST_BYTES);
+    const json = {
+      ...issued,
+      expiresAt: new Date(issued.expiresAtMs).toISOString(),
+      features: { subscriptionsApi: this.#context.subscriptionsApi },
+    };
+    exchange.respond(
+      200,
+      { ...cors, 'cache-control': NO_STORE, 'content-type': 'application/json; charset=utf-8' },
+      JSON.stringify(json),
+    );
+  }
+}
+
+/** Accepts what `first` accepts, else defers to `second` (whose error is the one reported). */
+function eitherAuthorizer(first: Authorizer, second: Authorizer | undefined): Authorizer {
+  if (second === undefined) return first;
+  const either = (role: 'verifyPublisher' | 'verifySubscriber') => async (token: string) => {
+    try {
+      return await first[role](token);
+    } catch {
+      return second[role](token);
+    }
+  };
+  return { verifyPublisher: either('verifyPublisher'), verifySubscriber: either('verifySubscriber') };
+}
+
+/** `createHub`'s `demo` option: `undefined` when off (the default). */
+export function startDemo(
+  option: boolean | DemoOptions | undefined,
+  context: Omit<DemoContext, 'configured'> & { authorizer: Authorizer; hasConfiguredKeys: boolean },
+): DemoMode | undefined {
+  if (option === undefined || option === false) return undefined;
+  const { authorizer, hasConfiguredKeys, ...rest } = context;
+  return new DemoMode(
+    { ...rest, configured: hasConfiguredKeys ? authorizer : undefined },
+    option === true ? {} : option,
+  );
+}
