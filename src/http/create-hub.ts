@@ -1,17 +1,20 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { Hub, type Hub as HubCore, type Scheduler } from '../hub/hub.js';
 import type { Broker, Clock, RetentionPolicy, Store, StoredEvent } from '../hub/ports.js';
 import type { PublishInput } from '../hub/publish.js';
+import type { ScheduledPublishing } from '../hub/scheduled-publishing.js';
 import { openStore } from '../store/open.js';
+import type { ScheduleStore } from '../time/schedule-store.js';
+import type { NodeRequest, NodeResponse } from '../transports/node-exchange.js';
 import { type Authorizer, createAuthorizer, type JwtOptions } from './authorizer.js';
+import { type DemoOptions, startDemo } from './demo.js';
 import { defaultHttpOptions, HttpHandler, type HttpOptions } from './handler.js';
 import { HubMetrics } from './metrics.js';
+import { type SchedulingOptions, startScheduling } from './scheduling.js';
 
 export interface CreateHubOptions extends Partial<HttpOptions> {
   /** `memory` (default), `sqlite:PATH`, or an opened store and broker (closed with the hub). */
-  store?: string | { store: Store; broker: Broker; retention?: RetentionPolicy };
+  store?: string | { store: Store; broker: Broker; retention?: RetentionPolicy; schedules?: ScheduleStore };
   /** Token verification; or a ready `authorizer`. */
   jwt?: JwtOptions;
   authorizer?: Authorizer;
@@ -19,6 +22,13 @@ export interface CreateHubOptions extends Partial<HttpOptions> {
   pruneIntervalMs?: number;
   clock?: Clock;
   scheduler?: Scheduler;
+  /** Scheduled publishing (`deliver_*` publish fields, docs/time.md): timers, lease, horizon… */
+  scheduling?: SchedulingOptions;
+  /**
+   * Local demo (`herald serve --demo`): the page at `/`, `POST /demo/token`, a stock ticker, and
+   * anonymous subscribers. Without JWT keys a random demo key is the only one. Never in production.
+   */
+  demo?: boolean | DemoOptions;
   logger?: Logger;
 }
 
@@ -26,10 +36,19 @@ export interface CreateHubOptions extends Partial<HttpOptions> {
 export interface HeraldHub {
   readonly hub: HubCore;
   readonly metrics: HubMetrics;
-  /** For `node:http` (and Express/Fastify raw handlers). */
-  handleNode(req: IncomingMessage, res: ServerResponse): void;
-  /** For Fetch hosts. Served through an internal loopback `node:http` server, started on first use. */
-  handleFetch(request: Request): Promise<Response>;
+  /** Scheduled and recurring publications: list, cancel, publish later from code. */
+  readonly schedules: ScheduledPublishing;
+  /**
+   * For `node:http` (and Express/Fastify raw handlers) and `node:http2`'s compatibility API, e.g.
+   * `http2.createSecureServer({ allowHTTP1: true, ... }, handleNode)`: HTTP/2 and HTTP/1.1 on one port.
+   */
+  handleNode(req: NodeRequest, res: NodeResponse): void;
+  /**
+   * For Fetch hosts (Hono, Bun, Deno, Next.js route handlers). Fetch hides the socket: pass the
+   * client's address (`clientAddress`) for the per-address connection limit, else all such
+   * requests share one `unknown` bucket.
+   */
+  handleFetch(request: Request, options?: { clientAddress?: string }): Promise<Response>;
   publish(input: PublishInput): Promise<StoredEvent>;
   /** New subscriptions get 503; open ones stay until `close`. */
   stopAccepting(): void;
@@ -41,6 +60,7 @@ export async function createHub(options: CreateHubOptions = {}): Promise<HeraldH
   for (const key of Object.keys(defaultHttpOptions) as (keyof HttpOptions)[]) {
     if (options[key] !== undefined) (httpOptions as unknown as Record<string, unknown>)[key] = options[key];
   }
+  if (options.demo) httpOptions.allowAnonymous = true;
   const opened =
     typeof options.store === 'object'
       ? options.store
@@ -60,50 +80,38 @@ export async function createHub(options: CreateHubOptions = {}): Promise<HeraldH
   const authorizer =
     options.authorizer ??
     createAuthorizer({ ...options.jwt, baseUrl: options.jwt?.baseUrl ?? httpOptions.hubUrl });
-  const handler = new HttpHandler(hub, authorizer, metrics, httpOptions, options.logger);
-  let loopback: Promise<{ server: Server; origin: string }> | undefined;
-
-  const startLoopback = () => {
-    loopback ??= new Promise((resolve, reject) => {
-      const server = createServer(handler.handle);
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => {
-        const { port } = server.address() as AddressInfo;
-        resolve({ server, origin: `http://127.0.0.1:${port}` });
-      });
-    });
-    return loopback;
-  };
-
+  const schedules = await startScheduling(hub, opened.schedules, options.scheduling, options.logger);
+  const demo = startDemo(options.demo, {
+    hub,
+    authorizer,
+    hasConfiguredKeys:
+      options.authorizer !== undefined ||
+      [options.jwt?.key, options.jwt?.publisherKey, options.jwt?.subscriberKey].some(Boolean),
+    subscriptionsApi: httpOptions.subscriptionsApi,
+    logger: options.logger,
+  });
+  const handler = new HttpHandler(
+    hub,
+    demo?.authorizer ?? authorizer,
+    metrics,
+    httpOptions,
+    options.logger,
+    schedules,
+    demo,
+  );
   return {
     hub,
     metrics,
+    schedules,
     handleNode: handler.handle,
-    async handleFetch(request) {
-      const { origin } = await startLoopback();
-      const url = new URL(request.url);
-      const init: RequestInit & { duplex?: 'half' } = {
-        method: request.method,
-        headers: request.headers,
-        signal: request.signal,
-        redirect: 'manual',
-      };
-      if (request.body !== null) {
-        init.body = request.body;
-        init.duplex = 'half';
-      }
-      return fetch(`${origin}${url.pathname}${url.search}`, init);
-    },
+    handleFetch: handler.handleFetch,
     publish: (input) => hub.publish(input),
     stopAccepting: () => handler.stopAccepting(),
     async close() {
       handler.stopAccepting();
+      demo?.close();
+      await schedules.close();
       await hub.close();
-      if (loopback) {
-        const { server } = await loopback;
-        server.closeAllConnections?.();
-        await new Promise<void>((resolve) => server.close(() => resolve()));
-      }
     },
   };
 }

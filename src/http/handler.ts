@@ -1,25 +1,33 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { canReceive, type Grant } from '../hub/authorization.js';
 import { AuthError } from '../hub/errors.js';
 import type { Hub } from '../hub/hub.js';
+import type { ScheduledPublishing } from '../hub/scheduled-publishing.js';
+import { formatInstant } from '../time/instant.js';
+import type { Exchange } from '../transports/exchange.js';
+import { type FetchExchange, fetchExchange } from '../transports/fetch-exchange.js';
+import { type NodeRequest, type NodeResponse, nodeExchange } from '../transports/node-exchange.js';
 import { servePoll } from '../transports/poll.js';
 import { serveSse } from '../transports/sse.js';
 import type { SubscriptionContext } from '../transports/subscription-context.js';
 import type { Authorizer } from './authorizer.js';
-import { readFormBody } from './body.js';
 import { corsHeaders, isOriginAllowedForCookie, preflightHeaders } from './cors.js';
+import type { DemoRoutes } from './demo.js';
 import { DEMO_PAGE } from './demo-page.js';
 import { HttpError } from './errors.js';
 import { ConnectionLimiter } from './limits.js';
 import type { HubMetrics } from './metrics.js';
-import { sendJson, sendText, toHttpError } from './send.js';
+import { publishScheduled } from './scheduled-publish.js';
+import { serveSchedulesApi } from './schedules-api.js';
+import { toHttpError } from './send.js';
 import { parseSubscribeRequest } from './subscribe-request.js';
 import { subscriptionsDocument } from './subscriptions-api.js';
 import { presentedToken } from './token.js';
 
 export const HUB_PATH = '/.well-known/mercure';
 const SUBSCRIPTIONS_PATH = `${HUB_PATH}/subscriptions`;
+/** Herald extension: scheduled publications (docs/time.md). */
+const SCHEDULES_PATH = `${HUB_PATH}/schedules`;
 
 export interface HttpOptions {
   /** The hub's public URL: base of relative URL patterns, and the origin allowed to publish with cookies. */
@@ -70,9 +78,21 @@ export class HttpHandler {
   #options: HttpOptions;
   #metrics: HubMetrics;
   #logger: Logger | undefined;
+  #schedules: ScheduledPublishing | undefined;
+  #demo: DemoRoutes | undefined;
   #isDraining = false;
 
-  constructor(hub: Hub, authorizer: Authorizer, metrics: HubMetrics, options: HttpOptions, logger?: Logger) {
+  constructor(
+    hub: Hub,
+    authorizer: Authorizer,
+    metrics: HubMetrics,
+    options: HttpOptions,
+    logger?: Logger,
+    schedules?: ScheduledPublishing,
+    demo?: DemoRoutes,
+  ) {
+    this.#schedules = schedules;
+    this.#demo = demo;
     this.#hub = hub;
     this.#authorizer = authorizer;
     this.#metrics = metrics;
@@ -86,30 +106,53 @@ export class HttpHandler {
     this.#isDraining = true;
   }
 
-  handle = (req: IncomingMessage, res: ServerResponse): void => {
-    const cors = corsHeaders(req.headers.origin, { allowedOrigins: this.#options.corsOrigins });
-    this.#route(req, res, cors).catch((error: unknown) => {
-      const httpError = toHttpError(error);
-      if (httpError === undefined) {
-        this.#logger?.error({ err: error }, 'request failed');
-        sendText(res, 500, 'internal error\n', cors);
-        return;
-      }
-      sendText(res, httpError.status, `${httpError.message}\n`, { ...cors, ...httpError.headers });
-    });
+  /** For `node:http`, and `node:http2`'s compatibility API (HTTP/2 and HTTP/1.1 by ALPN). */
+  handle = (req: NodeRequest, res: NodeResponse): void => {
+    void this.serve(nodeExchange(req, res));
   };
 
-  async #route(req: IncomingMessage, res: ServerResponse, cors: Record<string, string>): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://hub.invalid');
+  /**
+   * For Fetch hosts. Resolves with the response as soon as it starts: an event stream's body
+   * stays open. Fetch hides the socket, so per-address limits use `clientAddress` when given.
+   */
+  handleFetch = (request: Request, options: { clientAddress?: string } = {}): Promise<Response> => {
+    const exchange: FetchExchange = fetchExchange(request, options.clientAddress);
+    void this.serve(exchange);
+    return exchange.response;
+  };
+
+  /** Serves one exchange, whichever host it comes from; never rejects (errors become responses). */
+  serve(exchange: Exchange): Promise<void> {
+    const cors = corsHeaders(exchange.headers.origin, { allowedOrigins: this.#options.corsOrigins });
+    return this.#route(exchange, cors).catch((error: unknown) => {
+      const httpError = toHttpError(error);
+      if (httpError === undefined) this.#logger?.error({ err: error }, 'request failed');
+      if (exchange.hasResponded) {
+        exchange.abort();
+        return;
+      }
+      if (httpError === undefined) {
+        sendText(exchange, 500, 'internal error\n', cors);
+        return;
+      }
+      sendText(exchange, httpError.status, `${httpError.message}\n`, { ...cors, ...httpError.headers });
+    });
+  }
+
+  async #route(exchange: Exchange, cors: Record<string, string>): Promise<void> {
+    const url = new URL(exchange.target, 'http://hub.invalid');
     const path = url.pathname;
-    if (req.method === 'OPTIONS') {
-      res.writeHead(204, preflightHeaders(req.headers, { allowedOrigins: this.#options.corsOrigins }));
-      res.end();
+    const method = exchange.method;
+    if (method === 'OPTIONS') {
+      exchange.respond(
+        204,
+        preflightHeaders(exchange.headers, { allowedOrigins: this.#options.corsOrigins }),
+      );
       return;
     }
     if (path === HUB_PATH) {
-      if (req.method === 'GET' || req.method === 'HEAD') return this.#subscribe(req, res, url, cors);
-      if (req.method === 'POST') return this.#publish(req, res, url, cors);
+      if (method === 'GET' || method === 'HEAD') return this.#subscribe(exchange, url, cors);
+      if (method === 'POST') return this.#publish(exchange, url, cors);
       throw new HttpError(405, 'METHOD_NOT_ALLOWED', 'use GET to subscribe or POST to publish', {
         allow: 'GET, POST',
       });
@@ -117,34 +160,48 @@ export class HttpHandler {
     if (path === SUBSCRIPTIONS_PATH || path.startsWith(`${SUBSCRIPTIONS_PATH}/`)) {
       if (!this.#options.subscriptionsApi)
         throw new HttpError(404, 'NOT_FOUND', 'the subscriptions API is disabled');
-      return this.#subscriptions(req, res, url, cors);
+      return this.#subscriptions(exchange, url, cors);
     }
-    if (req.method !== 'GET' && req.method !== 'HEAD')
-      throw new HttpError(405, 'METHOD_NOT_ALLOWED', 'use GET');
+    if (path === SCHEDULES_PATH || path.startsWith(`${SCHEDULES_PATH}/`)) {
+      const schedules = this.#schedules;
+      if (schedules === undefined) throw new HttpError(404, 'NOT_FOUND', 'scheduled publishing is disabled');
+      const grant = async () => {
+        // Header only: a cookie would let another site cancel schedules (CSRF).
+        const token = presentedToken(exchange.headers, new URLSearchParams());
+        if (token?.source !== 'header') throw new AuthError('TOKEN_MISSING', 'a publisher token is required');
+        return this.#authorizer.verifyPublisher(token.token);
+      };
+      const rest = (exchange.target.split('?')[0] ?? '').slice(SCHEDULES_PATH.length);
+      return serveSchedulesApi({ schedules, exchange, url, rest, grant, headers: cors });
+    }
+    // Demo mode only (`--demo`): the page at `/`, its assets and `POST /demo/token`.
+    if (this.#demo !== undefined && (await this.#demo.handle(exchange, path, cors))) return;
+    if (method !== 'GET' && method !== 'HEAD') throw new HttpError(405, 'METHOD_NOT_ALLOWED', 'use GET');
     if (path === '/healthz') {
-      sendJson(res, this.#isDraining ? 503 : 200, {
+      const nowMs = this.#hub.clock.nowMs();
+      sendJson(exchange, this.#isDraining ? 503 : 200, {
         status: this.#isDraining ? 'draining' : 'ok',
-        serverTime: new Date(this.#hub.clock.nowMs()).toISOString(),
+        // Both spellings, so a client can estimate its clock offset (docs/time.md).
+        serverTime: formatInstant(nowMs),
+        serverTimeMs: nowMs,
         subscribers: this.#hub.subscribers.size,
       });
       return;
     }
     if (path === '/metrics') {
       const body = await this.#metrics.registry.metrics();
-      res.writeHead(200, { 'content-type': this.#metrics.registry.contentType });
-      res.end(body);
+      exchange.respond(200, { 'content-type': this.#metrics.registry.contentType }, body);
       return;
     }
     if (path === '/') {
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      res.end(DEMO_PAGE);
+      exchange.respond(200, { 'content-type': 'text/html; charset=utf-8' }, DEMO_PAGE);
       return;
     }
     throw new HttpError(404, 'NOT_FOUND', 'not found');
   }
 
-  async #subscriberGrant(req: IncomingMessage, url: URL): Promise<Grant | undefined> {
-    const presented = presentedToken(req.headers, url.searchParams);
+  async #subscriberGrant(exchange: Exchange, url: URL): Promise<Grant | undefined> {
+    const presented = presentedToken(exchange.headers, url.searchParams);
     if (presented === undefined) {
       if (this.#options.allowAnonymous) return undefined;
       throw new AuthError('TOKEN_MISSING', 'a subscriber token is required');
@@ -152,20 +209,15 @@ export class HttpHandler {
     return this.#authorizer.verifySubscriber(presented.token);
   }
 
-  async #subscribe(
-    req: IncomingMessage,
-    res: ServerResponse,
-    url: URL,
-    cors: Record<string, string>,
-  ): Promise<void> {
+  async #subscribe(exchange: Exchange, url: URL, cors: Record<string, string>): Promise<void> {
     if (this.#isDraining)
       throw new HttpError(503, 'SHUTTING_DOWN', 'the hub is shutting down', { 'retry-after': '1' });
-    const parsed = parseSubscribeRequest(url.searchParams, req.headers, {
+    const parsed = parseSubscribeRequest(url.searchParams, exchange.headers, {
       maxSelectors: this.#options.maxSelectors,
       baseUrl: this.#options.hubUrl,
     });
-    const grant = await this.#subscriberGrant(req, url);
-    const release = this.limiter.acquire(req.socket.remoteAddress ?? 'unknown');
+    const grant = await this.#subscriberGrant(exchange, url);
+    const release = this.limiter.acquire(exchange.clientAddress);
     const transport = parsed.transport;
     this.#metrics.connections.inc({ transport });
     let hasEnded = false;
@@ -178,8 +230,7 @@ export class HttpHandler {
     const firstSelector = parsed.selectors[0];
     const context: SubscriptionContext = {
       hub: this.#hub,
-      req,
-      res,
+      exchange,
       protocol: parsed.protocol,
       request: {
         selectors: parsed.selectors,
@@ -214,18 +265,13 @@ export class HttpHandler {
     }
   }
 
-  async #publish(
-    req: IncomingMessage,
-    res: ServerResponse,
-    url: URL,
-    cors: Record<string, string>,
-  ): Promise<void> {
-    const presented = presentedToken(req.headers, url.searchParams);
+  async #publish(exchange: Exchange, url: URL, cors: Record<string, string>): Promise<void> {
+    const presented = presentedToken(exchange.headers, url.searchParams);
     if (presented === undefined) throw new AuthError('TOKEN_MISSING', 'a publisher token is required');
     if (presented.source === 'cookie') {
       const hubOrigin = this.#options.hubUrl ? new URL(this.#options.hubUrl).origin : undefined;
       if (
-        !isOriginAllowedForCookie(req.headers.origin, hubOrigin, {
+        !isOriginAllowedForCookie(exchange.headers.origin, hubOrigin, {
           allowedOrigins: this.#options.corsOrigins,
         })
       ) {
@@ -233,39 +279,82 @@ export class HttpHandler {
       }
     }
     const grant = await this.#authorizer.verifyPublisher(presented.token);
-    const form = await readFormBody(req, this.#options.maxBodyBytes);
+    const form = await readForm(exchange, this.#options.maxBodyBytes);
     const topics = form.getAll('topic');
     for (const topic of topics) {
       if (!grant.canPublish(topic)) {
         throw new AuthError('FORBIDDEN', 'the token does not allow publishing on every topic');
       }
     }
-    const event = await this.#hub.publish({
+    const input = {
       topics,
       data: form.get('data') ?? undefined,
       isPrivate: form.has('private'),
       id: form.get('id') ?? undefined,
       type: form.get('type') ?? undefined,
       retry: form.get('retry') ?? undefined,
-    });
-    sendText(res, 200, event.id, cors);
+    };
+    // `deliver_*` fields: validated the same way, stored, delivered by the scheduler (docs/time.md).
+    const schedules = this.#schedules;
+    if (schedules && (await publishScheduled({ schedules, form, input, grant, exchange, headers: cors }))) {
+      return;
+    }
+    const event = await this.#hub.publish(input);
+    sendText(exchange, 200, event.id, cors);
   }
 
-  async #subscriptions(
-    req: IncomingMessage,
-    res: ServerResponse,
-    url: URL,
-    cors: Record<string, string>,
-  ): Promise<void> {
-    if (req.method !== 'GET') throw new HttpError(405, 'METHOD_NOT_ALLOWED', 'use GET', { allow: 'GET' });
-    const grant = await this.#subscriberGrant(req, url);
+  async #subscriptions(exchange: Exchange, url: URL, cors: Record<string, string>): Promise<void> {
+    if (exchange.method !== 'GET')
+      throw new HttpError(405, 'METHOD_NOT_ALLOWED', 'use GET', { allow: 'GET' });
+    const grant = await this.#subscriberGrant(exchange, url);
     // The topic to authorize is the requested path (draft-08 §Subscription API).
-    const rawPath = (req.url ?? '').split('?')[0] ?? '';
+    const rawPath = exchange.target.split('?')[0] ?? '';
     if (!grant?.canSubscribe(rawPath)) {
       throw new AuthError('FORBIDDEN', 'the token does not allow reading these subscriptions');
     }
     const doc = subscriptionsDocument(this.#hub, rawPath);
     if (doc === undefined) throw new HttpError(404, 'NOT_FOUND', 'no such active subscription');
-    sendJson(res, 200, doc, { ...cors, 'cache-control': 'must-revalidate' }, 'application/ld+json');
+    sendJson(exchange, 200, doc, { ...cors, 'cache-control': 'must-revalidate' }, 'application/ld+json');
   }
+}
+
+/**
+ * Reads a form-encoded body, counting bytes as they stream in: a body over `maxBytes` is refused
+ * (413) as soon as it crosses the limit, never buffered whole first.
+ */
+async function readForm(exchange: Exchange, maxBytes: number): Promise<URLSearchParams> {
+  const mediaType = (exchange.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+  const bytes = await exchange.readBody(maxBytes);
+  if (bytes === undefined) {
+    throw new HttpError(413, 'BODY_TOO_LARGE', `the request body is larger than ${maxBytes} bytes`);
+  }
+  if (mediaType !== 'application/x-www-form-urlencoded') {
+    throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', 'the body must be application/x-www-form-urlencoded');
+  }
+  return new URLSearchParams(new TextDecoder().decode(bytes));
+}
+
+// No `Connection`/`Transfer-Encoding` here or anywhere: both are illegal on HTTP/2, and the
+// HTTP/1.1 server adds what it needs itself.
+function sendText(
+  exchange: Exchange,
+  status: number,
+  body: string,
+  headers: Record<string, string> = {},
+): void {
+  exchange.respond(status, { ...headers, 'content-type': 'text/plain; charset=utf-8' }, body);
+}
+
+function sendJson(
+  exchange: Exchange,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+  contentType = 'application/json',
+): void {
+  exchange.respond(
+    status,
+    { ...headers, 'content-type': `${contentType}; charset=utf-8` },
+    JSON.stringify(body),
+  );
 }

@@ -27,11 +27,12 @@ export interface PollAnswer {
  * the wait is missed; it is unregistered as soon as the answer is sent.
  */
 export async function servePoll(context: SubscriptionContext, options: PollOptions): Promise<void> {
-  const { hub, res } = context;
+  const { hub, exchange } = context;
   const collected: Update[] = [];
   let timer: unknown;
   let isAnswered = false;
   let isReplaying = true;
+  let isClientGone = false;
   let answerHeadId = 'earliest';
   let open: OpenSubscription | undefined;
 
@@ -41,19 +42,22 @@ export async function servePoll(context: SubscriptionContext, options: PollOptio
     if (timer !== undefined) hub.scheduler.clearTimeout(timer);
     open?.subscriber.close('client');
     context.onEnd();
-    if (res.destroyed) return;
+    if (isClientGone) return;
     const last = collected.at(-1);
     const body: PollAnswer = {
       events: collected.map((update) => update.pollEvent()),
       lastEventId: last?.event.id ?? context.request.lastEventId ?? answerHeadId,
       serverTime: new Date(hub.clock.nowMs()).toISOString(),
     };
-    res.writeHead(200, {
-      ...context.headers,
-      'content-type': 'application/json; charset=utf-8',
-      'cache-control': 'private, no-cache, no-store, must-revalidate, max-age=0',
-    });
-    res.end(JSON.stringify(body));
+    exchange.respond(
+      200,
+      {
+        ...context.headers,
+        'content-type': 'application/json; charset=utf-8',
+        'cache-control': 'private, no-cache, no-store, must-revalidate, max-age=0',
+      },
+      JSON.stringify(body),
+    );
   };
 
   const sink: SubscriberSink = {
@@ -74,7 +78,8 @@ export async function servePoll(context: SubscriptionContext, options: PollOptio
   });
   open = opened;
   answerHeadId = opened.headEventId;
-  context.req.once('close', () => {
+  exchange.onClientGone(() => {
+    isClientGone = true;
     if (!isAnswered) opened.subscriber.close('client');
   });
   await opened.replay();

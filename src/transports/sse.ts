@@ -1,5 +1,5 @@
 import type { CloseReason, SubscriberSink } from '../hub/subscriber.js';
-import { createNodeSseStream, type SseStream } from '../server/index.js';
+import type { SseStream } from '../server/index.js';
 import { encodeRetry } from '../sse/index.js';
 import type { SubscriptionContext } from './subscription-context.js';
 
@@ -50,7 +50,7 @@ export async function serveSse(context: SubscriptionContext, options: SseTranspo
     hasEnded = true;
     context.onEnd();
   };
-  stream = createNodeSseStream(context.req, context.res, {
+  stream = context.exchange.startEventStream({
     headers,
     heartbeatMs: options.heartbeatMs,
     maxQueueBytes: options.maxQueueBytes,

@@ -1,5 +1,5 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Hub, SubscribeRequest } from '../hub/hub.js';
+import type { Exchange } from './exchange.js';
 
 /** The Mercure revision a request speaks: 0.x (`topic=`) or draft-08 (`match…=`). */
 export type ProtocolVersion = 'legacy' | 'draft-08';
@@ -7,8 +7,7 @@ export type ProtocolVersion = 'legacy' | 'draft-08';
 /** Everything a transport needs to serve one authorized, parsed subscription request. */
 export interface SubscriptionContext {
   hub: Hub;
-  req: IncomingMessage;
-  res: ServerResponse;
+  exchange: Exchange;
   protocol: ProtocolVersion;
   request: Omit<SubscribeRequest, 'sink' | 'transport' | 'isTracked'>;
   /** Headers every response carries (CORS, cache control). */
