@@ -15,6 +15,8 @@ export interface ScheduledPublishingOptions {
   workerId?: string | undefined;
   maxWaitMs?: number | undefined;
   leaseMs?: number | undefined;
+  /** Schedules claimed per store round trip. */
+  batchSize?: number | undefined;
   lateToleranceMs?: number | undefined;
   /** How far ahead a delivery may be asked for. Default 10 years (`DEFAULT_HORIZON_MS`). */
   horizonMs?: number | undefined;
@@ -57,6 +59,7 @@ export class ScheduledPublishing {
       ...(options.workerId === undefined ? {} : { workerId: options.workerId }),
       ...(options.maxWaitMs === undefined ? {} : { maxWaitMs: options.maxWaitMs }),
       ...(options.leaseMs === undefined ? {} : { leaseMs: options.leaseMs }),
+      ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
       ...(options.lateToleranceMs === undefined ? {} : { lateToleranceMs: options.lateToleranceMs }),
       ...(options.onError === undefined ? {} : { onError: options.onError }),
     });

@@ -1,0 +1,74 @@
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type CreateHubOptions, createHub, type HeraldHub } from '../../src/http/index.js';
+import type { StoredEvent } from '../../src/hub/ports.js';
+import { openStore } from '../../src/store/open.js';
+import { FakeTime, settle } from '../time/fake-time.js';
+import { RESOURCE, SECRET } from './helpers.js';
+
+/** 2026-03-27T00:00:00Z: two days before Europe/Oslo moves to summer time. */
+export const START_MS = Date.UTC(2026, 2, 27);
+
+export interface TimedHub {
+  herald: HeraldHub;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** A hub on a store URL, its clock and its scheduler's timers on `time`, served on port 0. */
+export async function startTimedHub(
+  storeUrl: string,
+  time: FakeTime,
+  options: CreateHubOptions = {},
+): Promise<TimedHub> {
+  const herald = await createHub({
+    store: await openStore(storeUrl),
+    jwt: { key: { type: 'hmac', secret: SECRET }, resource: RESOURCE },
+    allowAnonymous: true,
+    clock: time,
+    scheduler: time,
+    pruneIntervalMs: 0,
+    ...options,
+  });
+  const server: Server = createServer(herald.handleNode);
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  return {
+    herald,
+    url: `http://127.0.0.1:${port}`,
+    async close() {
+      await herald.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** Lets in-flight requests and scheduler passes finish, moves fake time, lets them finish again. */
+export async function advance(time: FakeTime, ms: number): Promise<void> {
+  for (let i = 0; i < 5; i++) await settle();
+  await time.advanceBy(ms);
+  for (let i = 0; i < 5; i++) await settle();
+}
+
+/** Every event in the hub's store, oldest first. */
+export async function storedEvents(herald: HeraldHub): Promise<StoredEvent[]> {
+  const head = await herald.hub.store.headCursor();
+  return herald.hub.store.readRange(0, head, 10_000);
+}
+
+export function schedulesRequest(
+  url: string,
+  token: string | undefined,
+  path = '',
+  method = 'GET',
+): Promise<Response> {
+  return fetch(`${url}/.well-known/mercure/schedules${path}`, {
+    method,
+    headers: token ? { authorization: `Bearer ${token}` } : {},
+  });
+}
+
+export { FakeTime };
