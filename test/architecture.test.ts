@@ -29,7 +29,7 @@ function listSources(dir: string): string[] {
   });
 }
 
-export function importsOf(file: string): ImportRef[] {
+function importsOf(file: string): ImportRef[] {
   const info = ts.preProcessFile(readFileSync(file, 'utf8'), true, true);
   return info.importedFiles.map(({ fileName: specifier }) => {
     if (!specifier.startsWith('.')) {
@@ -74,7 +74,7 @@ const rules: Record<string, (ref: ImportRef) => string | undefined> = {
       : 'src/time imports only Node built-ins, temporal-polyfill and the hub ports',
 };
 
-export function violations(files: string[]): string[] {
+function violations(files: string[]): string[] {
   const found: string[] = [];
   for (const file of files) {
     for (const ref of importsOf(file)) {
