@@ -5,8 +5,8 @@
  * Run: npx tsx bench/sse.bench.ts   (ROUNDS=n to change the number of measured rounds)
  *
  * Each case is warmed up, then measured over several rounds with the contenders interleaved (so
- * that drift of a shared machine hits both alike), timed in CPU time. Rates are medians over rounds; the ratio is the
- * median of the per-round ratios (ours/theirs > 1: ours is faster).
+ * that drift of a shared machine hits both alike) and timed in CPU time. Rates are medians over
+ * rounds; the ratio is the median of the per-round ratios (ours/theirs > 1: ours is faster).
  */
 import { createEventBuffer } from 'better-sse';
 import { createParser } from 'eventsource-parser';
