@@ -1,6 +1,20 @@
 import { parseArgs } from 'node:util';
 
-/** `herald publish --topic T --data D [--url URL] [--jwt TOKEN] [--private] [--id ID] [--type TYPE]`. */
+/** Command-line flag → publish form field (Herald's delivery-time extension). */
+const DELIVERY_FLAGS = [
+  ['at', 'deliver_at'],
+  ['local', 'deliver_local'],
+  ['tz', 'deliver_tz'],
+  ['disambiguation', 'deliver_disambiguation'],
+  ['rrule', 'deliver_rrule'],
+] as const;
+
+/**
+ * `herald publish --topic T --data D [--url URL] [--jwt TOKEN] [--private] [--id ID] [--type TYPE]
+ * [--retry MS] [--at RFC3339 | --local YYYY-MM-DDTHH:MM --tz ZONE] [--disambiguation POLICY]
+ * [--rrule RULE] [--json]`. The delivery flags become the `deliver_*` form fields (docs/time.md);
+ * the hub resolves them, so the CLI never guesses a zone or parses a date itself.
+ */
 export async function publishCommand(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const { values } = parseArgs({
     args: argv,
@@ -13,6 +27,12 @@ export async function publishCommand(argv: string[], env: NodeJS.ProcessEnv): Pr
       id: { type: 'string' },
       type: { type: 'string' },
       retry: { type: 'string' },
+      at: { type: 'string' },
+      local: { type: 'string' },
+      tz: { type: 'string' },
+      disambiguation: { type: 'string' },
+      rrule: { type: 'string' },
+      json: { type: 'boolean' },
     },
     strict: true,
   });
@@ -25,10 +45,15 @@ export async function publishCommand(argv: string[], env: NodeJS.ProcessEnv): Pr
   if (values.id !== undefined) form.set('id', values.id);
   if (values.type !== undefined) form.set('type', values.type);
   if (values.retry !== undefined) form.set('retry', values.retry);
+  for (const [flag, field] of DELIVERY_FLAGS) {
+    const value = values[flag];
+    if (value !== undefined) form.set(field, value);
+  }
   const response = await fetch(url, {
     method: 'POST',
     headers: {
       'content-type': 'application/x-www-form-urlencoded',
+      ...(values.json ? { accept: 'application/json' } : {}),
       ...(token ? { authorization: `Bearer ${token}` } : {}),
     },
     body: form.toString(),
