@@ -293,6 +293,7 @@ export class Hub {
         if (!subscriber.accepts(event)) continue;
         subscriber.sendReplayed(new Update(event));
         count++;
+        if (sink.isBackedUp?.()) await sink.drain?.();
       }
       after = last.cursor;
       // Lets the transport write this page before the next is queued: its queue is bounded.

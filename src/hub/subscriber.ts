@@ -11,6 +11,11 @@ export interface SubscriberSink {
   deliver(update: Update): void;
   /** Resolves when the transport has room for more replayed events (optional). */
   drain?(): Promise<void>;
+  /**
+   * Whether the transport holds as much as it should before the client reads more (optional): a
+   * replay then awaits `drain()` mid-page, so a long history is sent at the client's pace.
+   */
+  isBackedUp?(): boolean;
   /** Ends the connection; called once, by the subscriber. */
   close(reason: CloseReason): void;
 }

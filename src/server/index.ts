@@ -8,6 +8,7 @@
  * stream.send({ data, id?, event?, retry?, comment? }) // throws SseError on invalid fields, writes nothing then
  * stream.sendBytes(encodeEvent(event))                  // encode once, send the same bytes to many streams
  * stream.comment(text); stream.close();
+ * stream.queuedBytes; await stream.waitForDrain()       // pace a long send (e.g. a replay) to the client
  * stream.closed: Promise<CloseReason>; stream.signal: AbortSignal
  * stream.lastEventId: string | undefined; stream.isClosed: boolean
  * ```

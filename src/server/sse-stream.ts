@@ -34,6 +34,14 @@ export interface SseStream {
   /** From `Last-Event-ID`, or the query parameter on a first connection; see `lastEventIdParam`. */
   readonly lastEventId: string | undefined;
   readonly isClosed: boolean;
+  /** Bytes accepted by `send*` and not yet handed to the transport (what counts against `maxQueueBytes`). */
+  readonly queuedBytes: number;
+  /**
+   * Resolves once everything queued has been handed to a transport that accepts more (the socket
+   * drained), or when the stream ends. A producer with a lot to send (a long replay) awaits it
+   * between batches, so it sends at the client's pace in bounded memory instead of overflowing.
+   */
+  waitForDrain(): Promise<void>;
 }
 
 const HEARTBEAT_BYTES = encodeComment('heartbeat');
@@ -81,6 +89,8 @@ export abstract class BaseSseStream implements SseStream, Flushable, HeartbeatMe
   #abortController: AbortController | undefined;
   #closedPromise: Promise<CloseReason> | undefined;
   #resolveClosed: ((reason: CloseReason) => void) | undefined;
+  /** Pending `waitForDrain` calls; only producers that pace themselves ever create it. */
+  #drainWaiters: (() => void)[] | undefined;
 
   constructor(options: SseStreamOptions, lastEventId: string | undefined) {
     this.#options = options;
@@ -103,6 +113,29 @@ export abstract class BaseSseStream implements SseStream, Flushable, HeartbeatMe
 
   get isClosed(): boolean {
     return this.#closeReason !== undefined;
+  }
+
+  get queuedBytes(): number {
+    return this.#queuedBytes;
+  }
+
+  waitForDrain(): Promise<void> {
+    if (this.#isDrained()) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.#drainWaiters ??= [];
+      this.#drainWaiters.push(resolve);
+    });
+  }
+
+  #isDrained(): boolean {
+    return this.#closeReason !== undefined || (this.#queue.length === 0 && !this.#isBlocked);
+  }
+
+  #settleDrainWaiters(): void {
+    const waiters = this.#drainWaiters;
+    if (waiters === undefined || !this.#isDrained()) return;
+    this.#drainWaiters = undefined;
+    for (const resolve of waiters) resolve();
   }
 
   get closed(): Promise<CloseReason> {
@@ -165,6 +198,7 @@ export abstract class BaseSseStream implements SseStream, Flushable, HeartbeatMe
     this.#isFlushScheduled = false;
     if (this.#closeReason !== undefined || this.#isBlocked || this.#queue.length === 0) return;
     this.#write(this.#takeBatch());
+    this.#settleDrainWaiters();
   }
 
   /** Called by the heartbeat registry when this stream has been idle for an interval. */
@@ -188,6 +222,7 @@ export abstract class BaseSseStream implements SseStream, Flushable, HeartbeatMe
     if (!this.#isBlocked) return;
     this.#isBlocked = false;
     if (this.#closeReason === undefined && this.#queue.length > 0) this.#write(this.#takeBatch());
+    this.#settleDrainWaiters();
   }
 
   /** Host: the client went away (socket closed, stream reset, body cancelled). */
@@ -245,6 +280,7 @@ export abstract class BaseSseStream implements SseStream, Flushable, HeartbeatMe
     this.#abortController?.abort(new SseStreamClosedError(reason, { cause: error }));
     this.#resolveClosed?.(reason);
     this.#resolveClosed = undefined;
+    this.#settleDrainWaiters();
     const onClose = this.#options.onClose;
     if (onClose === undefined) return;
     try {

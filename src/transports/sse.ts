@@ -19,9 +19,11 @@ export async function serveSse(context: SubscriptionContext, options: SseTranspo
   let pendingClose: CloseReason | undefined;
   const sink: SubscriberSink = {
     deliver: (update) => stream?.sendBytes(update.sseBytes()),
-    // The stream batches writes per event-loop turn: yield one turn so that a replayed page is
-    // written before the next is queued (otherwise a long history would overflow the queue).
-    drain: () => new Promise((resolve) => setImmediate(resolve)),
+    // A replay waits for the socket to take what is queued before queueing more: a long history
+    // goes out at the client's pace, in memory bounded by half the queue, and never overflows a
+    // client that reads (only one that stops reading while live events pile up).
+    drain: () => stream?.waitForDrain() ?? Promise.resolve(),
+    isBackedUp: () => (stream?.queuedBytes ?? 0) >= options.maxQueueBytes / 2,
     close: (reason) => {
       if (!stream) {
         pendingClose = reason;
