@@ -62,10 +62,14 @@ function withTimeErrorsAs400<T>(resolve: () => T): T {
 }
 
 export function timeErrorToHttp(error: TimeError): HttpError {
+  // Messages may already start with the bare field name; quote it once, up front.
+  const bare = error.field === undefined ? undefined : `${error.field}: `;
+  const message =
+    bare !== undefined && error.message.startsWith(bare) ? error.message.slice(bare.length) : error.message;
   const field = error.field === undefined ? '' : `"${error.field}": `;
-  const candidates =
-    error.candidatesMs === undefined
-      ? ''
-      : ` (candidates: ${error.candidatesMs.map(formatInstant).join(', ')})`;
-  return new HttpError(400, error.code, `${field}${error.message}${candidates}`);
+  // Listed once, in RFC 3339, unless the message already names both.
+  const instants = error.candidatesMs?.map(formatInstant) ?? [];
+  const isListed = instants.every((instant) => message.includes(instant));
+  const candidates = isListed ? '' : ` (candidates: ${instants.join(', ')})`;
+  return new HttpError(400, error.code, `${field}${message}${candidates}`);
 }
