@@ -157,14 +157,10 @@ export class EventSource extends EventSourceTarget {
   /**
    * One parser lives as long as the EventSource so that the last event id carries over into each
    * new stream, as in browsers. When polling or the `lastEventId` option set the id outside the
-   * parser, an `id:` line written into it puts it back in step (a leading space of the id
-   * survives because the line has exactly one space after the colon).
+   * parser, a reset seeded with that id puts it back in step.
    */
   #syncParser(): void {
-    if (this.#parser.lastEventId !== this.#lastEventId) {
-      this.#parser.reset();
-      if (this.#lastEventId !== '') this.#parser.feed(`id: ${this.#lastEventId}\n\n`);
-    }
+    if (this.#parser.lastEventId !== this.#lastEventId) this.#parser.reset(this.#lastEventId);
     this.#parser.end();
   }
 
