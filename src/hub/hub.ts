@@ -80,6 +80,12 @@ export interface OpenSubscription {
   draftLastEventId: string;
   /** The id of the newest event at the snapshot, `earliest` when none. */
   headEventId: string;
+  /**
+   * Where a client resumes when it got no event (a poll answer): the snapshot's newest id when it
+   * is not older than the requested cursor, so the next request skips the history just scanned
+   * (none of it matched, or the client may not see it); else the requested id, or `earliest`.
+   */
+  resumeEventId: string;
   /** Sends the history after the cursor, then goes live. Call once, after the headers are out. */
   replay(): Promise<number>;
 }
@@ -102,6 +108,8 @@ export class Hub {
   #index = new TopicIndex<Subscriber>();
   #transports = new WeakMap<Subscriber, string>();
   #headEventId = EARLIEST;
+  /** The cursor of `#headEventId` (0 when none): compared with a requested cursor. */
+  #headCursor: Cursor = 0;
   #unsubscribeBroker: (() => void) | undefined;
   #pruneTimer: unknown;
   #isClosed = false;
@@ -120,7 +128,10 @@ export class Hub {
     this.#unsubscribeBroker = this.broker.subscribe((event) => this.#dispatch(event));
     const head = await this.store.headCursor();
     const newest = head > 0 ? await this.#eventAt(head) : undefined;
-    if (newest && this.#headEventId === EARLIEST) this.#headEventId = newest.id;
+    if (newest && this.#headEventId === EARLIEST) {
+      this.#headEventId = newest.id;
+      this.#headCursor = newest.cursor;
+    }
     this.#schedulePrune();
   }
 
@@ -170,6 +181,7 @@ export class Hub {
 
   #dispatch(event: StoredEvent): void {
     this.#headEventId = event.id;
+    this.#headCursor = event.cursor;
     const update = new Update(event);
     const delivered = new Map<string, number>();
     this.#index.collect(event.topics, (subscriber) => {
@@ -216,6 +228,7 @@ export class Hub {
       });
     }
     const headEventId = this.#headEventId;
+    const headCursor = this.#headCursor;
     const snapshot = await this.store.headCursor();
     const from = await this.#resolveCursor(request.lastEventId, request.canReceivePrivate);
     if (request.isTracked) await this.#publishSubscriptionEvents(subscriber, true);
@@ -225,6 +238,8 @@ export class Hub {
       legacyLastEventId: headEventId,
       draftLastEventId: from.visibleId,
       headEventId,
+      resumeEventId:
+        headCursor > 0 && headCursor >= (from.cursor ?? 0) ? headEventId : (request.lastEventId ?? EARLIEST),
       replay: async () => {
         if (replayed) return 0;
         replayed = true;

@@ -33,7 +33,7 @@ export async function servePoll(context: SubscriptionContext, options: PollOptio
   let isAnswered = false;
   let isReplaying = true;
   let isClientGone = false;
-  let answerHeadId = 'earliest';
+  let resumeEventId = context.request.lastEventId ?? 'earliest';
   let open: OpenSubscription | undefined;
 
   const answer = () => {
@@ -46,7 +46,9 @@ export async function servePoll(context: SubscriptionContext, options: PollOptio
     const last = collected.at(-1);
     const body: PollAnswer = {
       events: collected.map((update) => update.pollEvent()),
-      lastEventId: last?.event.id ?? context.request.lastEventId ?? answerHeadId,
+      // With no event, the head: a client polling from `earliest` on a topic that stays quiet
+      // would otherwise rescan the whole history on every poll.
+      lastEventId: last?.event.id ?? resumeEventId,
       serverTime: new Date(hub.clock.nowMs()).toISOString(),
     };
     exchange.respond(
@@ -77,7 +79,7 @@ export async function servePoll(context: SubscriptionContext, options: PollOptio
     transport: options.mode,
   });
   open = opened;
-  answerHeadId = opened.headEventId;
+  resumeEventId = opened.resumeEventId;
   exchange.onClientGone(() => {
     isClientGone = true;
     if (!isAnswered) opened.subscriber.close('client');

@@ -20,7 +20,7 @@ describe.each(STORE_KINDS)('long-poll and short-poll (%s store)', (kind) => {
   let hub: TestHub;
   afterEach(async () => hub?.close());
 
-  it('short-poll answers the events after the cursor as JSON, then an empty batch with the same cursor', async () => {
+  it('short-poll answers the events after the cursor as JSON, then an empty batch moving the cursor to the head', async () => {
     hub = await startHub(kind, { allowAnonymous: true });
     const token = await legacyToken({ publish: ['*'] });
     const first = await (
@@ -35,10 +35,12 @@ describe.each(STORE_KINDS)('long-poll and short-poll (%s store)', (kind) => {
       ['type', 't'],
       ['retry', '5'],
     ]);
-    await publish(hub.url, token, [
-      ['topic', 'other'],
-      ['data', 'x'],
-    ]);
+    const other = await (
+      await publish(hub.url, token, [
+        ['topic', 'other'],
+        ['data', 'x'],
+      ])
+    ).text();
     const res = await fetch(
       `${hub.url}/.well-known/mercure?topic=p&transport=short-poll&lastEventID=${first}`,
     );
@@ -54,7 +56,8 @@ describe.each(STORE_KINDS)('long-poll and short-poll (%s store)', (kind) => {
       )
     ).json()) as PollBody;
     expect(again.events).toEqual([]);
-    expect(again.lastEventId).toBe(body.lastEventId);
+    // Nothing matched after it: the next poll starts after the non-matching head instead.
+    expect(again.lastEventId).toBe(other);
   });
 
   it('long-poll (Accept: application/json) waits for the next event and answers as soon as it arrives', async () => {
@@ -90,5 +93,68 @@ describe.each(STORE_KINDS)('long-poll and short-poll (%s store)', (kind) => {
     const body = (await res.json()) as PollBody;
     expect(body.events).toEqual([]);
     expect(body.lastEventId).toBe('earliest');
+  });
+
+  it('a poll from earliest with no matching event returns the head as the cursor, so the next poll skips that history', async () => {
+    hub = await startHub(kind, { allowAnonymous: true });
+    const token = await legacyToken({ publish: ['*'] });
+    let head = '';
+    for (let i = 0; i < 3; i++) {
+      head = await (
+        await publish(hub.url, token, [
+          ['topic', 'elsewhere'],
+          ['data', `${i}`],
+        ])
+      ).text();
+    }
+    const poll = async (cursor: string, transport = 'short-poll') =>
+      (await (
+        await fetch(
+          `${hub.url}/.well-known/mercure?topic=q&transport=${transport}&lastEventID=${cursor}&timeoutMs=30`,
+        )
+      ).json()) as PollBody;
+    const first = await poll('earliest');
+    expect(first).toMatchObject({ events: [], lastEventId: head });
+    const longPoll = await poll('earliest', 'long-poll');
+    expect(longPoll).toMatchObject({ events: [], lastEventId: head });
+    const id = await (
+      await publish(hub.url, token, [
+        ['topic', 'q'],
+        ['data', 'match'],
+      ])
+    ).text();
+    const second = await poll(first.lastEventId);
+    expect(second.events.map((e) => e.data)).toEqual(['match']);
+    expect(second.lastEventId).toBe(id);
+  });
+
+  it('a private head moves an anonymous poller past it without showing it; an authorized poller still gets it', async () => {
+    hub = await startHub(kind, { allowAnonymous: true });
+    const token = await legacyToken({ publish: ['*'] });
+    const privateId = await (
+      await publish(hub.url, token, [
+        ['topic', 'q'],
+        ['data', 'secret'],
+        ['private', 'on'],
+      ])
+    ).text();
+    const url = (cursor: string) =>
+      `${hub.url}/.well-known/mercure?topic=q&transport=short-poll&lastEventID=${cursor}`;
+    const anonymous = (await (await fetch(url('earliest'))).json()) as PollBody;
+    expect(anonymous).toMatchObject({ events: [], lastEventId: privateId });
+    const subscriber = await legacyToken({ subscribe: ['q'] });
+    const authorized = (await (
+      await fetch(url('earliest'), { headers: { authorization: `Bearer ${subscriber}` } })
+    ).json()) as PollBody;
+    expect(authorized.events.map((e) => e.data)).toEqual(['secret']);
+    const publicId = await (
+      await publish(hub.url, token, [
+        ['topic', 'q'],
+        ['data', 'public'],
+      ])
+    ).text();
+    const next = (await (await fetch(url(anonymous.lastEventId))).json()) as PollBody;
+    expect(next.events.map((e) => e.data)).toEqual(['public']);
+    expect(next.lastEventId).toBe(publicId);
   });
 });
