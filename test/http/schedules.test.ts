@@ -286,6 +286,36 @@ describe('scheduled publishing on a shared SQLite file', () => {
   });
 });
 
+describe('scheduled publishing after a crash between delivering and completing', () => {
+  it('redelivers once the lease expires and the event store refuses the duplicate', async () => {
+    const time = new FakeTime(START_MS);
+    const storeUrl = tempDbUrl();
+    const hub = await startTimedHub(storeUrl, time, { scheduling: { leaseMs: 30_000 } });
+    cleanups.push(() => hub.close());
+    const token = await legacyToken({ publish: ['news'] });
+    const at = formatInstant(START_MS + MINUTE_MS);
+    const scheduleId = await (
+      await publish(hub.url, token, [
+        ['topic', 'news'],
+        ['deliver_at', at],
+      ])
+    ).text();
+    // A process that claims the schedule, publishes its occurrence, then dies before `complete`.
+    const { schedules } = hub.herald;
+    const [claimed] = await schedules.store.claimDue(START_MS + MINUTE_MS, 10, 'crashed-worker', 30_000);
+    if (claimed === undefined) throw new Error('nothing claimed');
+    await schedules.deliver({
+      schedule: claimed,
+      eventId: occurrenceEventId(claimed.id, claimed.dueAtMs),
+    } as Parameters<typeof schedules.deliver>[0]);
+    await advance(time, MINUTE_MS + 10_000);
+    expect((await schedules.get(scheduleId))?.state).toBe('claimed');
+    await advance(time, 30_000);
+    expect(await schedules.get(scheduleId)).toMatchObject({ state: 'done', deliveredCount: 1 });
+    expect((await storedEvents(hub.herald)).length).toBe(1);
+  });
+});
+
 describe('/healthz', () => {
   it('reports the server time as RFC 3339 and epoch milliseconds', async () => {
     const time = new FakeTime(START_MS + 123);
