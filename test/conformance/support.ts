@@ -1,0 +1,258 @@
+/**
+ * Shared tooling of the Mercure conformance suites (0.x and draft-08): a memory-store hub on port 0
+ * whose URL is the resource identifier, tokens of both versions, an event-stream reader that keeps
+ * the raw bytes (to check the SSE fields as the hub writes them) and the parsed events, and a
+ * "fence" to prove that an update was NOT delivered without waiting on a timer.
+ */
+import { createParser } from 'eventsource-parser';
+import { type JWTPayload, SignJWT } from 'jose';
+import type { CreateHubOptions } from '../../src/http/index.js';
+import { publish, RESOURCE, SECRET, startHub, type TestHub, waitForSubscribers } from '../http/helpers.js';
+
+export { legacyToken } from '../http/helpers.js';
+export type { TestHub };
+export { publish, RESOURCE, SECRET, waitForSubscribers };
+
+export const HUB_PATH = '/.well-known/mercure';
+export const SUBSCRIPTIONS = `${HUB_PATH}/subscriptions`;
+
+/** A hub with the memory store, HS256 tokens of both versions, its public URL = `RESOURCE`. */
+export function startConformanceHub(options: CreateHubOptions = {}): Promise<TestHub> {
+  return startHub('memory', { hubUrl: RESOURCE, ...options });
+}
+
+export interface DetailSpec {
+  actions: ('publish' | 'subscribe')[];
+  topics: unknown[];
+  payload?: unknown;
+  type?: string;
+}
+
+/** A draft-08 access token: `typ: at+jwt`, `aud` = the hub's resource, `exp` in an hour. */
+export async function accessToken(
+  details: DetailSpec[],
+  options: { claims?: JWTPayload; typ?: string | null; omit?: ('aud' | 'exp')[] } = {},
+): Promise<string> {
+  const nowSec = Math.floor(Date.now() / 1000);
+  const claims: JWTPayload = {
+    aud: RESOURCE,
+    exp: nowSec + 3600,
+    sub: 'urn:test:subscriber',
+    authorization_details: details.map((d) => ({
+      type: d.type ?? 'mercure',
+      actions: d.actions,
+      topics: d.topics.map((t) => (typeof t === 'string' ? { match: t } : t)),
+      ...(d.payload === undefined ? {} : { payload: d.payload }),
+    })),
+    ...options.claims,
+  };
+  for (const name of options.omit ?? []) delete claims[name];
+  const typ = options.typ === undefined ? 'at+jwt' : options.typ;
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: 'HS256', ...(typ === null ? {} : { typ }) })
+    .sign(new TextEncoder().encode(SECRET));
+}
+
+export const bearer = (token: string): Record<string, string> => ({ authorization: `Bearer ${token}` });
+
+export interface ParsedEvent {
+  id: string | undefined;
+  event: string | undefined;
+  data: string;
+}
+
+export interface OpenStream {
+  response: Response;
+  events: ParsedEvent[];
+  /** Everything the hub wrote, decoded. */
+  raw(): string;
+  waitFor(count: number): Promise<ParsedEvent[]>;
+  /** Resolves when the hub ends the response. */
+  ended: Promise<void>;
+  close(): void;
+}
+
+/** Opens `GET /.well-known/mercure?query`; resolves once the response headers are in. */
+export async function openStream(
+  hubUrl: string,
+  query: string,
+  headers: Record<string, string> = {},
+): Promise<OpenStream> {
+  const controller = new AbortController();
+  const response = await fetch(`${hubUrl}${HUB_PATH}?${query}`, { headers, signal: controller.signal });
+  const events: ParsedEvent[] = [];
+  let raw = '';
+  const waiters = new Set<() => void>();
+  const wake = () => {
+    for (const waiter of waiters) waiter();
+  };
+  const parser = createParser({
+    onEvent: (e) => {
+      events.push({ id: e.id, event: e.event, data: e.data });
+      wake();
+    },
+  });
+  let isEnded = false;
+  const ended = (async () => {
+    if (response.body === null || response.status !== 200) return;
+    const decoder = new TextDecoder();
+    try {
+      const reader = response.body.getReader();
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        const text = decoder.decode(value, { stream: true });
+        raw += text;
+        parser.feed(text);
+      }
+    } catch {
+      // aborted by `close()`
+    }
+  })().finally(() => {
+    isEnded = true;
+    wake();
+  });
+  return {
+    response,
+    events,
+    raw: () => raw,
+    ended,
+    close: () => controller.abort(),
+    waitFor(count) {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`timed out with ${events.length}/${count} events: ${JSON.stringify(events)}`));
+        }, 5000);
+        function check() {
+          if (events.length >= count) {
+            clearTimeout(timer);
+            waiters.delete(check);
+            resolve(events.slice(0, count));
+          } else if (isEnded) {
+            clearTimeout(timer);
+            waiters.delete(check);
+            reject(new Error(`stream ended with ${events.length}/${count} events`));
+          }
+        }
+        waiters.add(check);
+        check();
+      });
+    },
+  };
+}
+
+/** Publishes with a token that may publish anything (0.x claim, valid for both versions' hubs). */
+export async function publishAs(
+  hub: TestHub,
+  token: string,
+  fields: [string, string][],
+  headers: Record<string, string> = {},
+): Promise<{ status: number; id: string; response: Response }> {
+  const response = await publish(hub.url, token, fields, headers);
+  return { status: response.status, id: await response.text(), response };
+}
+
+/**
+ * Publishes a public "fence" update on `topic` and waits until every stream has it: whatever was
+ * published before it and is absent from a stream was not delivered to that stream (updates of one
+ * hub arrive in publication order).
+ */
+export async function fence(
+  hub: TestHub,
+  token: string,
+  topic: string,
+  streams: readonly OpenStream[],
+): Promise<void> {
+  const { status } = await publishAs(hub, token, [
+    ['topic', topic],
+    ['data', 'fence'],
+  ]);
+  if (status !== 200) throw new Error(`fence publish failed with ${status}`);
+  await Promise.all(
+    streams.map(async (stream) => {
+      for (let i = 0; i < 500 && !stream.events.some((e) => e.data === 'fence'); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      if (!stream.events.some((e) => e.data === 'fence')) throw new Error('fence not received');
+    }),
+  );
+}
+
+/** `data` of the events received before the fence. */
+export const dataBeforeFence = (stream: OpenStream): string[] =>
+  stream.events.map((e) => e.data).filter((d) => d !== 'fence');
+
+export async function getJson(
+  hub: TestHub,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; contentType: string | null; body: Record<string, unknown> | undefined }> {
+  const response = await fetch(`${hub.url}${path}`, { headers });
+  const text = await response.text();
+  let body: Record<string, unknown> | undefined;
+  try {
+    body = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    body = undefined;
+  }
+  return { status: response.status, contentType: response.headers.get('content-type'), body };
+}
+
+/** A clock and a timer queue under the test's control (token expiry on fake time). */
+export function manualTime(startMs = Date.now()): {
+  clock: { nowMs(): number };
+  scheduler: { setTimeout(callback: () => void, delayMs: number): unknown; clearTimeout(h: unknown): void };
+  advance(ms: number): void;
+} {
+  let nowMs = startMs;
+  const timers = new Map<number, { dueMs: number; callback: () => void }>();
+  let nextHandle = 1;
+  return {
+    clock: { nowMs: () => nowMs },
+    scheduler: {
+      setTimeout(callback, delayMs) {
+        const handle = nextHandle++;
+        timers.set(handle, { dueMs: nowMs + delayMs, callback });
+        return handle;
+      },
+      clearTimeout(handle) {
+        timers.delete(handle as number);
+      },
+    },
+    advance(ms) {
+      nowMs += ms;
+      for (const [handle, timer] of [...timers]) {
+        if (timer.dueMs <= nowMs) {
+          timers.delete(handle);
+          timer.callback();
+        }
+      }
+    },
+  };
+}
+
+/** Waits for the first event (in arrival order) that satisfies `predicate`. */
+export async function waitForEvent(
+  stream: OpenStream,
+  predicate: (event: ParsedEvent) => boolean,
+): Promise<ParsedEvent> {
+  for (let i = 0; i < 1000; i++) {
+    const found = stream.events.find(predicate);
+    if (found !== undefined) return found;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  throw new Error(`no matching event among ${JSON.stringify(stream.events)}`);
+}
+
+/** A subscription event's JSON-LD document about `subscriber` with `active`, when it is one. */
+export const isSubscriptionEvent =
+  (subscriber: string, active: boolean) =>
+  (event: ParsedEvent): boolean => {
+    try {
+      const doc = JSON.parse(event.data) as { subscriber?: unknown; active?: unknown };
+      return doc.subscriber === subscriber && doc.active === active;
+    } catch {
+      return false;
+    }
+  };
