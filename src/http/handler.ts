@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { canReceive, type Grant } from '../hub/authorization.js';
 import { AuthError } from '../hub/errors.js';
 import type { Hub } from '../hub/hub.js';
+import { isStoreError } from '../hub/ports.js';
 import type { ScheduledPublishing } from '../hub/scheduled-publishing.js';
 import { formatInstant } from '../time/instant.js';
 import type { Exchange } from '../transports/exchange.js';
@@ -125,7 +126,7 @@ export class HttpHandler {
   serve(exchange: Exchange): Promise<void> {
     const cors = corsHeaders(exchange.headers.origin, { allowedOrigins: this.#options.corsOrigins });
     return this.#route(exchange, cors).catch((error: unknown) => {
-      const httpError = toHttpError(error);
+      const httpError = toHttpError(error) ?? storeHttpError(error);
       if (httpError === undefined) this.#logger?.error({ err: error }, 'request failed');
       if (exchange.hasResponded) {
         exchange.abort();
@@ -357,4 +358,16 @@ function sendJson(
     { ...headers, 'content-type': `${contentType}; charset=utf-8` },
     JSON.stringify(body),
   );
+}
+
+/**
+ * A store that cannot take the write (disk full, database locked, Redis down) is a temporary
+ * condition: 503 tells the publisher to retry, where a 500 would read as a bug. Nothing was
+ * acknowledged, and nothing was delivered (fan-out only follows a successful append).
+ */
+function storeHttpError(error: unknown): HttpError | undefined {
+  if (!isStoreError(error) || error.code !== 'UNAVAILABLE') return undefined;
+  return new HttpError(503, 'STORE_UNAVAILABLE', 'the event store is unavailable; retry later', {
+    'retry-after': '1',
+  });
 }
