@@ -9,8 +9,11 @@ export const DEMO_TOPIC_PREFIX = 'https://demo.herald.dev/';
 /** Short enough that a token copied out of the page is soon useless; the page refreshes it. */
 export const DEMO_TOKEN_TTL_MS = 10 * 60 * 1000;
 
-/** The subscriptions API topics of the demo's topics: presence in the chat card. */
-const DEMO_SUBSCRIPTIONS_SELECTOR = '/.well-known/mercure/subscriptions/{topic}/{subscriber}';
+/** The subscriptions API (one topic's list, and its subscription events): presence in the chat card. */
+const DEMO_SUBSCRIPTIONS_SELECTORS = [
+  '/.well-known/mercure/subscriptions/{topic}',
+  '/.well-known/mercure/subscriptions/{topic}/{subscriber}',
+];
 
 export type DemoRole = 'publisher' | 'subscriber';
 
@@ -41,7 +44,7 @@ export async function issueDemoToken(secret: Uint8Array, request: DemoTokenReque
   const expiresAtMs = request.nowMs + DEMO_TOKEN_TTL_MS;
   const mercure = {
     publish: request.role === 'publisher' ? [topics] : [],
-    subscribe: [topics, DEMO_SUBSCRIPTIONS_SELECTOR],
+    subscribe: [topics, ...DEMO_SUBSCRIPTIONS_SELECTORS],
     payload: { name: request.name, role: request.role },
   };
   const token = await new SignJWT({ mercure })

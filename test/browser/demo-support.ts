@@ -1,0 +1,41 @@
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type CreateHubOptions, createHub, type HeraldHub } from '../../src/http/index.js';
+
+interface BuildWebModule {
+  buildWeb(outDir: string): Promise<string[]>;
+}
+
+export interface DemoHub {
+  herald: HeraldHub;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Builds the page (scripts/build-web.mjs) into a temporary directory and serves a demo hub on port 0. */
+export async function startDemoHub(options: CreateHubOptions = {}): Promise<DemoHub> {
+  const webDir = mkdtempSync(join(tmpdir(), 'herald-web-'));
+  // A variable specifier: the build script is plain JavaScript without type declarations.
+  const script = new URL('../../scripts/build-web.mjs', import.meta.url).href;
+  const { buildWeb } = (await import(script)) as BuildWebModule;
+  await buildWeb(webDir);
+  const herald = await createHub({ demo: { webDir }, subscriptionsApi: true, ...options });
+  const server: Server = createServer(herald.handleNode);
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  return {
+    herald,
+    url: `http://127.0.0.1:${port}`,
+    async close() {
+      await herald.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      rmSync(webDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,78 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../support/chromium.js';
+import { type DemoHub, startDemoHub } from './demo-support.js';
+
+interface LabState {
+  published: string[];
+  ids: Record<'sse' | 'long-poll' | 'short-poll', string[]>;
+}
+
+describe('demo page in Chromium', () => {
+  let browser: Browser;
+  let hub: DemoHub;
+  let page: Page;
+
+  beforeAll(async () => {
+    hub = await startDemoHub();
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1280, height: 1600 } });
+    await page.goto(`${hub.url}/`);
+    await page.waitForFunction(() => window.heraldDemo?.ready === true, undefined, { timeout: 10_000 });
+  }, 30_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await hub?.close();
+  });
+
+  it('counts a sent notification on the bell', async () => {
+    await page.click('#send-notification');
+    await page.waitForFunction(
+      () => document.getElementById('unread-count')?.textContent === '1',
+      undefined,
+      {
+        timeout: 5_000,
+      },
+    );
+    expect(await page.isVisible('#unread-count')).toBe(true);
+    await page.click('#bell');
+    expect(await page.textContent('#unread-count')).toBe('0');
+  });
+
+  it("shows a chat message in the read-only pane, and the hub refuses the reader's publish", async () => {
+    await page.fill('#chat-input', 'hello Bob');
+    await page.click('#chat-form button');
+    await page.waitForSelector('#chat-reader-log li:has-text("hello Bob")', { timeout: 5_000 });
+    await page.click('#chat-reader-try');
+    await page.waitForSelector('#chat-reader-status:has-text("403")', { timeout: 5_000 });
+  });
+
+  it('delivers the same event ids, in order, over SSE, long polling and short polling', async () => {
+    await page.selectOption('#lab-poll-interval', '500');
+    await page.selectOption('#lab-rate', '10');
+    await page.click('#lab-toggle');
+    await page.waitForFunction(() => (window.heraldDemo?.lab.published.length ?? 0) >= 15, undefined, {
+      timeout: 10_000,
+    });
+    await page.click('#lab-toggle');
+    // Stopped: wait for in-flight publishes to settle and every pane (short polling last) to catch up.
+    await page.waitForFunction(
+      () => {
+        const lab = window.heraldDemo?.lab;
+        if (lab === undefined || lab.published.length === 0) return false;
+        const n = lab.published.length;
+        return (
+          lab.ids.sse.length === n && lab.ids['long-poll'].length === n && lab.ids['short-poll'].length === n
+        );
+      },
+      undefined,
+      { timeout: 10_000 },
+    );
+    const lab = (await page.evaluate(() => window.heraldDemo?.lab)) as LabState;
+    expect(lab.ids.sse).toEqual(lab.published);
+    expect(lab.ids['long-poll']).toEqual(lab.published);
+    expect(lab.ids['short-poll']).toEqual(lab.published);
+    expect(await page.textContent('#lab-sse [data-stat="events"]')).toBe(String(lab.published.length));
+  }, 30_000);
+});
