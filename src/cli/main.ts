@@ -10,6 +10,9 @@ const USAGE = `Usage:
                [--max-body-bytes N] [--max-connections N] [--max-connections-per-ip N]
                [--heartbeat-ms N] [--subscriptions] [--log-level info]
   herald publish --topic T [--data D] [--url URL] [--jwt TOKEN] [--private] [--id ID] [--type TYPE]
+                 [--retry MS] [--json]
+                 [--at RFC3339 | --local YYYY-MM-DDTHH:MM[:SS] --tz IANA_ZONE [--disambiguation
+                 compatible|earlier|later|reject]] [--rrule RRULE]   (scheduled delivery)
 Every serve flag also reads HERALD_<FLAG> (and Mercure's variable names where they exist).`;
 
 async function main(argv: string[]): Promise<void> {
