@@ -177,6 +177,8 @@ export class HttpHandler {
     }
     // Demo mode only (`--demo`): the page at `/`, its assets and `POST /demo/token`.
     if (this.#demo !== undefined && (await this.#demo.handle(exchange, path, cors))) return;
+    if (this.#demo === undefined && path.startsWith('/demo/'))
+      throw new HttpError(404, 'NOT_FOUND', 'not found (the demo is off: start the hub with --demo)');
     if (method !== 'GET' && method !== 'HEAD') throw new HttpError(405, 'METHOD_NOT_ALLOWED', 'use GET');
     if (path === '/healthz') {
       const nowMs = this.#hub.clock.nowMs();

@@ -6,6 +6,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type CreateHubOptions, createHub, type HeraldHub } from '../../src/http/index.js';
 
+/** What the page exposes for tests (web/main.ts declares the same shape). */
+export interface DemoLabState {
+  published: string[];
+  ids: Record<'sse' | 'long-poll' | 'short-poll', string[]>;
+  isRunning: boolean;
+}
+
+declare global {
+  interface Window {
+    heraldDemo?: { lab: DemoLabState; ready: boolean };
+  }
+}
+
 interface BuildWebModule {
   buildWeb(outDir: string): Promise<string[]>;
 }

@@ -1,12 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../support/chromium.js';
-import { type DemoHub, startDemoHub } from './demo-support.js';
-
-interface LabState {
-  published: string[];
-  ids: Record<'sse' | 'long-poll' | 'short-poll', string[]>;
-}
+import { type DemoHub, type DemoLabState, startDemoHub } from './demo-support.js';
 
 describe('demo page in Chromium', () => {
   let browser: Browser;
@@ -69,7 +64,7 @@ describe('demo page in Chromium', () => {
       undefined,
       { timeout: 10_000 },
     );
-    const lab = (await page.evaluate(() => window.heraldDemo?.lab)) as LabState;
+    const lab = (await page.evaluate(() => window.heraldDemo?.lab)) as DemoLabState;
     expect(lab.ids.sse).toEqual(lab.published);
     expect(lab.ids['long-poll']).toEqual(lab.published);
     expect(lab.ids['short-poll']).toEqual(lab.published);

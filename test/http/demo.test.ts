@@ -1,0 +1,132 @@
+import { once } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type CreateHubOptions, createHub } from '../../src/http/index.js';
+import { legacyToken, publish, SECRET } from './helpers.js';
+
+interface TokenJson {
+  token: string;
+  subject: string;
+  role: string;
+  expiresAtMs: number;
+  topicPrefix: string;
+  features: { subscriptionsApi: boolean };
+}
+
+const closers: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const close of closers.splice(0)) await close();
+});
+
+async function start(options: CreateHubOptions): Promise<string> {
+  const herald = await createHub(options);
+  const server: Server = createServer(herald.handleNode);
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  closers.push(async () => {
+    await herald.close();
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+/** A built page stand-in: the hub serves whatever `index.html`/`demo.js`/`demo.css` it finds. */
+function fakeWebDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'herald-demo-'));
+  writeFileSync(join(dir, 'index.html'), '<!doctype html><title>Herald demo</title>');
+  writeFileSync(join(dir, 'demo.js'), 'console.log(1)');
+  closers.push(async () => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+async function demoToken(url: string, role = 'publisher'): Promise<TokenJson> {
+  const response = await fetch(`${url}/demo/token?role=${role}&name=Ann`, { method: 'POST' });
+  expect(response.status).toBe(200);
+  expect(response.headers.get('cache-control')).toBe('no-store');
+  return (await response.json()) as TokenJson;
+}
+
+const demoOptions = (extra: CreateHubOptions = {}): CreateHubOptions => ({
+  demo: { webDir: fakeWebDir(), tickerIntervalMs: 0 },
+  ...extra,
+});
+
+describe('demo mode', () => {
+  it('serves the built page at / and its assets under /demo/', async () => {
+    const url = await start(demoOptions());
+    const page = await fetch(`${url}/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(await page.text()).toContain('<title>Herald demo</title>');
+    const script = await fetch(`${url}/demo/demo.js`);
+    expect(script.headers.get('content-type')).toMatch(/^text\/javascript/);
+    expect(await script.text()).toBe('console.log(1)');
+    expect((await fetch(`${url}/demo/../package.json`)).status).toBe(404);
+    expect((await fetch(`${url}/demo/missing.css`)).status).toBe(404);
+  });
+
+  it('issues a token that publishes under the demo prefix and is refused (403) elsewhere', async () => {
+    const url = await start(demoOptions());
+    const { token, topicPrefix, role, expiresAtMs } = await demoToken(url);
+    expect(role).toBe('publisher');
+    expect(expiresAtMs - Date.now()).toBeLessThanOrEqual(10 * 60 * 1000);
+    const inside = await publish(url, token, [
+      ['topic', `${topicPrefix}notifications`],
+      ['data', 'hi'],
+    ]);
+    expect(inside.status).toBe(200);
+    const deep = await publish(url, token, [['topic', `${topicPrefix}lab/run-1/x`]]);
+    expect(deep.status).toBe(200);
+    const outside = await publish(url, token, [['topic', 'https://example.com/orders/1']]);
+    expect(outside.status).toBe(403);
+    const mixed = await publish(url, token, [
+      ['topic', `${topicPrefix}ok`],
+      ['topic', 'https://example.com/orders/1'],
+    ]);
+    expect(mixed.status).toBe(403);
+  });
+
+  it('gives the subscriber role a token that cannot publish', async () => {
+    const url = await start(demoOptions());
+    const { token, topicPrefix } = await demoToken(url, 'subscriber');
+    const response = await publish(url, token, [['topic', `${topicPrefix}chat/lobby`]]);
+    expect(response.status).toBe(403);
+  });
+
+  it('lets anonymous subscribers in', async () => {
+    const url = await start(demoOptions());
+    const response = await fetch(`${url}/.well-known/mercure?topic=x&transport=short-poll`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ events: [] });
+  });
+
+  it('keeps accepting tokens signed with a configured key beside its own', async () => {
+    const url = await start(demoOptions({ jwt: { key: { type: 'hmac', secret: SECRET } } }));
+    const configured = await legacyToken({ publish: ['*'] });
+    expect((await publish(url, configured, [['topic', 'https://example.com/a']])).status).toBe(200);
+    const { token, topicPrefix } = await demoToken(url);
+    expect((await publish(url, token, [['topic', `${topicPrefix}a`]])).status).toBe(200);
+    expect((await publish(url, 'not-a-token', [['topic', 'https://example.com/a']])).status).toBe(401);
+  });
+
+  it('rejects a demo token forged with another key', async () => {
+    const url = await start(demoOptions());
+    const { topicPrefix } = await demoToken(url);
+    const forged = await legacyToken({ publish: ['*'] });
+    expect((await publish(url, forged, [['topic', `${topicPrefix}a`]])).status).toBe(401);
+  });
+});
+
+describe('without demo mode', () => {
+  it('answers 404 to POST /demo/token and does not serve the demo page', async () => {
+    const url = await start({ jwt: { key: { type: 'hmac', secret: SECRET } } });
+    expect((await fetch(`${url}/demo/token`, { method: 'POST' })).status).toBe(404);
+    expect((await fetch(`${url}/demo/demo.js`)).status).toBe(404);
+    expect(await (await fetch(`${url}/`)).text()).toContain('--demo');
+  });
+});
