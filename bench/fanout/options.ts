@@ -26,7 +26,7 @@ export const USAGE = `Usage: npm run bench:fanout -- [flags]
                         runs only the idle cells, e.g. --idle 100000
   --rate 50000          deliveries per second in fixed-rate cells
   --rate-seconds 3      length of a fixed-rate run
-  --deliveries 1000000  deliveries a full-speed run aims at (events = deliveries / subscribers)
+  --deliveries 500000   deliveries a full-speed run aims at (events = deliveries / subscribers)
   --window 32           publish requests in flight on the pipelined connection
   --client-procs 2      minimum subscriber load processes (more are added past 15,000 sockets)
   --herald-args "…"     extra arguments for \`herald serve\` (e.g. to disable heartbeats)
@@ -58,10 +58,10 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
   const options: BenchOptions = {
     targets: [...TARGET_NAMES],
     subscribers: quick ? [100, 1000] : [100, 1000, 10_000],
-    idleConnections: quick ? [2000] : [10_000, 20_000],
+    idleConnections: quick ? [1000] : [10_000, 20_000],
     rateDeliveriesPerSec: quick ? 20_000 : 50_000,
-    rateSeconds: quick ? 1.5 : 3,
-    deliveriesPerFullRun: quick ? 200_000 : 1_000_000,
+    rateSeconds: quick ? 1 : 3,
+    deliveriesPerFullRun: quick ? 50_000 : 500_000,
     maxPublishSeconds: quick ? 8 : 20,
     pipelineWindow: 32,
     clientProcesses: 2,

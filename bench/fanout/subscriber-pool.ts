@@ -52,6 +52,9 @@ function orderSplits(perProcess: readonly Record<string, number>[]): number {
   return total - Math.max(0, ...merged.values());
 }
 
+/** A subscriber without response headers by then counts as failed (a full server may never answer). */
+const CONNECT_TIMEOUT_MS = 10_000;
+
 type Worker = LoadProcess<SubscriberCommand, SubscriberReply>;
 
 export class SubscriberPool {
@@ -97,7 +100,7 @@ export class SubscriberPool {
           localAddresses: addresses,
           firstIndex,
           concurrency: 128,
-          timeoutMs: 30_000,
+          timeoutMs: CONNECT_TIMEOUT_MS,
         };
         firstIndex += share;
         return worker.request<ConnectReply>(command, 'connected');

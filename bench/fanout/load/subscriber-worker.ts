@@ -98,9 +98,18 @@ function count(record: Record<string, number>, key: string): void {
 /** Opens one subscriber; resolves with its status (0 when the socket failed before the headers). */
 function openSubscriber(command: ConnectCommand, index: number, errors: Record<string, number>) {
   const subscriber = new Subscriber();
-  const localAddress = command.localAddresses[(command.firstIndex + index) % command.localAddresses.length];
+  // One address: let connect() pick the port (cheaper than bind(), and ports are shared per
+  // destination). Several: bind each socket to its source address in turn.
+  const addresses = command.localAddresses;
+  const localAddress =
+    addresses.length > 1 ? addresses[(command.firstIndex + index) % addresses.length] : undefined;
   return new Promise<Subscriber>((resolve) => {
-    const socket = connect({ host: command.host, port: command.port, localAddress, noDelay: true });
+    const socket = connect({
+      host: command.host,
+      port: command.port,
+      noDelay: true,
+      ...(localAddress === undefined ? {} : { localAddress }),
+    });
     subscriber.socket = socket;
     const settle = () => resolve(subscriber);
     const timer = setTimeout(() => {
