@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -96,5 +96,36 @@ describe('herald serve', () => {
     const events = await stream.waitFor(50);
     expect(events.map((e) => e.id)).toEqual(ids);
     stream.close();
+  });
+
+  it('on SIGTERM with the SQLite store exits 0, closes the database cleanly and replays every event after restart', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'herald-cli-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const path = join(dir, 'hub.db');
+    const first = await startCli(['--store', `sqlite:${path}`, '--anonymous']);
+    cleanups.push(() => first.child.kill('SIGKILL'));
+    const stream = await subscribe(first.url, 'topic=term');
+    const token = await legacyToken({ publish: ['*'] });
+    const ids: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      const res = await publish(first.url, token, [
+        ['topic', 'term'],
+        ['data', `${i}`],
+      ]);
+      expect(res.status).toBe(200);
+      ids.push(await res.text());
+    }
+    await stream.waitFor(20);
+    first.child.kill('SIGTERM');
+    await stream.ended;
+    expect(await first.exited).toEqual({ code: 0, signal: null });
+    expect(first.output.join('')).toContain('"msg":"stopped"');
+    // The last connection's close checkpoints the WAL into the database and removes it.
+    expect(existsSync(`${path}-wal`)).toBe(false);
+    const second = await startCli(['--store', `sqlite:${path}`, '--anonymous']);
+    cleanups.push(() => second.child.kill('SIGKILL'));
+    const replay = await subscribe(second.url, 'topic=term&lastEventID=earliest');
+    expect((await replay.waitFor(20)).map((e) => e.id)).toEqual(ids);
+    replay.close();
   });
 });
