@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { legacyToken, publish, SECRET, startHub, subscribe, type TestHub } from './helpers.js';
+import { legacyToken, publish, SECRET, STORE_KINDS, startHub, subscribe, type TestHub } from './helpers.js';
 
-describe('bad input and abuse', () => {
+describe.each(STORE_KINDS)('bad input and abuse (%s store)', (kind) => {
   let hub: TestHub;
   afterEach(async () => hub?.close());
 
@@ -109,14 +109,14 @@ describe('bad input and abuse', () => {
   ];
 
   it.each(cases)('refuses a publication with %s', async (_name, fields, status, message) => {
-    hub = await startHub('memory');
+    hub = await startHub(kind);
     const res = await publish(hub.url, await legacyToken({ publish: ['*'] }), fields);
     expect(res.status).toBe(status);
     expect(await res.text()).toMatch(message);
   });
 
   it('answers 401 without a publisher token, with a bad signature, and when expired', async () => {
-    hub = await startHub('memory');
+    hub = await startHub(kind);
     const fields: [string, string][] = [['topic', 't']];
     const missing = await publish(hub.url, undefined, fields);
     expect(missing.status).toBe(401);
@@ -133,7 +133,7 @@ describe('bad input and abuse', () => {
   });
 
   it('answers 403 unless the token allows every topic', async () => {
-    hub = await startHub('memory');
+    hub = await startHub(kind);
     const token = await legacyToken({ publish: ['https://a/1'] });
     const res = await publish(hub.url, token, [
       ['topic', 'https://a/1'],
@@ -144,7 +144,7 @@ describe('bad input and abuse', () => {
   });
 
   it('answers 413 for a body over the limit, streamed without a length', async () => {
-    hub = await startHub('memory', { maxBodyBytes: 1000 });
+    hub = await startHub(kind, { maxBodyBytes: 1000 });
     const token = await legacyToken({ publish: ['*'] });
     const chunk = new TextEncoder().encode(`topic=t&data=${'x'.repeat(600)}`);
     const body = new ReadableStream<Uint8Array>({
@@ -164,7 +164,7 @@ describe('bad input and abuse', () => {
   });
 
   it('refuses subscriptions without selectors, with bad selectors, too many, or unknown match types', async () => {
-    hub = await startHub('memory', { allowAnonymous: true, maxSelectors: 2 });
+    hub = await startHub(kind, { allowAnonymous: true, maxSelectors: 2 });
     for (const query of ['', 'topic=a&topic=b&topic=c', 'matchFoo=x', 'match=a%07b']) {
       const res = await fetch(`${hub.url}/.well-known/mercure?${query}`);
       expect(res.status, query).toBe(400);
@@ -172,7 +172,7 @@ describe('bad input and abuse', () => {
   });
 
   it('answers 401 to anonymous subscribers unless enabled, and to bad tokens', async () => {
-    hub = await startHub('memory');
+    hub = await startHub(kind);
     expect((await fetch(`${hub.url}/.well-known/mercure?topic=a`)).status).toBe(401);
     const bad = await fetch(`${hub.url}/.well-known/mercure?topic=a`, {
       headers: { authorization: 'Bearer nope' },
@@ -181,7 +181,7 @@ describe('bad input and abuse', () => {
   });
 
   it('answers 429 past the per-address and total connection limits', async () => {
-    hub = await startHub('memory', { allowAnonymous: true, maxConnectionsPerIp: 1 });
+    hub = await startHub(kind, { allowAnonymous: true, maxConnectionsPerIp: 1 });
     const first = await subscribe(hub.url, 'topic=a');
     expect(first.response.status).toBe(200);
     const second = await fetch(`${hub.url}/.well-known/mercure?topic=a`);
@@ -189,14 +189,14 @@ describe('bad input and abuse', () => {
     first.close();
     await first.ended;
     await hub.close();
-    hub = await startHub('memory', { allowAnonymous: true, maxConnections: 1 });
+    hub = await startHub(kind, { allowAnonymous: true, maxConnections: 1 });
     const one = await subscribe(hub.url, 'topic=a');
     expect((await fetch(`${hub.url}/.well-known/mercure?topic=a`)).status).toBe(429);
     one.close();
   });
 
   it('answers CORS for allowed origins only, never with *', async () => {
-    hub = await startHub('memory', { allowAnonymous: true, corsOrigins: ['https://app.test'] });
+    hub = await startHub(kind, { allowAnonymous: true, corsOrigins: ['https://app.test'] });
     const preflight = await fetch(`${hub.url}/.well-known/mercure`, {
       method: 'OPTIONS',
       headers: { origin: 'https://app.test', 'access-control-request-method': 'POST' },
@@ -211,7 +211,7 @@ describe('bad input and abuse', () => {
   });
 
   it('refuses a cookie-authenticated publication from a foreign Origin', async () => {
-    hub = await startHub('memory', { corsOrigins: ['https://app.test'] });
+    hub = await startHub(kind, { corsOrigins: ['https://app.test'] });
     const token = await legacyToken({ publish: ['*'] });
     const fields: [string, string][] = [['topic', 't']];
     const foreign = await publish(hub.url, undefined, fields, {

@@ -5,6 +5,7 @@ import {
   draftToken,
   legacyToken,
   publish,
+  STORE_KINDS,
   startHub,
   subscribe,
   type TestHub,
@@ -36,14 +37,14 @@ async function waitUntil(condition: () => boolean): Promise<void> {
   expect(condition()).toBe(true);
 }
 
-describe('subscription lifecycle', () => {
+describe.each(STORE_KINDS)('subscription lifecycle (%s store)', (kind) => {
   let hub: TestHub;
   afterEach(async () => hub?.close());
 
   it('ends a subscription when its token expires', async () => {
     let nowMs = Date.now();
     const scheduler = manualScheduler();
-    hub = await startHub('memory', { clock: { nowMs: () => nowMs }, scheduler, pruneIntervalMs: 0 });
+    hub = await startHub(kind, { clock: { nowMs: () => nowMs }, scheduler, pruneIntervalMs: 0 });
     const expSec = Math.floor(nowMs / 1000) + 60;
     const stream = await subscribe(hub.url, 'topic=a', {
       authorization: `Bearer ${await legacyToken({ subscribe: ['*'] }, { expSec })}`,
@@ -56,7 +57,7 @@ describe('subscription lifecycle', () => {
   });
 
   it('disconnects a subscriber that does not read, and counts the overflow', async () => {
-    hub = await startHub('memory', { allowAnonymous: true, maxQueueBytes: 64 * 1024 });
+    hub = await startHub(kind, { allowAnonymous: true, maxQueueBytes: 64 * 1024 });
     const { port } = new URL(hub.url);
     const closed = new Promise<void>((resolve) => {
       const req = request({ host: '127.0.0.1', port, path: '/.well-known/mercure?topic=slow' }, (res) => {
@@ -80,7 +81,7 @@ describe('subscription lifecycle', () => {
   });
 
   it('publishes subscription events and serves the subscriptions API in both shapes', async () => {
-    hub = await startHub('memory', { subscriptionsApi: true });
+    hub = await startHub(kind, { subscriptionsApi: true });
     const watcherToken = await legacyToken({ subscribe: ['*'] });
     const watcher = await subscribe(
       hub.url,
@@ -131,7 +132,7 @@ describe('subscription lifecycle', () => {
   });
 
   it('answers /healthz and /metrics with a transport label', async () => {
-    hub = await startHub('memory', { allowAnonymous: true });
+    hub = await startHub(kind, { allowAnonymous: true });
     const stream = await subscribe(hub.url, 'topic=m');
     await waitForSubscribers(hub.herald, 1);
     await publish(hub.url, await legacyToken({ publish: ['*'] }), [['topic', 'm']]);
