@@ -13,3 +13,8 @@ export function utf8ByteString(text: string): string {
   for (const byte of encoder.encode(text)) out += String.fromCharCode(byte);
   return out;
 }
+
+/** The inverse of `utf8ByteString`: a header value read as bytes (one per character), decoded as UTF-8. */
+export function utf8FromByteString(byteString: string): string {
+  return new TextDecoder().decode(Uint8Array.from(byteString, (char) => char.charCodeAt(0)));
+}

@@ -27,10 +27,15 @@ export interface ConnectionHandlers {
   retry(retryMs: number): void;
   /** A poll response's new cursor. */
   cursor(lastEventId: string): void;
+  /** The `Last-Event-ID` header of an acceptable event-stream response (before `open`). */
+  responseCursor(lastEventId: string): void;
   /** A poll completed; the EventSource schedules the next one. */
   polled(): void;
-  /** Reestablish the connection (the standard's wording): network error, end of stream. */
-  lost(code: ConnectionErrorCode, cause?: unknown): void;
+  /**
+   * Reestablish the connection (the standard's wording): network error, end of stream, or a poll
+   * answered with a temporary status (`status`; `retryAfterMs` from its `Retry-After`).
+   */
+  lost(code: ConnectionErrorCode, cause?: unknown, status?: number, retryAfterMs?: number): void;
   /** Fail the connection: no reconnection. */
   fail(code: ConnectionErrorCode, status?: number, cause?: unknown): void;
 }

@@ -1,6 +1,6 @@
 import { EventStreamParser, type ParsedEvent, SseError } from '../sse/index.js';
 import { reconnectDelayMs } from './backoff.js';
-import { utf8ByteString } from './byte-string.js';
+import { utf8ByteString, utf8FromByteString } from './byte-string.js';
 import { ClockOffsetEstimator } from './clock-offset.js';
 import type { ConnectionHandlers, ConnectionRequest } from './connection.js';
 import { CLOSED, CONNECTING, EventSourceTarget, OPEN, type ReadyState } from './event-source-target.js';
@@ -182,11 +182,11 @@ export class EventSource extends EventSourceTarget {
         this.#dispatchMessage(type, data);
       },
       retry: (retryMs) => isCurrent() && this.#onRetry(retryMs),
-      cursor: (lastEventId) => {
-        if (isCurrent()) this.#lastEventId = lastEventId;
-      },
+      cursor: (lastEventId) => isCurrent() && this.#setCursor(lastEventId),
+      responseCursor: (header) => isCurrent() && this.#adoptResponseCursor(utf8FromByteString(header)),
       polled: () => isCurrent() && this.#pollAgain(),
-      lost: (code, cause) => isCurrent() && this.#onLost(code, cause),
+      lost: (code, cause, status, retryAfterMs) =>
+        isCurrent() && this.#onLost(code, cause, status, retryAfterMs),
       fail: (code, status, cause) => isCurrent() && this.#onFail(code, status, cause),
     };
   }
@@ -214,7 +214,26 @@ export class EventSource extends EventSourceTarget {
       return;
     }
     // An `id:` followed by a blank line changes the last event ID string without any event.
-    if (this.#readyState !== CLOSED) this.#lastEventId = this.#parser.lastEventId;
+    if (this.#readyState !== CLOSED) this.#setCursor(this.#parser.lastEventId);
+  }
+
+  /** A change of the last event id that no message event carries. */
+  #setCursor(lastEventId: string): void {
+    if (lastEventId === this.#lastEventId) return;
+    this.#lastEventId = lastEventId;
+    this.#options.onCursor?.(lastEventId);
+  }
+
+  /**
+   * Herald extension (see `adoptResponseCursor`): before the first id, the hub's `Last-Event-ID`
+   * response header is where this subscription starts; `earliest` (draft-08) names no event.
+   */
+  #adoptResponseCursor(cursor: string): void {
+    if (!this.#options.adoptResponseCursor || this.#lastEventId !== '') return;
+    if (cursor === '' || cursor === 'earliest') return;
+    this.#setCursor(cursor);
+    // The body has not been read yet: the parser starts from the adopted id.
+    this.#syncParser();
   }
 
   #onParsedEvent(event: ParsedEvent): void {
@@ -249,13 +268,13 @@ export class EventSource extends EventSourceTarget {
     if (this.#timers.watchdog !== undefined) this.#armWatchdog();
   }
 
-  #onLost(code: ConnectionErrorCode, cause: unknown): void {
+  #onLost(code: ConnectionErrorCode, cause: unknown, status?: number, retryAfterMs?: number): void {
     // `auto`: a network error before any byte of SSE looks like a proxy or firewall refusing it.
     if (code === 'NETWORK' && this.#canFallBack()) {
       this.#fallBack();
       return;
     }
-    this.#reestablish(code, cause);
+    this.#reestablish(code, cause, status, retryAfterMs);
   }
 
   #onFail(code: ConnectionErrorCode, status: number | undefined, cause: unknown): void {
@@ -274,17 +293,19 @@ export class EventSource extends EventSourceTarget {
   }
 
   // "When a user agent is to reestablish the connection":
-  #reestablish(code: ConnectionErrorCode, cause?: unknown): void {
+  #reestablish(code: ConnectionErrorCode, cause?: unknown, status?: number, retryAfterMs = 0): void {
     this.#stopAttempt();
     // 1.1. If the readyState attribute is set to CLOSED, abort the task.
     if (this.#readyState === CLOSED) return;
     // 1.2. Set the readyState attribute to CONNECTING.
     this.#readyState = CONNECTING;
     // 1.3. Fire an event named error at the EventSource object.
-    this.dispatchEvent(new ConnectionErrorEvent(code, true, undefined, cause));
+    this.dispatchEvent(new ConnectionErrorEvent(code, true, status, cause));
     if (this.#readyState !== CONNECTING) return;
-    // 2. Wait a delay equal to the reconnection time of the event source (plus our jitter).
-    const delayMs = reconnectDelayMs(this.#reconnectionTimeMs, this.#failedAttempts, {
+    // 2. Wait a delay equal to the reconnection time of the event source (plus our jitter). A
+    //    poll's `Retry-After` raises that floor: the server asked us not to come back sooner.
+    const floorMs = Math.max(this.#reconnectionTimeMs, retryAfterMs);
+    const delayMs = reconnectDelayMs(floorMs, this.#failedAttempts, {
       baseMs: this.#options.backoffBaseMs,
       capMs: this.#options.backoffCapMs,
       random: this.#options.random,

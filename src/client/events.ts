@@ -30,7 +30,8 @@ export function createMessageEvent(type: string, init: MessageInit): MessageEven
  * - `NETWORK`: the request or the body stream failed (reconnects).
  * - `END_OF_STREAM`: the server ended the response (reconnects).
  * - `HEARTBEAT_TIMEOUT`: nothing arrived within `heartbeatTimeoutMs` (reconnects).
- * - `HTTP_STATUS`: the status was not 200 (fails: no reconnection).
+ * - `HTTP_STATUS`: the status was not 200 (fails: no reconnection; except polling's 429, 502, 503
+ *   and 504, which reconnect after `Retry-After` and the backoff).
  * - `CONTENT_TYPE`: not `text/event-stream` (or not JSON for polling) (fails).
  * - `POLL_BODY`: a poll response was not the hub's JSON shape (fails).
  * - `STREAM_LIMIT`: a line or event exceeded the parser's limits (fails).

@@ -48,6 +48,21 @@ export interface EventSourceOptions {
   longPollTimeoutMs?: number | undefined;
   /** Called with every message event of every type, before it is dispatched. */
   onAnyMessage?: ((type: string, init: MessageInit) => void) | undefined;
+  /**
+   * Herald extension beyond WHATWG, default true: while the last event id is empty, adopt the
+   * `Last-Event-ID` header of an event-stream response (unless `earliest`) as the last event id.
+   * A Mercure hub names there its newest event at subscription time (0.x) or the requested id
+   * (draft-08), so a reconnection before the first event resumes after that point instead of
+   * missing what was published during the gap. Cross-origin the hub must list the header in
+   * `Access-Control-Expose-Headers` for the client to see it. (Poll responses always carry their
+   * cursor in the body, which polling adopts whatever this option says.)
+   */
+  adoptResponseCursor?: boolean | undefined;
+  /**
+   * Called when the last event id changes without a message event: an adopted response cursor, a
+   * poll's cursor, an `id:` line with no data.
+   */
+  onCursor?: ((lastEventId: string) => void) | undefined;
 }
 
 export interface ResolvedOptions {
@@ -64,6 +79,8 @@ export interface ResolvedOptions {
   shortPollIntervalMs: number;
   longPollTimeoutMs: number | undefined;
   onAnyMessage: ((type: string, init: MessageInit) => void) | undefined;
+  adoptResponseCursor: boolean;
+  onCursor: ((lastEventId: string) => void) | undefined;
 }
 
 /** The hub's default long-poll hold time, used to size the watchdog when none is given. */
@@ -86,6 +103,8 @@ export function resolveOptions(options: EventSourceOptions): ResolvedOptions {
     shortPollIntervalMs: options.shortPollIntervalMs ?? 2000,
     longPollTimeoutMs: options.longPollTimeoutMs,
     onAnyMessage: options.onAnyMessage,
+    adoptResponseCursor: options.adoptResponseCursor !== false,
+    onCursor: options.onCursor,
   };
 }
 

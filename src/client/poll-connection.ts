@@ -7,11 +7,13 @@ import {
 } from './connection.js';
 import { hasMimeEssence } from './mime.js';
 import { parsePollResponse } from './poll-response.js';
+import { isTemporaryStatus, retryAfterMs } from './poll-retry.js';
 
 /**
  * One long-poll or short-poll request against the hub's JSON contract (see `PollResponse`). Status
  * and content type are judged as for an event stream (anything else than 200 + JSON fails the
- * connection), so that the same server answers behave the same whichever transport runs.
+ * connection), except the temporary statuses of `isTemporaryStatus` (429, 502, 503, 504): those
+ * reconnect with backoff, no sooner than their `Retry-After`.
  */
 export async function runPoll(request: ConnectionRequest, handlers: ConnectionHandlers): Promise<void> {
   const requestStartMs = request.now();
@@ -21,7 +23,10 @@ export async function runPoll(request: ConnectionRequest, handlers: ConnectionHa
     response = await request.fetch(request.url, requestInit(request, 'application/json'));
     if (response.status !== 200) {
       discardBody(response);
-      handlers.fail('HTTP_STATUS', response.status);
+      if (isTemporaryStatus(response.status)) {
+        const delayMs = retryAfterMs(response.headers.get('retry-after'));
+        handlers.lost('HTTP_STATUS', undefined, response.status, delayMs);
+      } else handlers.fail('HTTP_STATUS', response.status);
       return;
     }
     if (!hasMimeEssence(response.headers.get('content-type'), 'application/json')) {

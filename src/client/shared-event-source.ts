@@ -33,6 +33,7 @@ export interface SharedEventSourceOptions extends EventSourceOptions {
 type SharedMessage =
   | { kind: 'event'; epoch: string; type: string; init: MessageInit }
   | { kind: 'state'; epoch: string; readyState: ReadyState; errorCode?: ConnectionErrorCode | undefined }
+  | { kind: 'cursor'; lastEventId: string }
   | { kind: 'hello' };
 
 /** Ids remembered for deduplication; a takeover replays at most the events the new leader missed. */
@@ -129,15 +130,23 @@ export class SharedEventSource extends EventSourceTarget {
     if (this.#readyState === CLOSED) return Promise.resolve();
     const epoch = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
     this.#leaderEpoch = epoch;
-    const userHook = this.#options.onAnyMessage;
+    const { onAnyMessage, onCursor } = this.#options;
     const inner = new EventSource(this.#url, {
       ...this.#options,
       // Resume where this tab's view of the stream ends (it saw the last leader's broadcasts).
       lastEventId: this.#lastEventId,
       onAnyMessage: (type, init) => {
-        userHook?.(type, init);
+        onAnyMessage?.(type, init);
         this.#post({ kind: 'event', epoch, type, init });
         this.#deliver(epoch, type, init);
+      },
+      // A cursor without an event (the hub's `Last-Event-ID` response header, a poll's cursor):
+      // without it, a leader that closes before the first event leaves the next one to resume
+      // from nothing, and what was published in between is lost.
+      onCursor: (lastEventId) => {
+        onCursor?.(lastEventId);
+        this.#post({ kind: 'cursor', lastEventId });
+        this.#lastEventId = lastEventId;
       },
     });
     inner.addEventListener('open', () => this.#leaderState(epoch, inner.readyState));
@@ -163,10 +172,16 @@ export class SharedEventSource extends EventSourceTarget {
       const epoch = this.#leaderEpoch;
       if (this.#inner !== undefined && epoch !== undefined) {
         this.#post({ kind: 'state', epoch, readyState: this.#readyState });
+        const lastEventId = this.#lastEventId;
+        if (lastEventId !== '') this.#post({ kind: 'cursor', lastEventId });
       }
     } else if (message.kind === 'event') {
       this.#deliver(message.epoch, message.type, message.init);
-    } else if (this.#inner === undefined) {
+    } else if (this.#inner !== undefined) {
+      // The leader's own view is authoritative.
+    } else if (message.kind === 'cursor') {
+      this.#lastEventId = message.lastEventId;
+    } else {
       this.#leaderEpoch = message.epoch;
       this.#applyState(message.readyState, message.errorCode);
     }

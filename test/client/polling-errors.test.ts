@@ -59,6 +59,8 @@ describe('polling requests and failures', () => {
 
   it.each([
     { answer: () => json({ error: 'no' }, 500), code: 'HTTP_STATUS' },
+    { answer: () => json({ error: 'forbidden' }, 403), code: 'HTTP_STATUS' },
+    { answer: () => json({ error: 'gone' }, 404), code: 'HTTP_STATUS' },
     {
       answer: () => new Response('data: x\n\n', { headers: { 'content-type': 'text/event-stream' } }),
       code: 'CONTENT_TYPE',
@@ -97,5 +99,73 @@ describe('polling requests and failures', () => {
     source.close();
     expect(seen.map((request) => request.headers.get('last-event-id'))).toEqual([null, 'c9']);
     expect(new URL(seen[0]!.url).searchParams.get('timeoutMs')).toBeNull();
+  });
+});
+
+describe('polling through temporary server trouble', () => {
+  const backoff = { random: () => 0.5, backoffBaseMs: 1000, backoffCapMs: 30_000 };
+
+  it.each([502, 503, 504])(
+    'a %i reconnects after the reconnection time plus jitter, then opens again',
+    async (status) => {
+      const seen: Request[] = [];
+      const timers = new ManualTimers();
+      const source = new EventSource('http://hub.test/', {
+        ...backoff,
+        transport: 'long-poll',
+        lastEventId: 'c3',
+        timers,
+        fetch: scriptedFetch([json({ error: 'busy' }, status), json(batch([], 'c4'))], seen),
+      });
+      const error = await nextEvent<ConnectionErrorEvent>(source, 'error');
+      expect(error.code).toBe('HTTP_STATUS');
+      expect(error.status).toBe(status);
+      expect(error.willReconnect).toBe(true);
+      expect(source.readyState).toBe(EventSource.CONNECTING);
+      expect(timers.delays()).toEqual([3000 + 500]);
+      timers.fire(3500);
+      await nextEvent(source, 'open');
+      source.close();
+      // The retry kept the cursor; the next long poll follows at once with the new one.
+      expect(seen.map((request) => request.headers.get('last-event-id'))).toEqual(['c3', 'c3', 'c4']);
+    },
+  );
+
+  it('a 429 waits at least its Retry-After seconds, and the jitter still doubles per failure', async () => {
+    const timers = new ManualTimers();
+    const limited = (retryAfter: string) =>
+      new Response('slow down', { status: 429, headers: { 'retry-after': retryAfter } });
+    const source = new EventSource('http://hub.test/', {
+      ...backoff,
+      transport: 'short-poll',
+      timers,
+      fetch: scriptedFetch(
+        [limited('10'), limited('1'), limited('Wed, 21 Oct 2015 07:28:00 GMT'), limited('99999999')],
+        [],
+      ),
+    });
+    const delays: number[] = [];
+    for (let attempt = 0; attempt < 4; attempt++) {
+      const error = await nextEvent<ConnectionErrorEvent>(source, 'error');
+      expect([error.status, error.willReconnect]).toEqual([429, true]);
+      const [delayMs] = timers.delays();
+      delays.push(delayMs!);
+      timers.fire(delayMs!);
+    }
+    source.close();
+    // max(3000, Retry-After) + 0.5 * 1000 * 2^n; an HTTP-date is ignored; one hour at most.
+    expect(delays).toEqual([10_500, 4000, 5000, 3_600_000 + 4000]);
+  });
+
+  it('the event stream keeps the WHATWG rule: a 503 fails the connection', async () => {
+    const timers = new ManualTimers();
+    const source = new EventSource('http://hub.test/', {
+      timers,
+      fetch: scriptedFetch([new Response('busy', { status: 503, headers: { 'retry-after': '1' } })], []),
+    });
+    const error = await nextEvent<ConnectionErrorEvent>(source, 'error');
+    expect([error.code, error.status, error.willReconnect]).toEqual(['HTTP_STATUS', 503, false]);
+    expect(source.readyState).toBe(EventSource.CLOSED);
+    expect(timers.pending).toEqual([]);
   });
 });

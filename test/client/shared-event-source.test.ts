@@ -1,34 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EventSource, type LockManagerLike, SharedEventSource } from '../../src/client/index.js';
 import { FakeHub } from './fake-hub.js';
+import { FakeLocks } from './fake-locks.js';
 import { startServer, waitFor } from './support.js';
-
-/** An exclusive lock per name, granted in request order (the part of Web Locks we rely on). */
-class FakeLocks implements LockManagerLike {
-  readonly #queues = new Map<string, Array<() => void>>();
-  readonly #held = new Set<string>();
-
-  request(name: string, options: { signal?: AbortSignal }, callback: () => Promise<void>): Promise<unknown> {
-    return new Promise((resolve, reject) => {
-      const grant = () => {
-        this.#held.add(name);
-        callback().finally(() => {
-          this.#held.delete(name);
-          resolve(undefined);
-          this.#queues.get(name)?.shift()?.();
-        });
-      };
-      if (!this.#held.has(name)) return grant();
-      const queue = this.#queues.get(name) ?? [];
-      this.#queues.set(name, queue);
-      queue.push(grant);
-      options.signal?.addEventListener('abort', () => {
-        queue.splice(queue.indexOf(grant), 1);
-        reject(new DOMException('aborted', 'AbortError'));
-      });
-    });
-  }
-}
 
 let hub: FakeHub;
 const sources: SharedEventSource[] = [];
