@@ -256,3 +256,9 @@ export const isSubscriptionEvent =
       return false;
     }
   };
+
+/** The `subscriptions` array of a subscriptions API collection document (empty when absent). */
+export function subscriptionsIn<T = Record<string, unknown>>(body: Record<string, unknown> | undefined): T[] {
+  const list = body?.['subscriptions'];
+  return Array.isArray(list) ? (list as T[]) : [];
+}
