@@ -79,7 +79,7 @@ export function startReminder(session: DemoSession, feed: SharedEventSource): vo
       ? 'delivered at once: this hub ignores deliver_* (scheduled delivery is coming)'
       : `delivered ${lateMs >= 0 ? `${lateMs} ms after` : `${-lateMs} ms before`} the due instant`;
     const item = entry?.item ?? h('li');
-    item.replaceChildren(h('b', {}, `🔔 ${text}`), h('small', {}, note));
+    item.replaceChildren(h('b', {}, text), h('small', {}, note));
     item.className = early ? 'early' : 'delivered';
     if (entry === undefined) prependBounded(list, item, 6);
   });
@@ -89,7 +89,7 @@ export function startReminder(session: DemoSession, feed: SharedEventSource): vo
     const text = byId<HTMLInputElement>('reminder-text').value.trim() || 'Meeting';
     const key = crypto.randomUUID();
     // Registered before publishing: an immediate delivery may arrive before the response does.
-    const item = h('li', { class: 'pending' }, h('b', {}, `⏳ ${text}`));
+    const item = h('li', { class: 'pending' }, h('b', {}, text));
     const entry = { dueAtMs: zonedWallTimeToMs(whenInput.value, zoneSelect.value), item };
     pending.set(key, entry);
     prependBounded(list, item, 6);

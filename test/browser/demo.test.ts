@@ -43,6 +43,17 @@ describe('demo page in Chromium', () => {
     await page.waitForSelector('#chat-reader-status:has-text("403")', { timeout: 5_000 });
   });
 
+  it('schedules a reminder at a wall time in a zone and shows it when the hub delivers it', async () => {
+    await page.selectOption('#reminder-zone', 'Asia/Tokyo');
+    // Two seconds from now, written as a Tokyo wall time (UTC+9, no DST).
+    const wall = new Date(Date.now() + 2000 + 9 * 3_600_000).toISOString().slice(0, 19);
+    await page.fill('#reminder-when', wall);
+    await page.fill('#reminder-text', 'Stand-up');
+    await page.click('#reminder-form button[type=submit]');
+    await page.waitForSelector('#reminder-status:has-text("Scheduled by the hub")', { timeout: 5_000 });
+    await page.waitForSelector('#reminder-list li.delivered:has-text("Stand-up")', { timeout: 10_000 });
+  }, 20_000);
+
   it('delivers the same event ids, in order, over SSE, long polling and short polling', async () => {
     await page.selectOption('#lab-poll-interval', '500');
     await page.selectOption('#lab-rate', '10');
@@ -68,6 +79,10 @@ describe('demo page in Chromium', () => {
     expect(lab.ids.sse).toEqual(lab.published);
     expect(lab.ids['long-poll']).toEqual(lab.published);
     expect(lab.ids['short-poll']).toEqual(lab.published);
-    expect(await page.textContent('#lab-sse [data-stat="events"]')).toBe(String(lab.published.length));
+    // The panes redraw every 250 ms: wait for the count to show rather than read it at once.
+    const count = String(lab.published.length);
+    for (const pane of ['sse', 'long-poll', 'short-poll']) {
+      await page.waitForSelector(`#lab-${pane} [data-stat="events"]:text-is("${count}")`, { timeout: 5_000 });
+    }
   }, 30_000);
 });
