@@ -22,6 +22,9 @@ export interface ServeConfig {
   /** Local demo: page at `/`, demo tokens, anonymous subscribers; loopback and memory by default. */
   demo: boolean;
   logLevel: string;
+  /** PEM certificate and key files: serve HTTP/2 and HTTP/1.1 over TLS (both or neither). */
+  tlsCert: string | undefined;
+  tlsKey: string | undefined;
 }
 
 /** Each flag's environment variables: ours first, then Mercure's name where one exists. */
@@ -44,6 +47,8 @@ const ENV: Record<string, string[]> = {
   'heartbeat-ms': ['HERALD_HEARTBEAT_MS', 'HEARTBEAT_INTERVAL'],
   subscriptions: ['HERALD_SUBSCRIPTIONS', 'MERCURE_SUBSCRIPTIONS'],
   'log-level': ['HERALD_LOG_LEVEL', 'LOG_LEVEL'],
+  'tls-cert': ['HERALD_TLS_CERT'],
+  'tls-key': ['HERALD_TLS_KEY'],
   demo: ['HERALD_DEMO'],
 };
 
@@ -90,6 +95,8 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv): ServeC
       'heartbeat-ms': { type: 'string' },
       subscriptions: { type: 'boolean' },
       'log-level': { type: 'string' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
       demo: { type: 'boolean' },
     },
     strict: true,
@@ -126,7 +133,15 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv): ServeC
     subscriptions: values.subscriptions ?? (isTrue(fromEnv('subscriptions', env)) || demo),
     demo,
     logLevel: get('log-level') ?? 'info',
+    ...tlsFiles(get('tls-cert'), get('tls-key')),
   };
+}
+
+function tlsFiles(cert: string | undefined, key: string | undefined) {
+  if ((cert === undefined) !== (key === undefined)) {
+    throw new ConfigError('--tls-cert and --tls-key go together: give both files or neither');
+  }
+  return { tlsCert: cert, tlsKey: key };
 }
 
 /** A key flag's value: a PEM (inline or `@path`) or a JWKS file, else an HMAC secret. */

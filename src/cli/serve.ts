@@ -1,6 +1,6 @@
-import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHub } from '../http/index.js';
+import { createHubServer } from '../http/tls-server.js';
 import { openStore } from '../store/open.js';
 import { keySpecOf, parseServeConfig } from './config.js';
 import { createLogger } from './logger.js';
@@ -31,18 +31,26 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<voi
     demo: config.demo,
     logger,
   });
-  const server = createServer(herald.handleNode);
-  server.on('clientError', (_error, socket) => socket.destroy());
+  const hubServer = createHubServer(
+    herald,
+    config.tlsCert !== undefined && config.tlsKey !== undefined
+      ? { certPath: config.tlsCert, keyPath: config.tlsKey }
+      : undefined,
+  );
+  const server = hubServer.server;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
   });
   const { port, address } = server.address() as AddressInfo;
-  logger.info({ port, address, store: config.store.replace(/^sqlite:.*/, 'sqlite') }, 'herald listening');
+  logger.info(
+    { port, address, tls: hubServer.isSecure, store: config.store.replace(/^sqlite:.*/, 'sqlite') },
+    'herald listening',
+  );
   if (config.demo) {
     const shown = address.includes(':') ? `[${address}]` : address;
     logger.info(
-      `demo page: http://${shown === '0.0.0.0' || shown === '[::]' ? 'localhost' : shown}:${port}/`,
+      `demo page: ${hubServer.isSecure ? 'https' : 'http'}://${shown === '0.0.0.0' || shown === '[::]' ? 'localhost' : shown}:${port}/`,
     );
   }
 
@@ -55,7 +63,7 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<voi
     herald.stopAccepting();
     server.close();
     await herald.close();
-    server.closeAllConnections();
+    hubServer.closeAllConnections();
     logger.info('stopped');
     logger.flush?.();
     process.exit(0);
