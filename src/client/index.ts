@@ -24,7 +24,7 @@
 export { reconnectDelayMs } from './backoff.js';
 export { timeOfEventId } from './event-id-time.js';
 export { DEFAULT_RECONNECTION_TIME_MS, EventSource } from './event-source.js';
-export type { EventHandler, MessageHandler } from './event-source-target.js';
+export type { EventHandler, EventSourceEventMap, MessageHandler } from './event-source-target.js';
 export { type ConnectionErrorCode, ConnectionErrorEvent, type MessageInit } from './events.js';
 export { type HubUrlOptions, hubUrl } from './hub-url.js';
 export type { EventSourceOptions, TransportName } from './options.js';
