@@ -33,7 +33,7 @@ export async function startChat(alice: DemoSession, feed: SharedEventSource): Pr
   );
   const presenceBase = `/.well-known/mercure/subscriptions/${encodeURIComponent(topic)}`;
   const topics = alice.hasSubscriptionsApi ? [topic, `${presenceBase}/{subscriber}`] : [topic];
-  const bobSource = bob.subscribe(topics);
+  const bobSource = bob.subscribe(topics, 'herald-demo-bob');
   bobSource.addEventListener('chat', (event) =>
     show(byId('chat-reader-log'), (event as MessageEvent<string>).data),
   );

@@ -1,4 +1,4 @@
-import { EventSource, type EventSourceOptions, hubUrl } from '../src/client/index.js';
+import { type EventSourceOptions, hubUrl, SharedEventSource } from '../src/client/index.js';
 
 export type Role = 'publisher' | 'subscriber';
 
@@ -66,10 +66,15 @@ export class DemoSession {
     });
   }
 
-  /** A subscription that presents this session's token (private updates, presence). */
-  subscribe(topics: string[], options: EventSourceOptions = {}): EventSource {
-    return new EventSource(hubUrl('/', { topics }), {
+  /**
+   * A subscription that presents this session's token (private updates, presence), shared by the
+   * tabs of this page under `shareName`: browsers allow 6 HTTP/1.1 connections per host, and
+   * every held stream counts.
+   */
+  subscribe(topics: string[], shareName: string, options: EventSourceOptions = {}): SharedEventSource {
+    return new SharedEventSource(hubUrl('/', { topics }), {
       ...options,
+      name: shareName,
       headers: () => ({ authorization: `Bearer ${this.token}` }),
     });
   }
