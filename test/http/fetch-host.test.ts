@@ -220,4 +220,15 @@ describe.each(STORE_KINDS)('handleFetch (%s store)', (kind) => {
       await new Promise((r) => setTimeout(r, 5));
     expect(herald.hub.subscribers.size).toBe(0);
   });
+
+  it('paces a long replay to the reader of the Fetch body: 2,000 events through an 8 KiB queue, in order', async () => {
+    const herald = await openHub(kind, cleanups, { maxQueueBytes: 8 * 1024 });
+    const ids: string[] = [];
+    for (let i = 0; i < 2_000; i++) {
+      ids.push((await herald.publish({ topics: ['long'], data: `${i} ${'y'.repeat(60)}` })).id);
+    }
+    const response = await herald.handleFetch(new Request(`${HUB}?topic=long&lastEventID=earliest`));
+    const events = await readEvents(response, 2_000);
+    expect(events.map((e) => e.lastEventId)).toEqual(ids);
+  });
 });
