@@ -43,6 +43,8 @@ export class EventSource extends EventSourceTarget {
   #reconnectionTimeMs = DEFAULT_RECONNECTION_TIME_MS;
   #failedAttempts = 0;
   #origin: string;
+  /** The URL itself asks to resume (`lastEventID=`, as `hubUrl` writes it); see #adoptResponseCursor. */
+  readonly #hasUrlCursor: boolean;
   /** The current attempt; aborting it silences every callback of that attempt. */
   #attempt: AbortController | undefined;
   readonly #timers: Record<TimerName, unknown> = {
@@ -65,6 +67,8 @@ export class EventSource extends EventSourceTarget {
     // 5. Set ev's url to urlRecord.
     this.#url = urlRecord.href;
     this.#origin = urlRecord.origin;
+    // 0.x `lastEventID`, draft-08 `last_event_id`, and the other spellings hubs read.
+    this.#hasUrlCursor = /[?&]last[-_]?event[-_]?id=/i.test(urlRecord.search);
     // 7. If eventSourceInitDict's withCredentials is true, set ev's withCredentials to true.
     this.#withCredentials = options.withCredentials === true;
     this.#options = resolveOptions(options);
@@ -227,9 +231,13 @@ export class EventSource extends EventSourceTarget {
   /**
    * Herald extension (see `adoptResponseCursor`): before the first id, the hub's `Last-Event-ID`
    * response header is where this subscription starts; `earliest` (draft-08) names no event.
+   * Only when the request asked for no cursor at all: when the URL asks to resume from X, a 0.x
+   * hub (Herald's legacy mode, Mercure's Go hub) answers with its newest id, and a stream cut
+   * before the replay's first event would then resume after the replay and lose it, while the URL
+   * alone resumes from X again (a duplicate at worst).
    */
   #adoptResponseCursor(cursor: string): void {
-    if (!this.#options.adoptResponseCursor || this.#lastEventId !== '') return;
+    if (!this.#options.adoptResponseCursor || this.#lastEventId !== '' || this.#hasUrlCursor) return;
     if (cursor === '' || cursor === 'earliest') return;
     this.#setCursor(cursor);
     // The body has not been read yet: the parser starts from the adopted id.

@@ -7,9 +7,9 @@
  *   server's `retry`, a liveness watchdog, long/short polling against the hub's JSON contract and
  *   an automatic fallback to long polling behind buffering proxies. See `EventSourceOptions`.
  * - `error` events are `ConnectionErrorEvent`s: a stable `code` and `willReconnect`.
- * - Before its first event id, the client adopts the hub's `Last-Event-ID` response header
- *   (Mercure's position at subscription time) so an early reconnection misses nothing; Herald
- *   extension beyond WHATWG, off with `adoptResponseCursor: false`.
+ * - Before its first event id (and with no cursor in the URL), the client adopts the hub's
+ *   `Last-Event-ID` response header (its position at subscription time) so an early reconnection
+ *   misses nothing; Herald extension beyond WHATWG, off with `adoptResponseCursor: false`.
  * - Polling (Herald's own protocol) retries 429/502/503/504 with backoff, after `Retry-After`;
  *   the event stream fails on any non-200, as WHATWG says.
  * - `clockOffsetMs`: server clock minus client clock, estimated from `Date` headers and the

@@ -49,13 +49,16 @@ export interface EventSourceOptions {
   /** Called with every message event of every type, before it is dispatched. */
   onAnyMessage?: ((type: string, init: MessageInit) => void) | undefined;
   /**
-   * Herald extension beyond WHATWG, default true: while the last event id is empty, adopt the
-   * `Last-Event-ID` header of an event-stream response (unless `earliest`) as the last event id.
-   * A Mercure hub names there its newest event at subscription time (0.x) or the requested id
-   * (draft-08), so a reconnection before the first event resumes after that point instead of
-   * missing what was published during the gap. Cross-origin the hub must list the header in
-   * `Access-Control-Expose-Headers` for the client to see it. (Poll responses always carry their
-   * cursor in the body, which polling adopts whatever this option says.)
+   * Herald extension beyond WHATWG, default true: while the last event id is empty and the URL
+   * names no cursor (`lastEventID=` or another spelling), adopt the `Last-Event-ID` header of an
+   * event-stream response (unless `earliest`) as the last event id. A hub naming there its newest
+   * event at subscription time tells a live-only subscriber where it starts, so a reconnection
+   * before the first event resumes after that point instead of missing what was published during
+   * the gap. (With a cursor in the URL the header is not adopted: a 0.x hub answers its newest id
+   * even when a replay is about to follow, and a cut before the replay's first event would skip
+   * it; reconnecting with the URL's cursor replays it again instead.) Cross-origin the hub must
+   * list the header in `Access-Control-Expose-Headers`. Poll responses carry their cursor in the
+   * body, which polling adopts whatever this option says.
    */
   adoptResponseCursor?: boolean | undefined;
   /**

@@ -85,10 +85,12 @@ describe('polling requests and failures', () => {
 
   it('short-poll waits the interval between polls and keeps the cursor of an empty batch', async () => {
     const seen: Request[] = [];
+    const cursors: string[] = [];
     const timers = new ManualTimers();
     const source = new EventSource('http://hub.test/', {
       transport: 'short-poll',
       shortPollIntervalMs: 1500,
+      onCursor: (id) => cursors.push(id),
       timers,
       fetch: scriptedFetch([json(batch([], 'c9'))], seen),
     });
@@ -98,6 +100,8 @@ describe('polling requests and failures', () => {
     timers.fire(1500);
     source.close();
     expect(seen.map((request) => request.headers.get('last-event-id'))).toEqual([null, 'c9']);
+    // A cursor without an event is reported (SharedEventSource broadcasts it to the other tabs).
+    expect(cursors).toEqual(['c9']);
     expect(new URL(seen[0]!.url).searchParams.get('timeoutMs')).toBeNull();
   });
 });

@@ -54,16 +54,25 @@ describe('adopting the Last-Event-ID response header (Herald extension)', () => 
       sent: [undefined, undefined],
     },
     {
+      behaviour: 'a cursor in the URL wins: a 0.x head id must not skip the replay that follows',
+      header: 'urn:uuid:head-5',
+      options: {},
+      query: '?topic=t&lastEventID=urn:uuid:2',
+      body: ':\n\n',
+      sent: [undefined, undefined],
+    },
+    {
       behaviour: "an event's own id replaces the adopted one",
       header: 'urn:uuid:head-5',
       options: {},
       body: 'id: urn:uuid:6\ndata: x\n\n',
       sent: [undefined, 'urn:uuid:6'],
     },
-  ])('$behaviour', async ({ header, options, body, sent }) => {
+  ])('$behaviour', async ({ header, options, query, body, sent }) => {
     const requests = await cursorHub(header, body);
     const timers = new ManualTimers();
-    const source = new EventSource(`${server!.url}/`, { ...options, timers, random: () => 0 });
+    const url = `${server!.url}/${query ?? ''}`;
+    const source = new EventSource(url, { ...options, timers, random: () => 0 });
     await nextEvent(source, 'error');
     timers.fire(3000);
     await nextEvent(source, 'error');
