@@ -19,7 +19,7 @@ export interface ServeConfig {
   maxConnectionsPerIp: number | undefined;
   heartbeatMs: number | undefined;
   subscriptions: boolean;
-  /** Local demo: page at `/`, demo tokens, anonymous subscribers; loopback and memory by default. */
+  /** Local demo: page at `/`, demo tokens, anonymous subscribers; loopback by default. */
   demo: boolean;
   logLevel: string;
   /** PEM certificate and key files: serve HTTP/2 and HTTP/1.1 over TLS (both or neither). */
@@ -115,7 +115,8 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv): ServeC
     port: integer('port', get('port')) ?? 3000,
     // The demo hands out publishing tokens: only this machine may reach it unless --host says otherwise.
     host: get('host') ?? (demo ? '127.0.0.1' : undefined),
-    store: get('store') ?? (demo ? 'memory' : 'sqlite:./herald.db'),
+    // The embedded default, demo or not: the demo shows history and replay surviving a restart.
+    store: get('store') ?? 'sqlite:./herald.db',
     jwtKey: get('jwt-key'),
     publisherJwtKey: get('publisher-jwt-key'),
     subscriberJwtKey: get('subscriber-jwt-key'),

@@ -8,9 +8,14 @@ describe('serve --demo configuration', () => {
     expect(config.host).toBeUndefined();
   });
 
-  it('binds loopback, keeps history in memory and turns the subscriptions API on', () => {
+  it('binds loopback, keeps the embedded SQLite default and turns the subscriptions API on', () => {
     const config = parseServeConfig(['--demo'], {});
-    expect(config).toMatchObject({ demo: true, host: '127.0.0.1', store: 'memory', subscriptions: true });
+    expect(config).toMatchObject({
+      demo: true,
+      host: '127.0.0.1',
+      store: 'sqlite:./herald.db',
+      subscriptions: true,
+    });
   });
 
   it('honours an explicit --host and --store, and HERALD_DEMO', () => {
