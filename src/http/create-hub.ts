@@ -61,6 +61,7 @@ export async function createHub(options: CreateHubOptions = {}): Promise<HeraldH
     if (options[key] !== undefined) (httpOptions as unknown as Record<string, unknown>)[key] = options[key];
   }
   if (options.demo) httpOptions.allowAnonymous = true;
+  httpOptions.resource ??= options.jwt?.resource;
   const opened =
     typeof options.store === 'object'
       ? options.store

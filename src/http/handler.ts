@@ -2,7 +2,6 @@ import type { Logger } from 'pino';
 import { canReceive, type Grant } from '../hub/authorization.js';
 import { AuthError } from '../hub/errors.js';
 import type { Hub } from '../hub/hub.js';
-import { isStoreError } from '../hub/ports.js';
 import type { ScheduledPublishing } from '../hub/scheduled-publishing.js';
 import { formatInstant } from '../time/instant.js';
 import type { Exchange } from '../transports/exchange.js';
@@ -12,15 +11,18 @@ import { servePoll } from '../transports/poll.js';
 import { serveSse } from '../transports/sse.js';
 import type { SubscriptionContext } from '../transports/subscription-context.js';
 import type { Authorizer } from './authorizer.js';
+import { readForm } from './body.js';
 import { corsHeaders, isOriginAllowedForCookie, preflightHeaders } from './cors.js';
 import type { DemoRoutes } from './demo.js';
 import { DEMO_PAGE } from './demo-page.js';
 import { HttpError } from './errors.js';
 import { ConnectionLimiter } from './limits.js';
+import { isAllowedLocalHost } from './loopback-host.js';
 import type { HubMetrics } from './metrics.js';
+import { RESOURCE_METADATA_PREFIX, resourceMetadata, resourceMetadataUrl } from './resource-metadata.js';
 import { publishScheduled } from './scheduled-publish.js';
 import { serveSchedulesApi } from './schedules-api.js';
-import { toHttpError } from './send.js';
+import { sendJson, sendText, toHttpError } from './send.js';
 import { parseSubscribeRequest } from './subscribe-request.js';
 import { subscriptionsDocument } from './subscriptions-api.js';
 import { presentedToken } from './token.js';
@@ -29,6 +31,8 @@ export const HUB_PATH = '/.well-known/mercure';
 const SUBSCRIPTIONS_PATH = `${HUB_PATH}/subscriptions`;
 /** Herald extension: scheduled publications (docs/time.md). */
 const SCHEDULES_PATH = `${HUB_PATH}/schedules`;
+/** RFC 9728 metadata of the hub (draft-08 §Protected Resource Metadata). */
+const RESOURCE_METADATA_PATH = `${RESOURCE_METADATA_PREFIX}${HUB_PATH}`;
 
 export interface HttpOptions {
   /** The hub's public URL: base of relative URL patterns, and the origin allowed to publish with cookies. */
@@ -51,6 +55,18 @@ export interface HttpOptions {
   subscriptionsApi: boolean;
   /** The reconnection hint given to subscribers when the hub shuts down. */
   shutdownRetryMs: number;
+  /**
+   * The hub's resource identifier (draft-08 `aud`, `--resource`): enables the protected resource
+   * metadata and its `resource_metadata` link in 401 challenges. `createHub` defaults it to `jwt.resource`.
+   */
+  resource: string | undefined;
+  /** Issuers advertised as `authorization_servers` in the protected resource metadata. */
+  authorizationServers: string[];
+  /**
+   * Host names besides loopback ones under which `POST /demo/token` answers: only for a demo bound
+   * to another host on purpose (a DNS-rebinding guard refuses every other `Host`).
+   */
+  demoHosts: string[];
 }
 
 export const defaultHttpOptions: HttpOptions = {
@@ -67,6 +83,9 @@ export const defaultHttpOptions: HttpOptions = {
   maxLongPollTimeoutMs: 60_000,
   subscriptionsApi: false,
   shutdownRetryMs: 1_000,
+  resource: undefined,
+  authorizationServers: [],
+  demoHosts: [],
 };
 
 const NO_STORE = 'private, no-cache, no-store, must-revalidate, max-age=0';
@@ -126,7 +145,7 @@ export class HttpHandler {
   serve(exchange: Exchange): Promise<void> {
     const cors = corsHeaders(exchange.headers.origin, { allowedOrigins: this.#options.corsOrigins });
     return this.#route(exchange, cors).catch((error: unknown) => {
-      const httpError = toHttpError(error) ?? storeHttpError(error);
+      const httpError = toHttpError(error);
       if (httpError === undefined) this.#logger?.error({ err: error }, 'request failed');
       if (exchange.hasResponded) {
         exchange.abort();
@@ -136,8 +155,21 @@ export class HttpHandler {
         sendText(exchange, 500, 'internal error\n', cors);
         return;
       }
-      sendText(exchange, httpError.status, `${httpError.message}\n`, { ...cors, ...httpError.headers });
+      sendText(exchange, httpError.status, `${httpError.message}\n`, {
+        ...cors,
+        ...this.#withResourceMetadata(httpError),
+      });
     });
+  }
+
+  /**
+   * draft-08: "When a request carries no access token, the hub's `WWW-Authenticate: Bearer`
+   * challenge SHOULD include a `resource_metadata` parameter" (RFC 9728 §5.1).
+   */
+  #withResourceMetadata(httpError: HttpError): Record<string, string> {
+    const metadataUrl = this.#options.resource && resourceMetadataUrl(this.#options.resource);
+    if (httpError.code !== 'TOKEN_MISSING' || !metadataUrl) return httpError.headers;
+    return { ...httpError.headers, 'www-authenticate': `Bearer resource_metadata="${metadataUrl}"` };
   }
 
   async #route(exchange: Exchange, cors: Record<string, string>): Promise<void> {
@@ -175,7 +207,14 @@ export class HttpHandler {
       const rest = (exchange.target.split('?')[0] ?? '').slice(SCHEDULES_PATH.length);
       return serveSchedulesApi({ schedules, exchange, url, rest, grant, headers: cors });
     }
+    if (path === RESOURCE_METADATA_PATH && this.#options.resource !== undefined) {
+      if (method !== 'GET' && method !== 'HEAD') throw new HttpError(405, 'METHOD_NOT_ALLOWED', 'use GET');
+      const { resource, authorizationServers, subscriptionsApi } = this.#options;
+      sendJson(exchange, 200, resourceMetadata({ resource, authorizationServers, subscriptionsApi }), cors);
+      return;
+    }
     // Demo mode only (`--demo`): the page at `/`, its assets and `POST /demo/token`.
+    if (path === '/demo/token' && this.#demo !== undefined) this.#assertDemoHost(exchange);
     if (this.#demo !== undefined && (await this.#demo.handle(exchange, path, cors))) return;
     if (this.#demo === undefined && path.startsWith('/demo/'))
       throw new HttpError(404, 'NOT_FOUND', 'not found (the demo is off: start the hub with --demo)');
@@ -203,6 +242,18 @@ export class HttpHandler {
     throw new HttpError(404, 'NOT_FOUND', 'not found');
   }
 
+  /**
+   * `POST /demo/token` hands a publishing token to whoever asks: only a loopback `Host` (or one the
+   * demo was bound to on purpose) may, so a DNS-rebound name cannot fetch one from a local hub.
+   */
+  #assertDemoHost(exchange: Exchange): void {
+    const { headers } = exchange;
+    const host = headers.host ?? (headers[':authority'] as string | undefined);
+    if (!isAllowedLocalHost(host, this.#options.demoHosts)) {
+      throw new HttpError(403, 'HOST_FORBIDDEN', 'demo tokens are only issued to a loopback Host');
+    }
+  }
+
   async #subscriberGrant(exchange: Exchange, url: URL): Promise<Grant | undefined> {
     const presented = presentedToken(exchange.headers, url.searchParams);
     if (presented === undefined) {
@@ -222,7 +273,9 @@ export class HttpHandler {
     const grant = await this.#subscriberGrant(exchange, url);
     const release = this.limiter.acquire(exchange.clientAddress);
     const transport = parsed.transport;
+    this.#metrics.subscribeRequests.inc({ transport });
     this.#metrics.connections.inc({ transport });
+    const sentBytes = this.#metrics.sentBytes.labels(transport);
     let hasEnded = false;
     const onEnd = () => {
       if (hasEnded) return;
@@ -230,7 +283,6 @@ export class HttpHandler {
       release();
       this.#metrics.connections.dec({ transport });
     };
-    const firstSelector = parsed.selectors[0];
     const context: SubscriptionContext = {
       hub: this.#hub,
       exchange,
@@ -240,11 +292,13 @@ export class HttpHandler {
         canReceivePrivate: (event) => canReceive(grant, event),
         lastEventId: parsed.lastEventId,
         subscriberId: grant?.subject,
-        payload: grant && firstSelector ? grant.payloadFor(firstSelector.raw) : undefined,
+        // draft-08 §Payloads: per subscription, from that subscription's own matcher.
+        payloadFor: grant && ((selector) => grant.payloadFor(selector.raw)),
         expiresAtMs: grant?.expiresAtMs,
       },
       headers: { ...cors, 'cache-control': NO_STORE },
       onEnd,
+      countSentBytes: (sizeBytes) => sentBytes.inc(sizeBytes),
     };
     try {
       if (transport === 'sse') {
@@ -319,57 +373,4 @@ export class HttpHandler {
     if (doc === undefined) throw new HttpError(404, 'NOT_FOUND', 'no such active subscription');
     sendJson(exchange, 200, doc, { ...cors, 'cache-control': 'must-revalidate' }, 'application/ld+json');
   }
-}
-
-/**
- * Reads a form-encoded body, counting bytes as they stream in: a body over `maxBytes` is refused
- * (413) as soon as it crosses the limit, never buffered whole first.
- */
-async function readForm(exchange: Exchange, maxBytes: number): Promise<URLSearchParams> {
-  const mediaType = (exchange.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
-  const bytes = await exchange.readBody(maxBytes);
-  if (bytes === undefined) {
-    throw new HttpError(413, 'BODY_TOO_LARGE', `the request body is larger than ${maxBytes} bytes`);
-  }
-  if (mediaType !== 'application/x-www-form-urlencoded') {
-    throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', 'the body must be application/x-www-form-urlencoded');
-  }
-  return new URLSearchParams(new TextDecoder().decode(bytes));
-}
-
-// No `Connection`/`Transfer-Encoding` here or anywhere: both are illegal on HTTP/2, and the
-// HTTP/1.1 server adds what it needs itself.
-function sendText(
-  exchange: Exchange,
-  status: number,
-  body: string,
-  headers: Record<string, string> = {},
-): void {
-  exchange.respond(status, { ...headers, 'content-type': 'text/plain; charset=utf-8' }, body);
-}
-
-function sendJson(
-  exchange: Exchange,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-  contentType = 'application/json',
-): void {
-  exchange.respond(
-    status,
-    { ...headers, 'content-type': `${contentType}; charset=utf-8` },
-    JSON.stringify(body),
-  );
-}
-
-/**
- * A store that cannot take the write (disk full, database locked, Redis down) is a temporary
- * condition: 503 tells the publisher to retry, where a 500 would read as a bug. Nothing was
- * acknowledged, and nothing was delivered (fan-out only follows a successful append).
- */
-function storeHttpError(error: unknown): HttpError | undefined {
-  if (!isStoreError(error) || error.code !== 'UNAVAILABLE') return undefined;
-  return new HttpError(503, 'STORE_UNAVAILABLE', 'the event store is unavailable; retry later', {
-    'retry-after': '1',
-  });
 }

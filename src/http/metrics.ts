@@ -10,6 +10,8 @@ export class HubMetrics implements HubObserver {
   readonly queueOverflows: Counter<'transport'>;
   readonly replayedEvents: Counter<'transport'>;
   readonly replays: Counter<'transport'>;
+  readonly subscribeRequests: Counter<'transport'>;
+  readonly sentBytes: Counter<'transport'>;
 
   constructor() {
     const registers = [this.registry];
@@ -39,6 +41,20 @@ export class HubMetrics implements HubObserver {
     this.replays = new Counter({
       name: 'herald_replays_total',
       help: 'Subscriptions that replayed history',
+      labelNames: ['transport'],
+      registers,
+    });
+    this.subscribeRequests = new Counter({
+      name: 'herald_subscribe_requests_total',
+      help: 'Authorized subscribe requests served, by transport',
+      labelNames: ['transport'],
+      registers,
+    });
+    // SSE: the bytes of each event written (heartbeats and the shutdown retry hint excluded);
+    // polls: the JSON body. Response headers are never counted.
+    this.sentBytes = new Counter({
+      name: 'herald_sent_bytes_total',
+      help: 'Bytes of events sent to subscribers (SSE event bytes, poll JSON bodies), by transport',
       labelNames: ['transport'],
       registers,
     });

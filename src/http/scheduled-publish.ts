@@ -7,6 +7,7 @@ import { formatInstant } from '../time/instant.js';
 import { scheduleToJson } from '../time/schedule.js';
 import type { Exchange } from '../transports/exchange.js';
 import { HttpError } from './errors.js';
+import { sendJson, sendText } from './send.js';
 
 export interface ScheduledPublishRequest {
   schedules: ScheduledPublishing;
@@ -32,7 +33,7 @@ export async function publishScheduled(request: ScheduledPublishRequest): Promis
   const { schedule } = await schedules.publishLater(request.input, delivery, request.grant.subject);
   const { exchange, headers } = request;
   if (!acceptsJson(exchange.headers.accept)) {
-    exchange.respond(200, { ...headers, 'content-type': 'text/plain; charset=utf-8' }, schedule.id);
+    sendText(exchange, 200, schedule.id, headers);
     return true;
   }
   const body = {
@@ -41,11 +42,9 @@ export async function publishScheduled(request: ScheduledPublishRequest): Promis
     requestedAtMs: delivery.requestedAtMs,
     isPast: delivery.isPast,
   };
-  exchange.respond(200, { ...headers, 'content-type': JSON_TYPE }, JSON.stringify(body));
+  sendJson(exchange, 200, body, headers);
   return true;
 }
-
-const JSON_TYPE = 'application/json; charset=utf-8';
 
 function acceptsJson(accept: string | undefined): boolean {
   return accept !== undefined && /\bapplication\/json\b/i.test(accept);

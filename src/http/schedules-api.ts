@@ -5,6 +5,7 @@ import type { Schedule, ScheduleState } from '../time/schedule.js';
 import { scheduleToJson } from '../time/schedule.js';
 import type { Exchange } from '../transports/exchange.js';
 import { HttpError } from './errors.js';
+import { sendJson } from './send.js';
 
 const STATES: readonly ScheduleState[] = ['pending', 'claimed', 'done', 'cancelled'];
 const MAX_LIST_LIMIT = 1_000;
@@ -59,12 +60,13 @@ async function listSchedules({
   });
   const nowMs = schedules.nowMs();
   const visible = found.filter((schedule) => mayPublishAll(granted, schedule));
-  sendJson(exchange, { schedules: visible.map((s) => scheduleToJson(s, nowMs)) }, headers);
+  sendJson(exchange, 200, { schedules: visible.map((s) => scheduleToJson(s, nowMs)) }, noStore(headers));
 }
 
 async function getSchedule(request: SchedulesApiRequest, id: string): Promise<void> {
   const schedule = await authorizedSchedule(request, id);
-  sendJson(request.exchange, scheduleToJson(schedule, request.schedules.nowMs()), request.headers);
+  const doc = scheduleToJson(schedule, request.schedules.nowMs());
+  sendJson(request.exchange, 200, doc, noStore(request.headers));
 }
 
 async function cancelSchedule(request: SchedulesApiRequest, id: string): Promise<void> {
@@ -106,13 +108,7 @@ function decodeId(segment: string): string {
   }
 }
 
-function sendJson(exchange: Exchange, body: unknown, headers: Record<string, string>): void {
-  exchange.respond(
-    200,
-    { ...headers, 'cache-control': 'no-store', 'content-type': 'application/json; charset=utf-8' },
-    JSON.stringify(body),
-  );
-}
+const noStore = (headers: Record<string, string>) => ({ ...headers, 'cache-control': 'no-store' });
 
 const methodNotAllowed = (allow: string) =>
   new HttpError(405, 'METHOD_NOT_ALLOWED', `use ${allow}`, { allow });

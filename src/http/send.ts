@@ -1,6 +1,7 @@
-import type { ServerResponse } from 'node:http';
 import { AuthError, SelectorError } from '../hub/errors.js';
+import { isStoreError } from '../hub/ports.js';
 import { PublishError } from '../hub/publish-error.js';
+import type { Exchange } from '../transports/exchange.js';
 import { HttpError } from './errors.js';
 
 /** Maps the stable error codes of every layer to a status and a message the client can act on. */
@@ -24,30 +25,41 @@ export function toHttpError(error: unknown): HttpError | undefined {
     const challenge = error.code === 'TOKEN_MISSING' ? 'Bearer' : 'Bearer error="invalid_token"';
     return new HttpError(401, error.code, error.message, { 'www-authenticate': challenge });
   }
+  // A store that cannot take the write (disk full, database locked, Redis down) is a temporary
+  // condition: 503 tells the client to retry, where a 500 would read as a bug. Nothing was
+  // acknowledged, and nothing was delivered (fan-out only follows a successful append).
+  if (isStoreError(error) && error.code === 'UNAVAILABLE') {
+    return new HttpError(503, 'STORE_UNAVAILABLE', 'the event store is unavailable; retry later', {
+      'retry-after': '1',
+    });
+  }
   return undefined;
 }
 
+// No `Connection`/`Transfer-Encoding` here or anywhere: both are illegal on HTTP/2, and the
+// HTTP/1.1 server adds what it needs itself.
+
+/** A complete `text/plain` answer. */
 export function sendText(
-  res: ServerResponse,
+  exchange: Exchange,
   status: number,
   body: string,
   headers: Record<string, string> = {},
 ): void {
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  res.writeHead(status, { ...headers, 'content-type': 'text/plain; charset=utf-8' });
-  res.end(body);
+  exchange.respond(status, { ...headers, 'content-type': 'text/plain; charset=utf-8' }, body);
 }
 
+/** A complete JSON answer; `contentType` for JSON-based types (`application/ld+json`). */
 export function sendJson(
-  res: ServerResponse,
+  exchange: Exchange,
   status: number,
   body: unknown,
   headers: Record<string, string> = {},
   contentType = 'application/json',
 ): void {
-  res.writeHead(status, { ...headers, 'content-type': `${contentType}; charset=utf-8` });
-  res.end(JSON.stringify(body));
+  exchange.respond(
+    status,
+    { ...headers, 'content-type': `${contentType}; charset=utf-8` },
+    JSON.stringify(body),
+  );
 }

@@ -1,5 +1,13 @@
 import type { Hub } from '../hub/hub.js';
 import { subscriptionDocument } from '../hub/subscription-topic.js';
+import { formatInstant } from '../time/instant.js';
+
+/**
+ * Herald extension member: when the subscription started, RFC 3339 UTC with milliseconds. A
+ * compact IRI (`herald:` is no term of the Mercure context), so a JSON-LD processor keeps it as
+ * its own property instead of dropping it or mistaking it for a Mercure one.
+ */
+export const SUBSCRIBED_AT = 'herald:subscribedAt';
 
 /**
  * The active subscriptions API (both protocol versions' paths): `/.well-known/mercure/subscriptions`,
@@ -12,7 +20,8 @@ export function subscriptionsDocument(hub: Hub, path: string): Record<string, un
   for (const subscriber of hub.subscribers) {
     if (subscriber.isClosed) continue;
     for (const selector of subscriber.selectors) {
-      const doc = subscriptionDocument(selector, subscriber.id, true, subscriber.payload);
+      const doc = subscriptionDocument(selector, subscriber.id, true, subscriber.payloadOf(selector));
+      doc[SUBSCRIBED_AT] = formatInstant(Math.floor(subscriber.subscribedAtMs));
       const id = doc['id'] as string;
       if (id === path) {
         return { ...doc, lastEventID: hub.lastEventId };

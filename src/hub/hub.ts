@@ -59,9 +59,10 @@ export interface SubscribeRequest {
   transport: string;
   /** The requested cursor: a public id or `earliest`; `undefined` means live only. */
   lastEventId?: string | undefined;
-  /** From the token's `sub`; generated when absent. */
+  /** From the token's `sub`; generated when absent; suffixed when already active (draft-08: unique). */
   subscriberId?: string | undefined;
-  payload?: unknown;
+  /** The payload shown for the subscription of one selector (draft-08 §Payloads: per matcher). */
+  payloadFor?: ((selector: Selector) => unknown) | undefined;
   /** When the token expires; the subscription ends then (spec: no later than `exp`). */
   expiresAtMs?: number | undefined;
   /** Publish subscription events for this one (long-lived transports only). */
@@ -71,7 +72,11 @@ export interface SubscribeRequest {
 /** What the transport needs to answer the request before the events flow. */
 export interface OpenSubscription {
   subscriber: Subscriber;
-  /** 0.x `Last-Event-ID` response header: the newest event id at subscription time, or `earliest`. */
+  /**
+   * 0.x `Last-Event-ID` response header, "the ID of the event preceding the first one sent": the
+   * requested id when known, `earliest` when `earliest` or an unknown id was requested, and the
+   * newest id at subscription time when none was (live only).
+   */
   legacyLastEventId: string;
   /**
    * draft-08 `Last-Event-ID` response header: the requested id when it was found and the token may
@@ -107,6 +112,8 @@ export class Hub {
   #subscribers = new Set<Subscriber>();
   #index = new TopicIndex<Subscriber>();
   #transports = new WeakMap<Subscriber, string>();
+  /** Ids of the open subscribers: a second connection with the same `sub` gets a suffixed id. */
+  #activeIds = new Set<string>();
   #headEventId = EARLIEST;
   /** The cursor of `#headEventId` (0 when none): compared with a requested cursor. */
   #headCursor: Cursor = 0;
@@ -202,7 +209,7 @@ export class Hub {
    */
   async openSubscription(request: SubscribeRequest): Promise<OpenSubscription> {
     if (this.#isClosed) throw new Error('hub is closed');
-    const subscriberId = request.subscriberId ?? this.#generateSubscriberId();
+    const subscriberId = this.#uniqueSubscriberId(request.subscriberId);
     let expiryTimer: unknown;
     const subscriber = new Subscriber({
       id: subscriberId,
@@ -210,16 +217,19 @@ export class Hub {
       canReceivePrivate: request.canReceivePrivate,
       sink: request.sink,
       maxBufferedEvents: this.#options.maxBufferedEvents ?? 10_000,
-      payload: request.payload,
+      payloadFor: request.payloadFor,
+      subscribedAtMs: this.clock.nowMs(),
       onClose: (closed, reason) => {
         if (expiryTimer !== undefined) this.scheduler.clearTimeout(expiryTimer);
         this.#subscribers.delete(closed);
+        this.#activeIds.delete(closed.id);
         this.#index.remove(closed);
         this.#options.observer?.subscriberClosed?.(request.transport, reason);
         if (request.isTracked) void this.#publishSubscriptionEvents(closed, false);
       },
     });
     this.#subscribers.add(subscriber);
+    this.#activeIds.add(subscriberId);
     this.#index.add(subscriber, request.selectors);
     this.#transports.set(subscriber, request.transport);
     if (request.expiresAtMs !== undefined) {
@@ -235,7 +245,7 @@ export class Hub {
     let replayed = false;
     return {
       subscriber,
-      legacyLastEventId: headEventId,
+      legacyLastEventId: request.lastEventId === undefined ? headEventId : from.knownId,
       draftLastEventId: from.visibleId,
       headEventId,
       resumeEventId:
@@ -273,15 +283,16 @@ export class Hub {
   async #resolveCursor(
     lastEventId: string | undefined,
     canReceivePrivate: (event: StoredEvent) => boolean,
-  ): Promise<{ cursor: Cursor | undefined; visibleId: string }> {
-    if (lastEventId === undefined) return { cursor: undefined, visibleId: EARLIEST };
-    if (lastEventId === EARLIEST) return { cursor: 0, visibleId: EARLIEST };
+  ): Promise<{ cursor: Cursor | undefined; visibleId: string; knownId: string }> {
+    const none = { cursor: undefined, visibleId: EARLIEST, knownId: EARLIEST };
+    if (lastEventId === undefined) return none;
+    if (lastEventId === EARLIEST) return { ...none, cursor: 0 };
     // One indexed lookup: the bound on the cost of an unknown id.
     const cursor = await this.store.cursorOf(lastEventId);
-    if (cursor === undefined) return { cursor: undefined, visibleId: EARLIEST };
+    if (cursor === undefined) return none;
     const event = await this.#eventAt(cursor);
     const isVisible = event !== undefined && (!event.isPrivate || canReceivePrivate(event));
-    return { cursor, visibleId: isVisible ? lastEventId : EARLIEST };
+    return { cursor, visibleId: isVisible ? lastEventId : EARLIEST, knownId: lastEventId };
   }
 
   /** The event at exactly this cursor: cursors are strictly increasing, so (c-1, c] holds at most it. */
@@ -318,8 +329,18 @@ export class Hub {
     return count;
   }
 
-  #generateSubscriberId(): string {
-    return `urn:uuid:${uuidv7(this.clock.nowMs())}`;
+  /**
+   * draft-08: "The hub MUST ensure that the identifier is unique among active subscriptions". Two
+   * connections presenting the same `sub` would otherwise share subscription ids, and the first to
+   * close would publish `active: false` for an id still active. The second gets `sub#2`, and so on.
+   */
+  #uniqueSubscriberId(requested: string | undefined): string {
+    if (requested === undefined) return `urn:uuid:${uuidv7(this.clock.nowMs())}`;
+    if (!this.#activeIds.has(requested)) return requested;
+    for (let n = 2; ; n++) {
+      const candidate = `${requested}#${n}`;
+      if (!this.#activeIds.has(candidate)) return candidate;
+    }
   }
 
   async #publishSubscriptionEvents(subscriber: Subscriber, isActive: boolean): Promise<void> {
@@ -328,7 +349,7 @@ export class Hub {
     const generate = this.#options.generateId ?? ((ms: number) => `urn:uuid:${uuidv7(ms)}`);
     for (const selector of subscriber.selectors) {
       const topic = subscriptionTopic(selector, subscriber.id);
-      const doc = subscriptionDocument(selector, subscriber.id, isActive, subscriber.payload);
+      const doc = subscriptionDocument(selector, subscriber.id, isActive, subscriber.payloadOf(selector));
       try {
         await this.#append(
           { id: generate(nowMs), topics: [topic], data: JSON.stringify(doc), isPrivate: true },

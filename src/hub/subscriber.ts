@@ -28,8 +28,10 @@ export interface SubscriberOptions {
   sink: SubscriberSink;
   /** Live events held while history replays; past this the subscriber is disconnected. */
   maxBufferedEvents: number;
-  /** The `payload` claims of the token, shown in the subscriptions API. */
-  payload?: unknown;
+  /** The token's payload for one selector's subscription (subscription events, subscriptions API). */
+  payloadFor?: ((selector: Selector) => unknown) | undefined;
+  /** When the subscription started (ms since the epoch), shown in the subscriptions API. */
+  subscribedAtMs?: number;
   onClose?: (subscriber: Subscriber, reason: CloseReason) => void;
 }
 
@@ -41,7 +43,7 @@ export interface SubscriberOptions {
 export class Subscriber {
   readonly id: string;
   readonly selectors: Selector[];
-  readonly payload: unknown;
+  readonly subscribedAtMs: number;
   #options: SubscriberOptions;
   #state: 'replaying' | 'live' | 'closed' = 'replaying';
   #buffer: Update[] = [];
@@ -50,7 +52,7 @@ export class Subscriber {
   constructor(options: SubscriberOptions) {
     this.id = options.id;
     this.selectors = options.selectors;
-    this.payload = options.payload;
+    this.subscribedAtMs = options.subscribedAtMs ?? 0;
     this.#options = options;
   }
 
@@ -61,6 +63,11 @@ export class Subscriber {
   /** The cursor of the last event sent to this subscriber (0 before the first). */
   get lastCursor(): number {
     return this.#lastCursor;
+  }
+
+  /** The payload shown for the subscription of `selector` (one of this subscriber's). */
+  payloadOf(selector: Selector): unknown {
+    return this.#options.payloadFor?.(selector);
   }
 
   /** Whether one of the selectors matches one of the event's topics. */

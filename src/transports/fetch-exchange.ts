@@ -27,7 +27,8 @@ export function fetchExchange(request: Request, clientAddress = 'unknown'): Fetc
   return {
     method: request.method,
     target: `${url.pathname}${url.search}`,
-    headers: headersOf(request.headers),
+    // Fetch forbids a `Host` request header: the authority is the URL's (what the client asked for).
+    headers: { host: url.host, ...headersOf(request.headers) },
     clientAddress,
     response,
     readBody: (maxBytes) => readFetchBody(request.body, request.headers.get('content-length'), maxBytes),

@@ -51,15 +51,10 @@ export async function servePoll(context: SubscriptionContext, options: PollOptio
       lastEventId: last?.event.id ?? resumeEventId,
       serverTime: new Date(hub.clock.nowMs()).toISOString(),
     };
-    exchange.respond(
-      200,
-      {
-        ...context.headers,
-        'content-type': 'application/json; charset=utf-8',
-        'cache-control': 'private, no-cache, no-store, must-revalidate, max-age=0',
-      },
-      JSON.stringify(body),
-    );
+    // `context.headers` carry the no-store cache policy of every subscription answer.
+    const json = new TextEncoder().encode(JSON.stringify(body));
+    exchange.respond(200, { ...context.headers, 'content-type': 'application/json; charset=utf-8' }, json);
+    context.countSentBytes?.(json.byteLength);
   };
 
   const sink: SubscriberSink = {

@@ -18,7 +18,13 @@ export async function serveSse(context: SubscriptionContext, options: SseTranspo
   let stream: SseStream | undefined;
   let pendingClose: CloseReason | undefined;
   const sink: SubscriberSink = {
-    deliver: (update) => stream?.sendBytes(update.sseBytes()),
+    deliver: (update) => {
+      if (stream === undefined) return;
+      const bytes = update.sseBytes();
+      stream.sendBytes(bytes);
+      // Counted at write time, one addition per event: an overflow closes the stream instead.
+      if (!stream.isClosed) context.countSentBytes?.(bytes.byteLength);
+    },
     // A replay waits for the socket to take what is queued before queueing more: a long history
     // goes out at the client's pace, in memory bounded by half the queue, and never overflows a
     // client that reads (only one that stops reading while live events pile up).
@@ -42,10 +48,10 @@ export async function serveSse(context: SubscriptionContext, options: SseTranspo
     isTracked: true,
   });
   const headers: Record<string, string> = { ...context.headers, 'x-accel-buffering': 'no' };
-  if (context.request.lastEventId !== undefined) {
-    headers['last-event-id'] =
-      context.protocol === 'draft-08' ? open.draftLastEventId : open.legacyLastEventId;
-  }
+  // 0.x: always, like the reference hub (a live-only client learns where it starts; Herald's
+  // client adopts it then). draft-08: when a cursor was requested, as the spec requires.
+  if (context.protocol !== 'draft-08') headers['last-event-id'] = open.legacyLastEventId;
+  else if (context.request.lastEventId !== undefined) headers['last-event-id'] = open.draftLastEventId;
   let hasEnded = false;
   const end = () => {
     if (hasEnded) return;

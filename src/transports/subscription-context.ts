@@ -14,4 +14,6 @@ export interface SubscriptionContext {
   headers: Record<string, string>;
   /** Called once when the subscription ends (releases the connection slot). */
   onEnd: () => void;
+  /** Counts bytes of events written to the client (metrics); called once per write. */
+  countSentBytes?: (sizeBytes: number) => void;
 }

@@ -120,7 +120,10 @@ describe.each(STORE_KINDS)('bad input and abuse (%s store)', (kind) => {
     const fields: [string, string][] = [['topic', 't']];
     const missing = await publish(hub.url, undefined, fields);
     expect(missing.status).toBe(401);
-    expect(missing.headers.get('www-authenticate')).toBe('Bearer');
+    // No error code without a token (RFC 6750 §3.1); the RFC 9728 metadata link since a resource is set.
+    expect(missing.headers.get('www-authenticate')).toBe(
+      'Bearer resource_metadata="https://hub.test/.well-known/oauth-protected-resource/.well-known/mercure"',
+    );
     const forged = await publish(
       hub.url,
       await legacyToken({ publish: ['*'] }, { secret: `${SECRET}x` }),
