@@ -474,6 +474,13 @@ describe('0.x reconnection and state reconciliation', () => {
     expect(s.response.headers.get('last-event-id')).toBe('earliest');
   });
 
+  it('"… the ID of the event preceding the first one sent": a live-only subscription (no cursor) is answered the newest id, which precedes every event it will get', async () => {
+    const h = await start();
+    const [, second] = await history(h, 2);
+    const s = await stream(h, 'topic=*');
+    expect(s.response.headers.get('last-event-id')).toBe(second);
+  });
+
   it('"… or the reserved value earliest if there is no preceding event (it happens when the hub history is empty …)"', async () => {
     const h = await start();
     const s = await stream(h, 'topic=*&lastEventID=urn%3Auuid%3Anothing');
