@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { createFetchSseResponse, type SseStream, type SseStreamOptions } from '../server/index.js';
 import type { Exchange } from './exchange.js';
+import { readBodyWithin } from './read-body.js';
 
 /** A Fetch exchange plus the response it settles on (an event stream settles before it ends). */
 export interface FetchExchange extends Exchange {
@@ -60,35 +61,22 @@ function headersOf(headers: Headers): IncomingHttpHeaders {
   return result;
 }
 
-async function readFetchBody(
+function readFetchBody(
   body: ReadableStream<Uint8Array> | null,
   contentLength: string | null,
   maxBytes: number,
 ): Promise<Uint8Array | undefined> {
-  const declared = Number(contentLength ?? Number.NaN);
-  if (Number.isFinite(declared) && declared > maxBytes) {
-    await body?.cancel();
-    return undefined;
-  }
-  if (body === null) return new Uint8Array(0);
-  const chunks: Uint8Array[] = [];
-  let sizeBytes = 0;
+  if (body === null) return Promise.resolve(new Uint8Array(0));
+  // Reading stops at the limit; cancelling tells the host the rest is not wanted.
   const reader = body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    sizeBytes += value.byteLength;
-    if (sizeBytes > maxBytes) {
-      await reader.cancel();
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  const out = new Uint8Array(sizeBytes);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
+  const chunks: AsyncIterable<Uint8Array> = {
+    async *[Symbol.asyncIterator]() {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return;
+        yield value;
+      }
+    },
+  };
+  return readBodyWithin(chunks, contentLength, maxBytes, () => reader.cancel());
 }

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import { createNodeSseStream, type SseStream, type SseStreamOptions } from '../server/index.js';
 import type { Exchange } from './exchange.js';
+import { readBodyWithin } from './read-body.js';
 
 export type NodeRequest = IncomingMessage | Http2ServerRequest;
 export type NodeResponse = ServerResponse | Http2ServerResponse;
@@ -41,22 +42,9 @@ export function nodeExchange(req: NodeRequest, res: NodeResponse): Exchange {
   };
 }
 
-async function readNodeBody(req: NodeRequest, maxBytes: number): Promise<Uint8Array | undefined> {
-  const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > maxBytes) {
-    req.resume();
-    return undefined;
-  }
-  const chunks: Buffer[] = [];
-  let sizeBytes = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    sizeBytes += chunk.length;
-    if (sizeBytes > maxBytes) {
-      // Discard the rest rather than destroying the socket: the 413 must still reach the client.
-      req.resume();
-      return undefined;
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
+function readNodeBody(req: NodeRequest, maxBytes: number): Promise<Uint8Array | undefined> {
+  // Discard the rest rather than destroying the socket: the 413 must still reach the client.
+  return readBodyWithin(req as AsyncIterable<Buffer>, req.headers['content-length'], maxBytes, () =>
+    req.resume(),
+  );
 }
