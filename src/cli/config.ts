@@ -25,6 +25,8 @@ export interface ServeConfig {
   /** PEM certificate and key files: serve HTTP/2 and HTTP/1.1 over TLS (both or neither). */
   tlsCert: string | undefined;
   tlsKey: string | undefined;
+  /** Advertised in the protected resource metadata (draft-08 discovery). */
+  authorizationServers: string[];
 }
 
 /** Each flag's environment variables: ours first, then Mercure's name where one exists. */
@@ -50,6 +52,7 @@ const ENV: Record<string, string[]> = {
   'tls-cert': ['HERALD_TLS_CERT'],
   'tls-key': ['HERALD_TLS_KEY'],
   demo: ['HERALD_DEMO'],
+  'authorization-server': ['HERALD_AUTHORIZATION_SERVERS'],
 };
 
 export class ConfigError extends Error {
@@ -98,6 +101,7 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv): ServeC
       'tls-cert': { type: 'string' },
       'tls-key': { type: 'string' },
       demo: { type: 'boolean' },
+      'authorization-server': { type: 'string', multiple: true },
     },
     strict: true,
   });
@@ -105,7 +109,7 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv): ServeC
     const value = values[name];
     return typeof value === 'string' ? value : fromEnv(name, env);
   };
-  const list = (name: 'cors-origin' | 'jwt-alg') =>
+  const list = (name: 'cors-origin' | 'jwt-alg' | 'authorization-server') =>
     (values[name] as string[] | undefined) ??
     fromEnv(name, env)
       ?.split(/[\s,]+/)
@@ -133,6 +137,7 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv): ServeC
     // The chat card shows presence through the subscriptions API.
     subscriptions: values.subscriptions ?? (isTrue(fromEnv('subscriptions', env)) || demo),
     demo,
+    authorizationServers: list('authorization-server') ?? [],
     logLevel: get('log-level') ?? 'info',
     ...tlsFiles(get('tls-cert'), get('tls-key')),
   };

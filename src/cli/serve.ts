@@ -29,6 +29,9 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<voi
     heartbeatMs: config.heartbeatMs,
     subscriptionsApi: config.subscriptions,
     demo: config.demo,
+    // An explicit --host is where the demo was meant to be reached: its token endpoint answers there.
+    demoHosts: config.demo && config.host !== undefined ? [config.host] : [],
+    authorizationServers: config.authorizationServers,
     logger,
   });
   const hubServer = createHubServer(

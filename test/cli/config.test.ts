@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, keySpecOf, parseServeConfig } from '../../src/cli/config.js';
+
+describe('herald serve configuration', () => {
+  it('defaults to port 3000 and the embedded SQLite store', () => {
+    const config = parseServeConfig([], {});
+    expect(config).toMatchObject({ port: 3000, store: 'sqlite:./herald.db', anonymous: false, demo: false });
+    expect(config.authorizationServers).toEqual([]);
+  });
+
+  it('reads flags before HERALD_* variables, and Mercure names where Mercure has one', () => {
+    const config = parseServeConfig(['--port', '4000'], {
+      HERALD_PORT: '5000',
+      MERCURE_PUBLISHER_JWT_KEY: 'pub-secret',
+      MERCURE_CORS_ORIGINS: 'https://a.example https://b.example',
+      HERALD_ANONYMOUS: 'true',
+    });
+    expect(config.port).toBe(4000);
+    expect(config.publisherJwtKey).toBe('pub-secret');
+    expect(config.corsOrigins).toEqual(['https://a.example', 'https://b.example']);
+    expect(config.anonymous).toBe(true);
+  });
+
+  it('takes repeatable authorization servers for the protected resource metadata', () => {
+    const fromFlags = parseServeConfig(
+      ['--authorization-server', 'https://as1.example', '--authorization-server', 'https://as2.example'],
+      {},
+    );
+    expect(fromFlags.authorizationServers).toEqual(['https://as1.example', 'https://as2.example']);
+    const fromEnv = parseServeConfig([], { HERALD_AUTHORIZATION_SERVERS: 'https://as.example' });
+    expect(fromEnv.authorizationServers).toEqual(['https://as.example']);
+  });
+
+  it('refuses a non-numeric port with a message naming the flag', () => {
+    expect(() => parseServeConfig(['--port', '80a'], {})).toThrow(ConfigError);
+    expect(() => parseServeConfig(['--port', '80a'], {})).toThrow(/--port/);
+  });
+
+  it('reads a key as a PEM file, a JWKS file, an inline PEM or an HMAC secret', () => {
+    expect(keySpecOf('@keys/public.pem')).toEqual({ type: 'pem-file', path: 'keys/public.pem' });
+    expect(keySpecOf('@keys/jwks.json')).toEqual({ type: 'jwks-file', path: 'keys/jwks.json' });
+    expect(keySpecOf('-----BEGIN PUBLIC KEY-----\\nAAAA\\n-----END PUBLIC KEY-----')).toMatchObject({
+      type: 'pem',
+    });
+    expect(keySpecOf('secret')).toEqual({ type: 'hmac', secret: 'secret' });
+  });
+});
