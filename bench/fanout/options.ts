@@ -13,7 +13,8 @@ export interface BenchOptions {
   pipelineWindow: number;
   clientProcesses: number;
   heraldArgs: string[];
-  heraldUseBuild: boolean;
+  /** `auto`: the compiled CLI when `dist/` is at least as new as `src/`, else the source via tsx. */
+  heraldUseBuild: boolean | 'auto';
   outDir: string;
   quick: boolean;
 }
@@ -31,7 +32,9 @@ export const USAGE = `Usage: npm run bench:fanout -- [flags]
   --window 32           publish requests in flight on the pipelined connection
   --client-procs 2      minimum subscriber load processes (more are added past 15,000 sockets)
   --herald-args "…"     extra arguments for \`herald serve\` (e.g. to disable heartbeats)
-  --herald-dist         run the compiled dist/cli/main.js instead of the TypeScript source
+  --herald-dist         run the compiled dist/cli/main.js (default when it is newer than src/)
+  --herald-source       run the TypeScript source through tsx (slower start; its keep-names
+                        transform makes every closure a dictionary object: ~+4 KiB/connection)
   --out DIR             where results go (default bench/results)`;
 
 export class UsageError extends Error {
@@ -67,7 +70,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     pipelineWindow: 32,
     clientProcesses: 2,
     heraldArgs: [],
-    heraldUseBuild: false,
+    heraldUseBuild: 'auto',
     outDir: 'bench/results',
     quick,
   };
@@ -114,6 +117,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
         break;
       case '--herald-dist':
         options.heraldUseBuild = true;
+        break;
+      case '--herald-source':
+        options.heraldUseBuild = false;
         break;
       case '--out':
         options.outDir = value() ?? options.outDir;

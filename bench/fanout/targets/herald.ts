@@ -5,7 +5,7 @@
  * Skipped with a message while the CLI does not exist yet.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
 import { stopProcess } from '../spawn.js';
@@ -17,12 +17,35 @@ const BUILT_CLI = join('dist', 'cli', 'main.js');
 
 export interface HeraldTargetOptions {
   store: 'memory' | 'sqlite';
-  /** Run dist/cli/main.js instead of the TypeScript source. */
-  useBuild: boolean;
+  /** Run dist/cli/main.js instead of the TypeScript source; `auto`: when the build is up to date. */
+  useBuild: boolean | 'auto';
 }
 
-function cliPath(context: TargetContext, useBuild: boolean): string {
-  return join(context.repoRoot, useBuild ? BUILT_CLI : SOURCE_CLI);
+/** The newest modification time of a `.ts` file under `dir` (0 when none). */
+function newestSourceMs(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, newestSourceMs(path));
+    else if (entry.name.endsWith('.ts')) newest = Math.max(newest, statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+/**
+ * Why prefer the build: it is what `herald` runs in production, and tsx compiles with esbuild's
+ * keep-names, whose `__name(fn, …)` turns every per-connection closure into a dictionary-mode
+ * function (+256 B each, ~13 per subscriber): idle memory measured through tsx is inflated.
+ */
+export function resolveUseBuild(repoRoot: string, useBuild: boolean | 'auto'): boolean {
+  if (useBuild !== 'auto') return useBuild;
+  const built = join(repoRoot, BUILT_CLI);
+  if (!existsSync(built)) return false;
+  return statSync(built).mtimeMs >= newestSourceMs(join(repoRoot, 'src'));
+}
+
+function cliPath(context: TargetContext, useBuild: boolean | 'auto'): string {
+  return join(context.repoRoot, resolveUseBuild(context.repoRoot, useBuild) ? BUILT_CLI : SOURCE_CLI);
 }
 
 /**
@@ -57,7 +80,7 @@ export function heraldTarget(options: HeraldTargetOptions): TargetDefinition {
     unavailableReason(context) {
       const cli = cliPath(context, options.useBuild);
       if (existsSync(cli)) return undefined;
-      return options.useBuild
+      return options.useBuild === true
         ? `the compiled CLI (${BUILT_CLI}) is missing; run \`npm run build\` first`
         : `the CLI (${SOURCE_CLI}) does not exist yet, so \`herald serve\` cannot start`;
     },
@@ -66,8 +89,12 @@ export function heraldTarget(options: HeraldTargetOptions): TargetDefinition {
       const key = randomBytes(32).toString('hex');
       const store =
         options.store === 'memory' ? 'memory' : `sqlite://${join(context.scratchDir, 'herald.db')}`;
-      const cli = cliPath(context, options.useBuild);
-      const runner = options.useBuild ? [cli] : ['--import', 'tsx', cli];
+      const useBuild = resolveUseBuild(context.repoRoot, options.useBuild);
+      const cli = cliPath(context, useBuild);
+      // e.g. HERALD_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=bench/results/prof" to profile the hub.
+      const nodeArgs = (process.env.HERALD_BENCH_NODE_ARGS ?? '').split(/\s+/).filter((a) => a.length > 0);
+      const runner = useBuild ? [...nodeArgs, cli] : [...nodeArgs, '--import', 'tsx', cli];
+      process.stderr.write(`${name}: ${useBuild ? BUILT_CLI : `tsx ${SOURCE_CLI}`}\n`);
       const args = [
         ...runner,
         'serve',

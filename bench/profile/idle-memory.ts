@@ -1,0 +1,220 @@
+/**
+ * What one idle SSE connection retains in the hub process, with evidence: the hub runs in THIS
+ * process (so `global.gc()` and heap snapshots are possible), N subscribers connect from a child
+ * process (its sockets do not pollute our heap), then we compare `process.memoryUsage()` after a
+ * full GC and the heap snapshot's self sizes grouped by constructor, before and after, per
+ * connection. `--plain` serves the same requests with bare node:http (headers, a Set) for the
+ * baseline: the difference is what Herald adds.
+ *
+ *   node --expose-gc --import tsx bench/profile/idle-memory.ts [--n 5000] [--plain] [--dist] [--top 30] [--edges]
+ *
+ * `--dist` loads the compiled hub (`npm run build`): tsx compiles with esbuild's keep-names, whose
+ * `__name(fn)` puts every closure into dictionary mode (+256 B each), which the build does not.
+ */
+import { fork } from 'node:child_process';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { getHeapSnapshot, writeHeapSnapshot } from 'node:v8';
+import type { createHub as CreateHub } from '../../src/http/index.js';
+
+interface Args {
+  n: number;
+  plain: boolean;
+  top: number;
+  edges: boolean;
+  dist: boolean;
+  /** Also write the heap snapshot with N connections here (for DevTools). */
+  write: string | undefined;
+}
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = { n: 5000, plain: false, top: 30, edges: false, dist: false, write: undefined };
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--n') args.n = Number(argv[++i]);
+    else if (argv[i] === '--plain') args.plain = true;
+    else if (argv[i] === '--top') args.top = Number(argv[++i]);
+    else if (argv[i] === '--edges') args.edges = true;
+    else if (argv[i] === '--dist') args.dist = true;
+    else if (argv[i] === '--write') args.write = argv[++i];
+  }
+  return args;
+}
+
+const gc = (globalThis as { gc?: () => void }).gc;
+
+function fullGc(): void {
+  if (gc === undefined) throw new Error('run with --expose-gc');
+  for (let i = 0; i < 4; i++) gc();
+}
+
+/** Self size and count per constructor name, from one heap snapshot. */
+async function heapByConstructor(
+  withEdges: boolean,
+): Promise<Map<string, { count: number; sizeBytes: number }>> {
+  const chunks: string[] = [];
+  for await (const chunk of getHeapSnapshot()) chunks.push(String(chunk));
+  const snapshot = JSON.parse(chunks.join('')) as {
+    snapshot: {
+      meta: { node_fields: string[]; node_types: [string[]]; edge_fields: string[]; edge_types: [string[]] };
+    };
+    nodes: number[];
+    edges: number[];
+    strings: string[];
+  };
+  const fields = snapshot.snapshot.meta.node_fields;
+  const stride = fields.length;
+  const typeAt = fields.indexOf('type');
+  const nameAt = fields.indexOf('name');
+  const sizeAt = fields.indexOf('self_size');
+  const types = snapshot.snapshot.meta.node_types[0];
+  const out = new Map<string, { count: number; sizeBytes: number }>();
+  const { nodes, edges, strings } = snapshot;
+  const labelOf = (i: number): string => {
+    const type = types[nodes[i + typeAt]!] ?? '?';
+    const name = type === 'object' || type === 'closure' ? strings[nodes[i + nameAt]!]! : `(${type})`;
+    return type === 'closure' ? `closure ${name || '(anonymous)'}` : name;
+  };
+  const add = (key: string, sizeBytes: number) => {
+    const row = out.get(key) ?? { count: 0, sizeBytes: 0 };
+    row.count++;
+    row.sizeBytes += sizeBytes;
+    out.set(key, row);
+  };
+  const edgeCountAt = fields.indexOf('edge_count');
+  const edgeFields = snapshot.snapshot.meta.edge_fields;
+  const edgeStride = edgeFields.length;
+  const edgeTypes = snapshot.snapshot.meta.edge_types[0];
+  let e = 0;
+  for (let i = 0; i < nodes.length; i += stride) {
+    let label = labelOf(i);
+    const edgeCount = nodes[i + edgeCountAt]!;
+    if (withEdges && label === 'Object') {
+      // Plain objects by their property names: which literal each one is.
+      const names: string[] = [];
+      for (let k = 0; k < edgeCount && names.length < 5; k++) {
+        const at = e + k * edgeStride;
+        const propertyName = strings[edges[at + 1]!]!;
+        if (edgeTypes[edges[at]!] === 'property' && propertyName !== '__proto__') names.push(propertyName);
+      }
+      label = `Object {${names.join(',')}}`;
+    }
+    add(label, nodes[i + sizeAt]!);
+    e += edgeCount * edgeStride;
+  }
+  if (!withEdges) return out;
+  // Who holds the anonymous storage ((array), (hidden), strings): each such node is counted once,
+  // under its first strong retainer, as "holder.edge -> child".
+  const seen = new Uint8Array(nodes.length / stride);
+  e = 0;
+  for (let i = 0; i < nodes.length; i += stride) {
+    const parent = labelOf(i);
+    for (let k = 0; k < nodes[i + edgeCountAt]!; k++, e += edgeStride) {
+      const edgeType = edgeTypes[edges[e]!];
+      const child = edges[e + 2]!;
+      if (edgeType === 'weak' || seen[child / stride] === 1) continue;
+      seen[child / stride] = 1;
+      const childLabel = labelOf(child);
+      if (!childLabel.startsWith('(')) continue;
+      const nameOrIndex = edges[e + 1]!;
+      const edgeName =
+        edgeType === 'element' || edgeType === 'hidden' ? `[${edgeType}]` : strings[nameOrIndex];
+      add(`  ${parent}.${edgeName} -> ${childLabel}`, nodes[child + sizeAt]!);
+    }
+  }
+  return out;
+}
+
+function plainHandler(): (req: IncomingMessage, res: ServerResponse) => void {
+  const open = new Set<ServerResponse>();
+  return (_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    res.write(':\n\n');
+    open.add(res);
+    res.on('close', () => open.delete(res));
+  };
+}
+
+/** Child: opens `n` sockets, sends a GET on each, reports once every one got its first bytes. */
+async function runClients(port: number, n: number): Promise<void> {
+  const { connect } = await import('node:net');
+  let ready = 0;
+  const request = `GET /.well-known/mercure?topic=bench HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`;
+  for (let i = 0; i < n; i++) {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => socket.write(request));
+    socket.once('data', () => {
+      if (++ready === n) process.send?.('ready');
+    });
+    socket.on('error', () => {});
+    if (i % 200 === 199) await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+async function main(): Promise<void> {
+  if (process.argv[2] === '--clients') {
+    await runClients(Number(process.argv[3]), Number(process.argv[4]));
+    return;
+  }
+  const args = parseArgs(process.argv.slice(2));
+  const { createHub } = (await import(
+    args.dist ? '../../dist/http/index.js' : '../../src/http/index.js'
+  )) as { createHub: typeof CreateHub };
+  const herald = args.plain
+    ? undefined
+    : await createHub({
+        allowAnonymous: true,
+        heartbeatMs: 0,
+        maxConnections: 1e7,
+        maxConnectionsPerIp: 1e7,
+      });
+  const server = createServer(herald ? herald.handleNode : plainHandler());
+  server.listen(0, '127.0.0.1', 4096);
+  await new Promise((resolve) => server.once('listening', resolve));
+  const { port } = server.address() as AddressInfo;
+
+  fullGc();
+  const before = process.memoryUsage();
+  const heapBefore = await heapByConstructor(args.edges);
+  fullGc();
+
+  const child = fork(fileURLToPath(import.meta.url), ['--clients', String(port), String(args.n)], {
+    execArgv: ['--import', 'tsx'],
+  });
+  await new Promise<void>((resolve) => child.once('message', () => resolve()));
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  fullGc();
+  const after = process.memoryUsage();
+  const heapAfter = await heapByConstructor(args.edges);
+  if (args.write !== undefined) writeHeapSnapshot(args.write);
+
+  const per = (key: keyof NodeJS.MemoryUsage) => ((after[key] - before[key]) / args.n / 1024).toFixed(2);
+  console.log(
+    `# ${args.plain ? 'plain node:http' : args.dist ? 'herald (dist)' : 'herald (tsx)'}: ${args.n} idle SSE connections`,
+  );
+  console.log(
+    `per connection after full GC: heapUsed ${per('heapUsed')} KiB, external ${per('external')} KiB, ` +
+      `arrayBuffers ${per('arrayBuffers')} KiB, rss ${per('rss')} KiB`,
+  );
+  const rows = [...heapAfter].map(([name, row]) => {
+    const base = heapBefore.get(name) ?? { count: 0, sizeBytes: 0 };
+    return {
+      name,
+      count: (row.count - base.count) / args.n,
+      bytes: (row.sizeBytes - base.sizeBytes) / args.n,
+    };
+  });
+  rows.sort((a, b) => b.bytes - a.bytes);
+  const total = rows.filter((row) => !row.name.startsWith(' ')).reduce((sum, row) => sum + row.bytes, 0);
+  console.log(`heap snapshot, self size per connection: ${total.toFixed(0)} B total`);
+  console.log('| constructor | objects/conn | bytes/conn |\n|---|---:|---:|');
+  for (const row of rows.slice(0, args.top)) {
+    console.log(`| ${row.name.slice(0, 60)} | ${row.count.toFixed(2)} | ${row.bytes.toFixed(0)} |`);
+  }
+  child.kill();
+  server.closeAllConnections();
+  server.close();
+  await herald?.close();
+}
+
+await main();
