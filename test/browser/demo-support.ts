@@ -1,10 +1,8 @@
-import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type CreateHubOptions, createHub, type HeraldHub } from '../../src/http/index.js';
+import { serveOnLoopback } from '../support/listen.js';
 
 /** What the page exposes for tests (web/main.ts declares the same shape). */
 export interface DemoLabState {
@@ -37,17 +35,13 @@ export async function startDemoHub(options: CreateHubOptions = {}): Promise<Demo
   const { buildWeb } = (await import(script)) as BuildWebModule;
   await buildWeb(webDir);
   const herald = await createHub({ demo: { webDir }, subscriptionsApi: true, ...options });
-  const server: Server = createServer(herald.handleNode);
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
+  const { url, close } = await serveOnLoopback(herald.handleNode);
   return {
     herald,
-    url: `http://127.0.0.1:${port}`,
+    url,
     async close() {
       await herald.close();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await close();
       rmSync(webDir, { recursive: true, force: true });
     },
   };

@@ -1,4 +1,4 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, type IncomingHttpHeaders } from 'node:http2';
@@ -7,29 +7,9 @@ import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, parseServeConfig } from '../../src/cli/config.js';
 import { SECRET } from '../http/helpers.js';
+import { selfSignedCertificate } from '../support/tls.js';
 
 const MAIN = resolve(import.meta.dirname, '../../src/cli/main.ts');
-
-function selfSignedCertificate(dir: string): { cert: string; key: string } {
-  const cert = join(dir, 'cert.pem');
-  const key = join(dir, 'key.pem');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-days',
-      '1',
-    ].concat(['-subj', '/CN=localhost', '-keyout', key, '-out', cert]),
-    { stdio: 'ignore' },
-  );
-  return { cert, key };
-}
 
 describe('herald serve --tls-cert --tls-key', () => {
   const cleanups: (() => void)[] = [];
@@ -49,7 +29,7 @@ describe('herald serve --tls-cert --tls-key', () => {
   it('serves HTTP/2 over TLS and still exits 0 on SIGTERM with a stream open', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'herald-cli-tls-'));
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-    const { cert, key } = selfSignedCertificate(dir);
+    const { certPath: cert, keyPath: key } = selfSignedCertificate(dir);
     const args = ['--port', '0', '--host', '127.0.0.1', '--store', 'memory', '--anonymous'];
     const child: ChildProcess = spawn(
       process.execPath,

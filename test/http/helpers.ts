@@ -1,13 +1,12 @@
-import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createParser } from 'eventsource-parser';
 import { SignJWT } from 'jose';
 import { type CreateHubOptions, createHub, type HeraldHub } from '../../src/http/index.js';
 import { openStore } from '../../src/store/open.js';
+import { serveOnLoopback } from '../support/listen.js';
 
 export const SECRET = 'test-secret-key-with-enough-bytes-0123456789';
 export const RESOURCE = 'https://hub.test/.well-known/mercure';
@@ -59,18 +58,14 @@ export async function startHub(kind: StoreKind, options: CreateHubOptions = {}):
     jwt: { key: { type: 'hmac', secret: SECRET }, resource: RESOURCE },
     ...options,
   });
-  const server = createServer(herald.handleNode);
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
+  const { server, url, close } = await serveOnLoopback(herald.handleNode);
   return {
     herald,
     server,
-    url: `http://127.0.0.1:${port}`,
+    url,
     async close() {
       await herald.close();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await close();
       if (dir) rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -1,9 +1,7 @@
-import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { type ClientHttp2Session, connect, type IncomingHttpHeaders } from 'node:http2';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ConnectionOptions, TLSSocket } from 'node:tls';
@@ -13,6 +11,8 @@ import { createHubServer, type HubServer, type TlsFiles } from '../../src/http/t
 import { EventStreamParser, type ParsedEvent } from '../../src/sse/index.js';
 import { openStore } from '../../src/store/open.js';
 import { launchChromium } from '../support/chromium.js';
+import { listenOnLoopback } from '../support/listen.js';
+import { selfSignedCertificate } from '../support/tls.js';
 import { legacyToken, RESOURCE, SECRET, STORE_KINDS, type StoreKind } from './helpers.js';
 
 const CONNECTION_SPECIFIC = ['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection'];
@@ -22,29 +22,7 @@ let tls: TlsFiles;
 
 beforeAll(() => {
   certDir = mkdtempSync(join(tmpdir(), 'herald-tls-'));
-  tls = { certPath: join(certDir, 'cert.pem'), keyPath: join(certDir, 'key.pem') };
-  // A throwaway self-signed certificate, valid one day.
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=localhost',
-      '-keyout',
-      tls.keyPath,
-      '-out',
-      tls.certPath,
-    ],
-    { stdio: 'ignore' },
-  );
+  tls = selfSignedCertificate(certDir);
 });
 afterAll(() => rmSync(certDir, { recursive: true, force: true }));
 
@@ -69,12 +47,11 @@ async function startSecureHub(kind: StoreKind): Promise<SecureHub> {
     allowAnonymous: true,
   });
   const hubServer = createHubServer(herald, tls);
-  hubServer.server.listen(0, '127.0.0.1');
-  await once(hubServer.server, 'listening');
+  const port = await listenOnLoopback(hubServer.server);
   const hub: SecureHub = {
     herald,
     hubServer,
-    port: (hubServer.server.address() as AddressInfo).port,
+    port,
     sessions: 0,
     async close() {
       await herald.close();

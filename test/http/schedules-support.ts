@@ -1,9 +1,7 @@
-import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { type CreateHubOptions, createHub, type HeraldHub } from '../../src/http/index.js';
 import type { StoredEvent } from '../../src/hub/ports.js';
 import { openStore } from '../../src/store/open.js';
+import { serveOnLoopback } from '../support/listen.js';
 import { FakeTime, settle } from '../time/fake-time.js';
 import { RESOURCE, SECRET } from './helpers.js';
 
@@ -31,17 +29,13 @@ export async function startTimedHub(
     pruneIntervalMs: 0,
     ...options,
   });
-  const server: Server = createServer(herald.handleNode);
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
+  const { url, close } = await serveOnLoopback(herald.handleNode);
   return {
     herald,
-    url: `http://127.0.0.1:${port}`,
+    url,
     async close() {
       await herald.close();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await close();
     },
   };
 }

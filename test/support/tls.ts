@@ -1,0 +1,39 @@
+/**
+ * A throwaway self-signed certificate for TLS tests (HTTP/2 needs TLS in browsers and most clients).
+ * openssl writes it: Node has no API to issue an X.509 certificate.
+ */
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+
+export interface CertificateFiles {
+  certPath: string;
+  keyPath: string;
+}
+
+/** Writes `cert.pem` and `key.pem` (EC P-256, CN=localhost, valid one day) into `dir`. */
+export function selfSignedCertificate(dir: string): CertificateFiles {
+  const certPath = join(dir, 'cert.pem');
+  const keyPath = join(dir, 'key.pem');
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=localhost',
+      '-keyout',
+      keyPath,
+      '-out',
+      certPath,
+    ],
+    { stdio: 'ignore' },
+  );
+  return { certPath, keyPath };
+}
