@@ -37,6 +37,22 @@ export function byteByByte(input: string | Uint8Array): Uint8Array[] {
   return Array.from(bytes, (_, index) => bytes.subarray(index, index + 1));
 }
 
+/**
+ * Cuts `bytes` at the given positions (each taken modulo length + 1, duplicates ignored), so a
+ * property test can draw arbitrary numbers and still get valid cut points, empty chunks included.
+ */
+export function cutAt(bytes: Uint8Array, cuts: number[]): Uint8Array[] {
+  const positions = [...new Set(cuts.map((cut) => cut % (bytes.length + 1)))].sort((a, b) => a - b);
+  const chunks: Uint8Array[] = [];
+  let start = 0;
+  for (const position of positions) {
+    chunks.push(bytes.subarray(start, position));
+    start = position;
+  }
+  chunks.push(bytes.subarray(start));
+  return chunks;
+}
+
 /** Every way to cut the input once: [head, tail] for each position, as bytes and (for strings) as text. */
 export function* everySingleCut(
   input: string | Uint8Array,

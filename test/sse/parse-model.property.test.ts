@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ParsedEvent } from '../../src/sse/index.js';
-import { type Collected, parseChunks, toBytes } from './collect.js';
+import { type Collected, cutAt, parseChunks, toBytes } from './collect.js';
 
 /**
  * A deliberately plain reading of the standard, for whole inputs only: split into lines with a
@@ -67,18 +67,6 @@ const token = fc.constantFrom(
 );
 const stream = fc.array(token, { maxLength: 60 }).map((tokens) => tokens.join(''));
 
-function cutBytes(bytes: Uint8Array, cuts: number[]): Uint8Array[] {
-  const positions = [...new Set(cuts.map((cut) => cut % (bytes.length + 1)))].sort((a, b) => a - b);
-  const chunks: Uint8Array[] = [];
-  let start = 0;
-  for (const position of positions) {
-    chunks.push(bytes.subarray(start, position));
-    start = position;
-  }
-  chunks.push(bytes.subarray(start));
-  return chunks;
-}
-
 describe('the streaming parser against a plain reading of the standard', () => {
   it('agrees on any stream fed whole as text', () => {
     fc.assert(
@@ -92,7 +80,7 @@ describe('the streaming parser against a plain reading of the standard', () => {
   it('agrees on any stream cut into byte chunks anywhere', () => {
     fc.assert(
       fc.property(stream, fc.array(fc.nat(), { maxLength: 20 }), (text, cuts) => {
-        expect(parseChunks(cutBytes(toBytes(text), cuts))).toEqual(referenceParse(text));
+        expect(parseChunks(cutAt(toBytes(text), cuts))).toEqual(referenceParse(text));
       }),
       { numRuns: 1000 },
     );

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { encodeEvent, type ParsedEvent, type SseEvent } from '../../src/sse/index.js';
-import { parseChunks } from './collect.js';
+import { cutAt, parseChunks } from './collect.js';
 
 const lineBreak = fc.constantFrom('\r', '\n', '\r\n');
 const anyText = fc.oneof(
@@ -48,18 +48,6 @@ function concat(parts: Uint8Array[]): Uint8Array {
     offset += part.length;
   }
   return out;
-}
-
-function cutAt(bytes: Uint8Array, cuts: number[]): Uint8Array[] {
-  const positions = [...new Set(cuts.map((cut) => cut % (bytes.length + 1)))].sort((a, b) => a - b);
-  const chunks: Uint8Array[] = [];
-  let start = 0;
-  for (const position of positions) {
-    chunks.push(bytes.subarray(start, position));
-    start = position;
-  }
-  chunks.push(bytes.subarray(start));
-  return chunks;
 }
 
 describe('encode then parse', () => {
