@@ -1,17 +1,9 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type ConnectionErrorEvent, EventSource } from '../../src/client/index.js';
-import {
-  ManualTimers,
-  nextEvent,
-  startServer,
-  type TestServer,
-  waitFor,
-  writeStreamHead,
-} from './support.js';
+import { ManualTimers, nextEvent, serverPerTest, waitFor, writeStreamHead } from './support.js';
 
-let server: TestServer | undefined;
-afterEach(() => server?.close());
+const serve = serverPerTest();
 
 describe('EventSource interface', () => {
   it('exposes the readyState constants on the class and on instances', () => {
@@ -38,7 +30,7 @@ describe('EventSource interface', () => {
 describe('announcing and failing the connection', () => {
   it('opens on 200 text/event-stream and sends Accept and Cache-Control', async () => {
     let headers: IncomingHttpHeaders = {};
-    server = await startServer((request, response) => {
+    const server = await serve((request, response) => {
       headers = request.headers;
       writeStreamHead(response);
       response.write('data: hi\n\n');
@@ -61,7 +53,7 @@ describe('announcing and failing the connection', () => {
   it.each(['text/event-stream;charset=utf-8', 'Text/Event-Stream', 'text/event-stream ; foo=bar'])(
     'accepts the MIME type %s (parameters ignored, case-insensitive)',
     async (contentType) => {
-      server = await startServer((_request, response) => {
+      const server = await serve((_request, response) => {
         writeStreamHead(response, contentType);
         response.write('data: ok\n\n');
       });
@@ -80,7 +72,7 @@ describe('announcing and failing the connection', () => {
     { status: 200, contentType: 'text/event-streams', code: 'CONTENT_TYPE' },
   ])('fails without retrying on $status $contentType', async ({ status, contentType, code }) => {
     let requests = 0;
-    server = await startServer((_request, response) => {
+    const server = await serve((_request, response) => {
       requests += 1;
       response.writeHead(status, { 'content-type': contentType });
       response.end(status === 204 ? undefined : 'data: no\n\n');
@@ -103,7 +95,7 @@ describe('announcing and failing the connection', () => {
 describe('request options', () => {
   it('sends the headers option, and a function is called again for each connection', async () => {
     const seen: Array<string | undefined> = [];
-    server = await startServer((request, response) => {
+    const server = await serve((request, response) => {
       seen.push(request.headers.authorization);
       writeStreamHead(response);
       response.end('data: x\n\n');
@@ -124,7 +116,7 @@ describe('request options', () => {
 
   it('sends the lastEventId option as Last-Event-ID on the first request', async () => {
     let lastEventId: string | undefined;
-    server = await startServer((request, response) => {
+    const server = await serve((request, response) => {
       lastEventId = request.headers['last-event-id'] as string | undefined;
       writeStreamHead(response);
       response.write('data: after\n\n');
@@ -172,7 +164,7 @@ describe('request options', () => {
   });
 
   it('dispatches nothing after close(), even for bytes already received', async () => {
-    server = await startServer((_request, response) => {
+    const server = await serve((_request, response) => {
       writeStreamHead(response);
       response.write('data: 1\n\ndata: 2\n\ndata: 3\n\n');
     });

@@ -1,32 +1,25 @@
 import type { ServerResponse } from 'node:http';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type ConnectionErrorEvent, EventSource } from '../../src/client/index.js';
 import {
+  bodiesInTurn,
+  lastEventIdBytes,
   ManualTimers,
   nextEvent,
-  startServer,
-  type TestServer,
+  serverPerTest,
   waitFor,
   writeStreamHead,
 } from './support.js';
 
-let server: TestServer | undefined;
-afterEach(() => server?.close());
-
-/** Raw Last-Event-ID bytes of each request (node:http hands header values over as latin1). */
-function lastEventIdBytes(value: string | string[] | undefined): string | undefined {
-  return typeof value === 'string' ? Buffer.from(value, 'latin1').toString('utf8') : undefined;
-}
+const serve = serverPerTest();
 
 describe('reestablishing the connection', () => {
   it('after the end of the stream: CONNECTING, error, waits retry, then sends the last id', async () => {
-    const requests: Array<string | undefined> = [];
-    const bodies = ['retry: 1500\nid: 1\ndata: one\n\nid: 2\ndata: two\n\n', 'data: three\n\n'];
-    server = await startServer((request, response) => {
-      requests.push(lastEventIdBytes(request.headers['last-event-id']));
-      writeStreamHead(response);
-      response.end(bodies[requests.length - 1] ?? '');
-    });
+    const { handler, requests } = bodiesInTurn([
+      'retry: 1500\nid: 1\ndata: one\n\nid: 2\ndata: two\n\n',
+      'data: three\n\n',
+    ]);
+    const server = await serve(handler);
     const timers = new ManualTimers();
     const source = new EventSource(`${server.url}/`, { timers, random: () => 0 });
     const messages: Array<[string, string]> = [];
@@ -52,7 +45,7 @@ describe('reestablishing the connection', () => {
   it('sends a non-ASCII last event id as its UTF-8 bytes', async () => {
     const id = 'é…🎉';
     const requests: Array<string | undefined> = [];
-    server = await startServer((request, response) => {
+    const server = await serve((request, response) => {
       requests.push(lastEventIdBytes(request.headers['last-event-id']));
       writeStreamHead(response);
       response.end(`id: ${id}\ndata: x\n\n`);
@@ -67,13 +60,8 @@ describe('reestablishing the connection', () => {
   });
 
   it('keeps an id set by a block without data, and an empty id clears it', async () => {
-    const requests: Array<string | undefined> = [];
-    const bodies = ['id: 7\n\n', 'id\n\n', ''];
-    server = await startServer((request, response) => {
-      requests.push(lastEventIdBytes(request.headers['last-event-id']));
-      writeStreamHead(response);
-      response.end(bodies[requests.length - 1] ?? '');
-    });
+    const { handler, requests } = bodiesInTurn(['id: 7\n\n', 'id\n\n', '']);
+    const server = await serve(handler);
     const timers = new ManualTimers();
     const source = new EventSource(`${server.url}/`, { timers, random: () => 0 });
     for (let i = 0; i < 2; i++) {
@@ -87,7 +75,7 @@ describe('reestablishing the connection', () => {
 
   it('after a network error in the middle of the stream', async () => {
     let requests = 0;
-    server = await startServer((request, response) => {
+    const server = await serve((request, response) => {
       requests += 1;
       writeStreamHead(response);
       response.write('id: a\ndata: 1\n\n');
@@ -106,7 +94,7 @@ describe('reestablishing the connection', () => {
 
   it('does not reconnect once close() is called during the wait', async () => {
     let requests = 0;
-    server = await startServer((_request, response) => {
+    const server = await serve((_request, response) => {
       requests += 1;
       writeStreamHead(response);
       response.end();
@@ -121,7 +109,7 @@ describe('reestablishing the connection', () => {
   });
 
   it('stops when an error listener calls close()', async () => {
-    server = await startServer((_request, response) => {
+    const server = await serve((_request, response) => {
       writeStreamHead(response);
       response.end();
     });
@@ -137,7 +125,7 @@ describe('reestablishing the connection', () => {
 describe('backoff with full jitter above the reconnection time', () => {
   it('doubles the jitter ceiling per failed attempt up to the cap, and resets after an open', async () => {
     let requests = 0;
-    server = await startServer((request, response: ServerResponse) => {
+    const server = await serve((request, response: ServerResponse) => {
       requests += 1;
       // Attempts 1-4 die before any response (network errors); the 5th opens and ends.
       if (requests <= 4) return void request.socket.destroy();
@@ -171,7 +159,7 @@ describe('liveness watchdog', () => {
   it('reconnects when neither an event nor a comment arrives within heartbeatTimeoutMs', async () => {
     const requests: Array<string | undefined> = [];
     let first: ServerResponse | undefined;
-    server = await startServer((request, response) => {
+    const server = await serve((request, response) => {
       requests.push(lastEventIdBytes(request.headers['last-event-id']));
       writeStreamHead(response);
       response.write('id: 5\ndata: hello\n\n');

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { afterEach } from 'vitest';
 import type { Timers } from '../../src/client/index.js';
 
 export interface TestServer {
@@ -9,9 +10,9 @@ export interface TestServer {
 }
 
 /** A node:http server on a loopback port chosen by the OS; `close` also cuts open streams. */
-export async function startServer(
-  handler: (request: IncomingMessage, response: ServerResponse) => void,
-): Promise<TestServer> {
+export type Handler = (request: IncomingMessage, response: ServerResponse) => void;
+
+export async function startServer(handler: Handler): Promise<TestServer> {
   const sockets = new Set<Socket>();
   const server = createServer(handler);
   server.on('connection', (socket) => {
@@ -29,6 +30,41 @@ export async function startServer(
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * For a test file whose tests each start one server: returns the function that starts it, and
+ * closes the latest one after each test. Call once, at the top level of the file.
+ */
+export function serverPerTest(): (handler: Handler) => Promise<TestServer> {
+  let current: TestServer | undefined;
+  afterEach(() => current?.close());
+  return async (handler) => {
+    current = await startServer(handler);
+    return current;
+  };
+}
+
+/** Raw Last-Event-ID bytes of a request (node:http hands header values over as latin1). */
+export function lastEventIdBytes(value: string | string[] | undefined): string | undefined {
+  return typeof value === 'string' ? Buffer.from(value, 'latin1').toString('utf8') : undefined;
+}
+
+/**
+ * A handler answering the n-th request with `bodies[n]` as a whole event stream (an empty one past
+ * the end), and the Last-Event-ID of each request it received, in order.
+ */
+export function bodiesInTurn(bodies: readonly string[]): {
+  handler: Handler;
+  requests: Array<string | undefined>;
+} {
+  const requests: Array<string | undefined> = [];
+  const handler: Handler = (request, response) => {
+    requests.push(lastEventIdBytes(request.headers['last-event-id']));
+    writeStreamHead(response);
+    response.end(bodies[requests.length - 1] ?? '');
+  };
+  return { handler, requests };
 }
 
 interface PendingTimer {
