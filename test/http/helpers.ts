@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createParser } from 'eventsource-parser';
 import { SignJWT } from 'jose';
+import { afterEach } from 'vitest';
 import { type CreateHubOptions, createHub, type HeraldHub } from '../../src/http/index.js';
 import { openStore } from '../../src/store/open.js';
 import { serveOnLoopback } from '../support/listen.js';
@@ -68,6 +69,19 @@ export async function startHub(kind: StoreKind, options: CreateHubOptions = {}):
       await close();
       if (dir) rmSync(dir, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * For a describe block whose tests each start one hub on `kind`: returns the function that starts
+ * it, and closes the latest one after each test. Call once, in the describe block.
+ */
+export function hubPerTest(kind: StoreKind): (options?: CreateHubOptions) => Promise<TestHub> {
+  let current: TestHub | undefined;
+  afterEach(async () => current?.close());
+  return async (options) => {
+    current = await startHub(kind, options);
+    return current;
   };
 }
 

@@ -1,14 +1,13 @@
 import { request } from 'node:http';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Scheduler } from '../../src/hub/hub.js';
 import {
   draftToken,
+  hubPerTest,
   legacyToken,
   publish,
   STORE_KINDS,
-  startHub,
   subscribe,
-  type TestHub,
   waitForSubscribers,
 } from './helpers.js';
 
@@ -38,13 +37,12 @@ async function waitUntil(condition: () => boolean): Promise<void> {
 }
 
 describe.each(STORE_KINDS)('subscription lifecycle (%s store)', (kind) => {
-  let hub: TestHub;
-  afterEach(async () => hub?.close());
+  const start = hubPerTest(kind);
 
   it('ends a subscription when its token expires', async () => {
     let nowMs = Date.now();
     const scheduler = manualScheduler();
-    hub = await startHub(kind, { clock: { nowMs: () => nowMs }, scheduler, pruneIntervalMs: 0 });
+    const hub = await start({ clock: { nowMs: () => nowMs }, scheduler, pruneIntervalMs: 0 });
     const expSec = Math.floor(nowMs / 1000) + 60;
     const stream = await subscribe(hub.url, 'topic=a', {
       authorization: `Bearer ${await legacyToken({ subscribe: ['*'] }, { expSec })}`,
@@ -57,7 +55,7 @@ describe.each(STORE_KINDS)('subscription lifecycle (%s store)', (kind) => {
   });
 
   it('disconnects a subscriber that does not read, and counts the overflow', async () => {
-    hub = await startHub(kind, { allowAnonymous: true, maxQueueBytes: 64 * 1024 });
+    const hub = await start({ allowAnonymous: true, maxQueueBytes: 64 * 1024 });
     const { port } = new URL(hub.url);
     const closed = new Promise<void>((resolve) => {
       const req = request({ host: '127.0.0.1', port, path: '/.well-known/mercure?topic=slow' }, (res) => {
@@ -81,7 +79,7 @@ describe.each(STORE_KINDS)('subscription lifecycle (%s store)', (kind) => {
   });
 
   it('publishes subscription events and serves the subscriptions API in both shapes', async () => {
-    hub = await startHub(kind, { subscriptionsApi: true });
+    const hub = await start({ subscriptionsApi: true });
     const watcherToken = await legacyToken({ subscribe: ['*'] });
     const watcher = await subscribe(
       hub.url,
@@ -132,7 +130,7 @@ describe.each(STORE_KINDS)('subscription lifecycle (%s store)', (kind) => {
   });
 
   it('answers /healthz and /metrics with a transport label', async () => {
-    hub = await startHub(kind, { allowAnonymous: true });
+    const hub = await start({ allowAnonymous: true });
     const stream = await subscribe(hub.url, 'topic=m');
     await waitForSubscribers(hub.herald, 1);
     await publish(hub.url, await legacyToken({ publish: ['*'] }), [['topic', 'm']]);

@@ -1,21 +1,19 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   draftToken,
+  hubPerTest,
   legacyToken,
   publish,
   STORE_KINDS,
-  startHub,
   subscribe,
-  type TestHub,
   waitForSubscribers,
 } from './helpers.js';
 
 describe.each(STORE_KINDS)('publish and subscribe (%s store)', (kind) => {
-  let hub: TestHub;
-  afterEach(async () => hub?.close());
+  const start = hubPerTest(kind);
 
   it('delivers a published 0.x update to a topic subscriber with id, type, retry and data', async () => {
-    hub = await startHub(kind, { allowAnonymous: true });
+    const hub = await start({ allowAnonymous: true });
     const stream = await subscribe(hub.url, 'topic=https://example.com/books/{id}');
     expect(stream.response.status).toBe(200);
     expect(stream.response.headers.get('content-type')).toMatch(/^text\/event-stream/);
@@ -37,7 +35,7 @@ describe.each(STORE_KINDS)('publish and subscribe (%s store)', (kind) => {
   });
 
   it('delivers to draft-08 match and matchURLPattern subscribers with a draft-08 token', async () => {
-    hub = await startHub(kind);
+    const hub = await start();
     const subToken = await draftToken(['subscribe'], [{ match: '*' }]);
     const headers = { authorization: `Bearer ${subToken}` };
     const exact = await subscribe(hub.url, 'match=https://example.com/a', headers);
@@ -74,7 +72,7 @@ describe.each(STORE_KINDS)('publish and subscribe (%s store)', (kind) => {
   });
 
   it('sends private updates only to subscribers whose token grants the topic', async () => {
-    hub = await startHub(kind, { allowAnonymous: true });
+    const hub = await start({ allowAnonymous: true });
     const anonymous = await subscribe(hub.url, 'topic=*');
     const allowed = await subscribe(hub.url, 'topic=*', {
       authorization: `Bearer ${await legacyToken({ subscribe: ['https://example.com/secret'] })}`,
@@ -101,7 +99,7 @@ describe.each(STORE_KINDS)('publish and subscribe (%s store)', (kind) => {
   });
 
   it('replays exactly the events after Last-Event-ID, then live ones, with the 0.x response header', async () => {
-    hub = await startHub(kind, { allowAnonymous: true });
+    const hub = await start({ allowAnonymous: true });
     const token = await legacyToken({ publish: ['*'] });
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) {
@@ -125,7 +123,7 @@ describe.each(STORE_KINDS)('publish and subscribe (%s store)', (kind) => {
   });
 
   it('replays from earliest and answers draft-08 Last-Event-ID with the requested id or earliest', async () => {
-    hub = await startHub(kind, { allowAnonymous: true });
+    const hub = await start({ allowAnonymous: true });
     const token = await legacyToken({ publish: ['*'] });
     const first = await (
       await publish(hub.url, token, [
@@ -149,7 +147,7 @@ describe.each(STORE_KINDS)('publish and subscribe (%s store)', (kind) => {
   });
 
   it('publishes from code without HTTP', async () => {
-    hub = await startHub(kind, { allowAnonymous: true });
+    const hub = await start({ allowAnonymous: true });
     const stream = await subscribe(hub.url, 'topic=t');
     await waitForSubscribers(hub.herald, 1);
     const stored = await hub.herald.publish({ topics: ['t'], data: 'from code' });
