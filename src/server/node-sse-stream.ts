@@ -16,9 +16,17 @@ interface ResponseLike {
   destroy?(error?: Error): unknown;
   /** Added by the `compression` middleware; pushes zlib's buffered output out. */
   flush?(): void;
+  /** HTTP/1.1 only: the connection (HTTP/2's compat socket is a proxy without cork). */
+  readonly socket?: CorkableSocket | null;
   on(event: string, listener: (...args: never[]) => void): unknown;
   once(event: string, listener: () => void): unknown;
   [kStream]?: NodeSseStream | undefined;
+}
+
+interface CorkableSocket {
+  cork?(): void;
+  uncork?(): void;
+  readonly writableCorked?: number;
 }
 
 const kStream = Symbol('herald.sseStream');
@@ -97,6 +105,21 @@ class NodeSseStream extends BaseSseStream {
   }
 
   protected writeChunk(bytes: Uint8Array): boolean {
+    // node:http writes a chunk as four socket writes (size, CRLF, bytes, CRLF) and, unless the
+    // socket is already corked, corks it and uncorks on the next tick: a process.nextTick per
+    // write per stream. Corking here makes it one synchronous writev without that tick (the
+    // profile of a fixed-rate fan-out showed the tick machinery at ~6% of the CPU).
+    const socket = this.#res.socket;
+    if (socket?.cork === undefined || socket.writableCorked !== 0) return this.#writeResponse(bytes);
+    socket.cork();
+    try {
+      return this.#writeResponse(bytes);
+    } finally {
+      socket.uncork!();
+    }
+  }
+
+  #writeResponse(bytes: Uint8Array): boolean {
     const isWritable = this.#res.write(bytes);
     // Belt and braces: our no-transform header already makes `compression` skip the body; if a
     // caller overrides Cache-Control, flushing keeps zlib from holding the event back.

@@ -53,6 +53,28 @@ describe('createNodeSseStream over HTTP/1.1', () => {
     client.close();
   });
 
+  it('writes each flushed batch at once and leaves the socket uncorked, so nothing waits for a later tick', async () => {
+    const { url, streams, responses } = await serveStreams();
+    const client = await openSse(url);
+    const socket = responses[0]!.socket!;
+    const writes: number[] = [];
+    const writev = socket._writev?.bind(socket);
+    socket._writev = (chunks, callback) => {
+      writes.push(chunks.length);
+      writev!(chunks, callback);
+    };
+    streams[0]!.send({ data: 'one' });
+    streams[0]!.send({ data: 'two' });
+    // What the shared batcher does at the end of the turn, called here to look right after it:
+    // node:http alone would leave the socket corked until the next tick, the bytes unwritten.
+    (streams[0] as unknown as { flush(): void }).flush();
+    expect(socket.writableCorked).toBe(0);
+    expect(writes).toHaveLength(1);
+    const events = await client.waitForEvents(2);
+    expect(events.map((event) => event.data)).toEqual(['one', 'two']);
+    client.close();
+  });
+
   it('sends the retry hint as the very first line', async () => {
     const { url, streams } = await serveStreams({ retryMs: 2500 });
     const client = await openSse(url);
