@@ -4,47 +4,33 @@
  * `authorization` query parameter, 0.x subscription events). Each test quotes the sentence it checks.
  * A failing test here is a deviation from the spec: see docs/mercure-conformance.md.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { discoveryLinkHeader } from '../../src/http/index.js';
 import {
   bearer,
+  conformanceFixture,
+  corsPreflight,
   dataBeforeFence,
+  dataReceived,
   fence,
   getJson,
   isSubscriptionEvent,
   legacyToken,
   manualTime,
-  type OpenStream,
-  openStream,
+  onManualTime,
+  outliveToken,
+  PUBLIC_THEN_PRIVATE,
+  privateUpdateReceivedBy,
   publishAs,
-  RESOURCE,
-  SECRET,
+  publishHistory,
+  publishThenFence,
   SUBSCRIPTIONS,
-  startConformanceHub,
   type TestHub,
   waitForEvent,
   waitForSubscribers,
 } from './support.js';
 
-let hub: TestHub | undefined;
-const streams: OpenStream[] = [];
-
-afterEach(async () => {
-  for (const stream of streams.splice(0)) stream.close();
-  await hub?.close();
-  hub = undefined;
-});
-
-async function start(options: Parameters<typeof startConformanceHub>[0] = {}): Promise<TestHub> {
-  hub = await startConformanceHub({ allowAnonymous: true, ...options });
-  return hub;
-}
-
-async function stream(h: TestHub, query: string, headers: Record<string, string> = {}): Promise<OpenStream> {
-  const s = await openStream(h.url, query, headers);
-  streams.push(s);
-  return s;
-}
+const { start, stream } = conformanceFixture();
 
 const publisher = () => legacyToken({ publish: ['*'] });
 const q = (value: string) => encodeURIComponent(value);
@@ -121,14 +107,12 @@ describe('0.x publication', () => {
     const allowed = await stream(h, 'topic=*', bearer(await legacyToken({ subscribe: ['*'] })));
     await waitForSubscribers(h.herald, 2);
     const token = await publisher();
-    for (const value of ['on', '']) {
-      await publishAs(h, token, [
-        ['topic', 'https://example.com/secret'],
-        ['data', `private ${value}`],
-        ['private', value],
-      ]);
-    }
-    await fence(h, token, 'https://example.com/public', [anonymous, allowed]);
+    const updates = ['on', ''].map((value) => ({
+      topic: 'https://example.com/secret',
+      data: `private ${value}`,
+      private: value,
+    }));
+    await publishThenFence(h, token, updates, 'https://example.com/public', [anonymous, allowed]);
     expect(dataBeforeFence(anonymous)).toEqual([]);
     expect(dataBeforeFence(allowed)).toEqual(['private on', 'private ']);
   });
@@ -243,19 +227,17 @@ describe('0.x subscription and topic selectors', () => {
     const s = await stream(h, `topic=${q('https://example.com/foo')}&topic=bar`);
     await waitForSubscribers(h.herald, 1);
     const token = await publisher();
-    await publishAs(h, token, [
-      ['topic', 'https://example.com/foo'],
-      ['data', 'foo'],
-    ]);
-    await publishAs(h, token, [
-      ['topic', 'bar'],
-      ['data', 'bar'],
-    ]);
-    await publishAs(h, token, [
-      ['topic', 'baz'],
-      ['data', 'baz'],
-    ]);
-    await fence(h, token, 'bar', [s]);
+    await publishThenFence(
+      h,
+      token,
+      [
+        { topic: 'https://example.com/foo', data: 'foo' },
+        { topic: 'bar', data: 'bar' },
+        { topic: 'baz', data: 'baz' },
+      ],
+      'bar',
+      [s],
+    );
     expect(dataBeforeFence(s)).toEqual(['foo', 'bar']);
   });
 
@@ -273,11 +255,13 @@ describe('0.x subscription and topic selectors', () => {
       ['data', 'user 1'],
     ]);
     // "If the topic selector and the string are exactly the same, the string matches the selector."
-    await publishAs(h, token, [
-      ['topic', 'https://example.com/books/{id}'],
-      ['data', 'the template itself'],
-    ]);
-    await fence(h, token, 'https://example.com/books/fence', [s]);
+    await publishThenFence(
+      h,
+      token,
+      [{ topic: 'https://example.com/books/{id}', data: 'the template itself' }],
+      'https://example.com/books/fence',
+      [s],
+    );
     expect(dataBeforeFence(s)).toEqual(['book 1', 'the template itself']);
   });
 
@@ -306,15 +290,7 @@ describe('0.x authorization of subscribers', () => {
     const h = await start();
     const s = await stream(h, query, headers);
     expect(s.response.status).toBe(200);
-    await waitForSubscribers(h.herald, 1);
-    const token = await publisher();
-    await publishAs(h, token, [
-      ['topic', secretTopic],
-      ['data', 'private'],
-      ['private', 'on'],
-    ]);
-    await fence(h, token, 'https://example.com/public', [s]);
-    return dataBeforeFence(s);
+    return privateUpdateReceivedBy(h, s, await publisher(), secretTopic);
   }
 
   it('"an Authorization HTTP header … MUST contain the string Bearer followed by a space character and by the JWS"', async () => {
@@ -356,71 +332,61 @@ describe('0.x authorization of subscribers', () => {
     const h = await start();
     const token = await legacyToken({ subscribe: ['https://example.com/users/foo/{?topic}'] });
     const s = await stream(h, `topic=${q('https://example.com/books/{id}')}`, bearer(token));
-    await waitForSubscribers(h.herald, 1);
-    const pub = await publisher();
-    await publishAs(h, pub, [
-      ['topic', 'https://example.com/books/1'],
-      ['topic', 'https://example.com/users/foo/?topic=https%3A%2F%2Fexample.com%2Fbooks%2F1'],
-      ['data', 'shared with foo'],
-      ['private', 'on'],
-    ]);
-    await publishAs(h, pub, [
-      ['topic', 'https://example.com/books/2'],
-      ['topic', 'https://example.com/users/bar/?topic=https%3A%2F%2Fexample.com%2Fbooks%2F2'],
-      ['data', 'shared with bar'],
-      ['private', 'on'],
-    ]);
-    await fence(h, pub, 'https://example.com/books/fence', [s]);
-    expect(dataBeforeFence(s)).toEqual(['shared with foo']);
+    const received = await dataReceived(
+      h,
+      s,
+      await publisher(),
+      [
+        {
+          topic: [
+            'https://example.com/books/1',
+            'https://example.com/users/foo/?topic=https%3A%2F%2Fexample.com%2Fbooks%2F1',
+          ],
+          data: 'shared with foo',
+          private: 'on',
+        },
+        {
+          topic: [
+            'https://example.com/books/2',
+            'https://example.com/users/bar/?topic=https%3A%2F%2Fexample.com%2Fbooks%2F2',
+          ],
+          data: 'shared with bar',
+          private: 'on',
+        },
+      ],
+      'https://example.com/books/fence',
+    );
+    expect(received).toEqual(['shared with foo']);
   });
 
   it('"The hub MAY require subscribers … to be authenticated": an anonymous subscriber (when allowed) receives public updates only', async () => {
     const h = await start();
     const s = await stream(h, 'topic=*');
-    await waitForSubscribers(h.herald, 1);
-    const pub = await publisher();
-    await publishAs(h, pub, [
-      ['topic', 'https://example.com/a'],
-      ['data', 'public'],
-    ]);
-    await publishAs(h, pub, [
-      ['topic', 'https://example.com/a'],
-      ['data', 'private'],
-      ['private', 'on'],
-    ]);
-    await fence(h, pub, 'https://example.com/a', [s]);
-    expect(dataBeforeFence(s)).toEqual(['public']);
+    const received = await dataReceived(
+      h,
+      s,
+      await publisher(),
+      PUBLIC_THEN_PRIVATE,
+      'https://example.com/a',
+    );
+    expect(received).toEqual(['public']);
   });
 
   it('"If the presented JWS contains an expiration time in the standard exp claim …, the connection MUST be closed by the hub at that time"', async () => {
     const time = manualTime();
     const expSec = Math.floor(time.clock.nowMs() / 1000) + 60;
-    const h = await start({
-      clock: time.clock,
-      scheduler: time.scheduler,
-      jwt: { key: { type: 'hmac', secret: SECRET }, resource: RESOURCE, clock: time.clock },
-    });
+    const h = await start(onManualTime(time));
     const s = await stream(h, 'topic=*', bearer(await legacyToken({ subscribe: ['*'] }, { expSec })));
     expect(s.response.status).toBe(200);
-    await waitForSubscribers(h.herald, 1);
-    time.advance(61_000);
-    await s.ended;
+    await outliveToken(h, s, time);
     expect(h.herald.hub.subscribers.size).toBe(0);
   });
 });
 
 describe('0.x reconnection and state reconciliation', () => {
   async function history(h: TestHub, count: number): Promise<string[]> {
-    const token = await publisher();
-    const ids: string[] = [];
-    for (let i = 1; i <= count; i++) {
-      const res = await publishAs(h, token, [
-        ['topic', 'https://example.com/a'],
-        ['data', `e${i}`],
-      ]);
-      ids.push(res.id);
-    }
-    return ids;
+    const items = Array.from({ length: count }, (_, i) => ({ data: `e${i + 1}` }));
+    return publishHistory(h, await publisher(), items);
   }
 
   it('"During the re-connection, the subscriber MUST send the last received event ID in a Last-Event-ID HTTP header": the hub sends the events after it', async () => {
@@ -646,14 +612,7 @@ describe('0.x discovery and CORS', () => {
     expect(s.response.headers.get('access-control-allow-origin')).toBe('https://app.example');
     expect(s.response.headers.get('access-control-allow-credentials')).toBe('true');
     expect(s.response.headers.get('access-control-expose-headers')).toMatch(/Last-Event-ID/i);
-    const preflight = await fetch(`${h.url}/.well-known/mercure`, {
-      method: 'OPTIONS',
-      headers: {
-        origin: 'https://app.example',
-        'access-control-request-method': 'POST',
-        'access-control-request-headers': 'authorization, last-event-id',
-      },
-    });
+    const preflight = await corsPreflight(h, 'https://app.example', 'authorization, last-event-id');
     expect(preflight.headers.get('access-control-allow-origin')).toBe('https://app.example');
     expect(preflight.headers.get('access-control-allow-headers')).toMatch(/Authorization/i);
     expect(preflight.headers.get('access-control-allow-headers')).toMatch(/Last-Event-ID/i);

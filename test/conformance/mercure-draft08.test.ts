@@ -5,48 +5,36 @@
  * subscription events. Each test quotes the sentence it checks. A failing test here is a deviation
  * from the spec: see docs/mercure-conformance.md.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { discoveryLinkHeader } from '../../src/http/index.js';
 import {
   accessToken,
   bearer,
+  conformanceFixture,
+  corsPreflight,
   dataBeforeFence,
+  dataReceived,
   fence,
   getJson,
   isSubscriptionEvent,
   manualTime,
-  type OpenStream,
-  openStream,
+  onManualTime,
+  outliveToken,
+  PUBLIC_THEN_PRIVATE,
+  privateUpdateReceivedBy,
   publishAs,
+  publishHistory,
+  publishThenFence,
   RESOURCE,
   SECRET,
   SUBSCRIPTIONS,
-  startConformanceHub,
   subscriptionsIn,
   type TestHub,
   waitForEvent,
   waitForSubscribers,
 } from './support.js';
 
-let hub: TestHub | undefined;
-const streams: OpenStream[] = [];
-
-afterEach(async () => {
-  for (const stream of streams.splice(0)) stream.close();
-  await hub?.close();
-  hub = undefined;
-});
-
-async function start(options: Parameters<typeof startConformanceHub>[0] = {}): Promise<TestHub> {
-  hub = await startConformanceHub({ allowAnonymous: true, ...options });
-  return hub;
-}
-
-async function stream(h: TestHub, query: string, headers: Record<string, string> = {}): Promise<OpenStream> {
-  const s = await openStream(h.url, query, headers);
-  streams.push(s);
-  return s;
-}
+const { start, stream, current, forget } = conformanceFixture();
 
 const q = (value: string) => encodeURIComponent(value);
 const publisher = () => accessToken([{ actions: ['publish'], topics: ['*'] }]);
@@ -139,14 +127,12 @@ describe('draft-08 publication', () => {
     const allowed = await stream(h, 'match=*', bearer(await subscriberOf('*')));
     await waitForSubscribers(h.herald, 2);
     const token = await publisher();
-    for (const value of ['on', '', 'false', '0']) {
-      await publishAs(h, token, [
-        ['topic', 'https://example.com/secret'],
-        ['data', `private=${value}`],
-        ['private', value],
-      ]);
-    }
-    await fence(h, token, 'https://example.com/public', [anonymous, allowed]);
+    const updates = ['on', '', 'false', '0'].map((value) => ({
+      topic: 'https://example.com/secret',
+      data: `private=${value}`,
+      private: value,
+    }));
+    await publishThenFence(h, token, updates, 'https://example.com/public', [anonymous, allowed]);
     expect(dataBeforeFence(anonymous)).toEqual([]);
     expect(dataBeforeFence(allowed)).toEqual(['private=on', 'private=', 'private=false', 'private=0']);
   });
@@ -237,7 +223,7 @@ describe('draft-08 publication', () => {
     expect(longTopic.status).toBe(200);
     const h2 = await (async () => {
       await h.close();
-      hub = undefined;
+      forget();
       return start();
     })();
     const tooLongTopic = await publishAs(h2, await publisher(), [
@@ -299,7 +285,7 @@ describe('draft-08 authorization of publishers', () => {
 
 describe('draft-08 token validation (401 error="invalid_token")', () => {
   async function statusOf(token: string): Promise<{ status: number; challenge: string | null }> {
-    const h = hub ?? (await start());
+    const h = current() ?? (await start());
     const res = await publishAs(h, token, [['topic', 'https://example.com/a']]);
     return { status: res.status, challenge: res.response.headers.get('www-authenticate') };
   }
@@ -381,7 +367,7 @@ describe('draft-08 subscription and matcher types', () => {
     topics: string[],
     headers: Record<string, string> = {},
   ): Promise<string[]> {
-    const h = hub ?? (await start());
+    const h = current() ?? (await start());
     const s = await stream(h, query, headers);
     expect(s.response.status).toBe(200);
     await waitForSubscribers(h.herald, 1);
@@ -493,18 +479,10 @@ describe('draft-08 authorization of subscribers', () => {
   const secret = 'https://example.com/books/1';
 
   async function privateDelivery(query: string, headers: Record<string, string>): Promise<string[]> {
-    const h = hub ?? (await start());
+    const h = current() ?? (await start());
     const s = await stream(h, query, headers);
     expect(s.response.status).toBe(200);
-    await waitForSubscribers(h.herald, 1);
-    const token = await publisher();
-    await publishAs(h, token, [
-      ['topic', secret],
-      ['data', 'private'],
-      ['private', 'on'],
-    ]);
-    await fence(h, token, 'https://example.com/public', [s]);
-    return dataBeforeFence(s);
+    return privateUpdateReceivedBy(h, s, await publisher(), secret);
   }
 
   it('"an Authorization HTTP header with the Bearer scheme"', async () => {
@@ -553,38 +531,30 @@ describe('draft-08 authorization of subscribers', () => {
       matchType: 'Exact',
     });
     const s = await stream(h, `matchURLPattern=${q('https://example.com/books/:id')}`, bearer(token));
-    await waitForSubscribers(h.herald, 1);
-    const pub = await publisher();
-    await publishAs(h, pub, [
-      ['topic', 'https://example.com/books/1'],
-      ['data', 'book 1'],
-      ['private', 'on'],
-    ]);
-    await publishAs(h, pub, [
-      ['topic', 'https://example.com/books/2'],
-      ['data', 'book 2'],
-      ['private', 'on'],
-    ]);
-    await fence(h, pub, 'https://example.com/books/fence', [s]);
-    expect(dataBeforeFence(s)).toEqual(['book 1']);
+    const received = await dataReceived(
+      h,
+      s,
+      await publisher(),
+      [
+        { topic: 'https://example.com/books/1', data: 'book 1', private: 'on' },
+        { topic: 'https://example.com/books/2', data: 'book 2', private: 'on' },
+      ],
+      'https://example.com/books/fence',
+    );
+    expect(received).toEqual(['book 1']);
   });
 
   it('"Hubs MAY accept unauthenticated subscribers; such subscribers receive only updates that are not marked as private"', async () => {
     const h = await start();
     const s = await stream(h, 'match=*');
-    await waitForSubscribers(h.herald, 1);
-    const pub = await publisher();
-    await publishAs(h, pub, [
-      ['topic', 'https://example.com/a'],
-      ['data', 'public'],
-    ]);
-    await publishAs(h, pub, [
-      ['topic', 'https://example.com/a'],
-      ['data', 'private'],
-      ['private', 'on'],
-    ]);
-    await fence(h, pub, 'https://example.com/a', [s]);
-    expect(dataBeforeFence(s)).toEqual(['public']);
+    const received = await dataReceived(
+      h,
+      s,
+      await publisher(),
+      PUBLIC_THEN_PRIVATE,
+      'https://example.com/a',
+    );
+    expect(received).toEqual(['public']);
   });
 
   it('"Hubs MAY instead require all subscribers to present an access token": without one, 401 with a Bearer challenge without error code, pointing at the resource metadata', async () => {
@@ -597,34 +567,18 @@ describe('draft-08 authorization of subscribers', () => {
   it('"When the subscriber presented an access token, the hub MUST close the connection no later than the token\'s exp time"', async () => {
     const time = manualTime();
     const exp = Math.floor(time.clock.nowMs() / 1000) + 60;
-    const h = await start({
-      clock: time.clock,
-      scheduler: time.scheduler,
-      jwt: { key: { type: 'hmac', secret: SECRET }, resource: RESOURCE, clock: time.clock },
-    });
+    const h = await start(onManualTime(time));
     const token = await accessToken([{ actions: ['subscribe'], topics: ['*'] }], { claims: { exp } });
     const s = await stream(h, 'match=*', bearer(token));
     expect(s.response.status).toBe(200);
-    await waitForSubscribers(h.herald, 1);
-    time.advance(61_000);
-    await s.ended;
+    await outliveToken(h, s, time);
     expect(h.herald.hub.subscribers.size).toBe(0);
   });
 });
 
 describe('draft-08 reconnection and state reconciliation', () => {
   async function history(h: TestHub, items: { data: string; isPrivate?: boolean }[]): Promise<string[]> {
-    const token = await publisher();
-    const ids: string[] = [];
-    for (const item of items) {
-      const fields: [string, string][] = [
-        ['topic', 'https://example.com/a'],
-        ['data', item.data],
-      ];
-      if (item.isPrivate) fields.push(['private', 'on']);
-      ids.push((await publishAs(h, token, fields)).id);
-    }
-    return ids;
+    return publishHistory(h, await publisher(), items);
   }
 
   it('"the subscriber MUST send the last received event ID in a Last-Event-ID HTTP header": the hub sends the events published after it', async () => {
@@ -949,14 +903,7 @@ describe('draft-08 discovery and CORS', () => {
     expect(s.response.headers.get('access-control-allow-origin')).toBe('https://app.example');
     expect(s.response.headers.get('access-control-allow-credentials')).toBe('true');
     expect(s.response.headers.get('access-control-expose-headers')).toMatch(/Last-Event-ID/i);
-    const preflight = await fetch(`${h.url}/.well-known/mercure`, {
-      method: 'OPTIONS',
-      headers: {
-        origin: 'https://app.example',
-        'access-control-request-method': 'POST',
-        'access-control-request-headers': 'authorization, content-type',
-      },
-    });
+    const preflight = await corsPreflight(h, 'https://app.example', 'authorization, content-type');
     expect(preflight.headers.get('access-control-allow-methods')).toMatch(/POST/);
     expect(preflight.headers.get('access-control-allow-headers')).toMatch(/Authorization/i);
     const other = await stream(h, 'match=*', { origin: 'https://evil.example' });

@@ -6,6 +6,7 @@
  */
 import { createParser } from 'eventsource-parser';
 import { type JWTPayload, SignJWT } from 'jose';
+import { afterEach } from 'vitest';
 import type { CreateHubOptions } from '../../src/http/index.js';
 import { publish, RESOURCE, SECRET, startHub, type TestHub, waitForSubscribers } from '../http/helpers.js';
 
@@ -261,4 +262,163 @@ export const isSubscriptionEvent =
 export function subscriptionsIn<T = Record<string, unknown>>(body: Record<string, unknown> | undefined): T[] {
   const list = body?.['subscriptions'];
   return Array.isArray(list) ? (list as T[]) : [];
+}
+
+export interface ConformanceFixture {
+  /** Starts the test's hub (anonymous subscribers allowed unless `options` says otherwise). */
+  start(options?: CreateHubOptions): Promise<TestHub>;
+  /** Opens a stream on `h`, closed after the test. */
+  stream(h: TestHub, query: string, headers?: Record<string, string>): Promise<OpenStream>;
+  /** The hub the running test started, if any. */
+  current(): TestHub | undefined;
+  /** For a test that closed its hub itself: nothing left to close after it. */
+  forget(): void;
+}
+
+/**
+ * The per-test hub and streams of a conformance suite: registers an `afterEach` that closes the
+ * streams, then the hub. Call once, at the top level of the test file.
+ */
+export function conformanceFixture(): ConformanceFixture {
+  let hub: TestHub | undefined;
+  const streams: OpenStream[] = [];
+  afterEach(async () => {
+    for (const stream of streams.splice(0)) stream.close();
+    await hub?.close();
+    hub = undefined;
+  });
+  return {
+    async start(options = {}) {
+      hub = await startConformanceHub({ allowAnonymous: true, ...options });
+      return hub;
+    },
+    async stream(h, query, headers = {}) {
+      const s = await openStream(h.url, query, headers);
+      streams.push(s);
+      return s;
+    },
+    current: () => hub,
+    forget() {
+      hub = undefined;
+    },
+  };
+}
+
+/** An update as its form fields: topic (several = canonical then alternates), data, private. */
+export interface UpdateFields {
+  topic: string | string[];
+  data: string;
+  /** The `private` field's value, sent as given (even empty); absent when undefined. */
+  private?: string;
+}
+
+export function formFields(update: UpdateFields): [string, string][] {
+  const topics = typeof update.topic === 'string' ? [update.topic] : update.topic;
+  const fields: [string, string][] = topics.map((topic) => ['topic', topic]);
+  fields.push(['data', update.data]);
+  if (update.private !== undefined) fields.push(['private', update.private]);
+  return fields;
+}
+
+/**
+ * Publishes `updates` in order (statuses unchecked), then a fence on `fenceTopic`; once it
+ * resolves, `dataBeforeFence` of each stream is exactly what that stream was sent of `updates`.
+ */
+export async function publishThenFence(
+  hub: TestHub,
+  token: string,
+  updates: readonly UpdateFields[],
+  fenceTopic: string,
+  streams: readonly OpenStream[],
+): Promise<void> {
+  for (const update of updates) await publishAs(hub, token, formFields(update));
+  await fence(hub, token, fenceTopic, streams);
+}
+
+/** One public update, then one private update, on the same topic. */
+export const PUBLIC_THEN_PRIVATE: readonly UpdateFields[] = [
+  { topic: 'https://example.com/a', data: 'public' },
+  { topic: 'https://example.com/a', data: 'private', private: 'on' },
+];
+
+/**
+ * Waits until `stream` is registered, publishes `updates` then a fence on `fenceTopic`, and resolves
+ * the `data` of the updates the stream received, in order.
+ */
+export async function dataReceived(
+  hub: TestHub,
+  stream: OpenStream,
+  token: string,
+  updates: readonly UpdateFields[],
+  fenceTopic: string,
+): Promise<string[]> {
+  await waitForSubscribers(hub.herald, 1);
+  await publishThenFence(hub, token, updates, fenceTopic, [stream]);
+  return dataBeforeFence(stream);
+}
+
+/** What `stream` received of one private update on `topic`: ['private'] when delivered, [] otherwise. */
+export function privateUpdateReceivedBy(
+  hub: TestHub,
+  stream: OpenStream,
+  token: string,
+  topic: string,
+): Promise<string[]> {
+  return dataReceived(
+    hub,
+    stream,
+    token,
+    [{ topic, data: 'private', private: 'on' }],
+    'https://example.com/public',
+  );
+}
+
+/** Hub options putting its clock, its scheduler and token expiry checks on `time`. */
+export function onManualTime(time: ReturnType<typeof manualTime>): CreateHubOptions {
+  return {
+    clock: time.clock,
+    scheduler: time.scheduler,
+    jwt: { key: { type: 'hmac', secret: SECRET }, resource: RESOURCE, clock: time.clock },
+  };
+}
+
+/** Waits until `stream` is registered, moves time past its token's `exp` (60 s ahead), and waits for the hub to end it. */
+export async function outliveToken(
+  hub: TestHub,
+  stream: OpenStream,
+  time: ReturnType<typeof manualTime>,
+): Promise<void> {
+  await waitForSubscribers(hub.herald, 1);
+  time.advance(61_000);
+  await stream.ended;
+}
+
+/** Publishes one update per `data` on https://example.com/a (private when asked); resolves their ids. */
+export async function publishHistory(
+  hub: TestHub,
+  token: string,
+  items: { data: string; isPrivate?: boolean }[],
+): Promise<string[]> {
+  const ids: string[] = [];
+  for (const item of items) {
+    const fields: [string, string][] = [
+      ['topic', 'https://example.com/a'],
+      ['data', item.data],
+    ];
+    if (item.isPrivate) fields.push(['private', 'on']);
+    ids.push((await publishAs(hub, token, fields)).id);
+  }
+  return ids;
+}
+
+/** A CORS preflight for a POST from `origin` asking for `requestHeaders`. */
+export function corsPreflight(hub: TestHub, origin: string, requestHeaders: string): Promise<Response> {
+  return fetch(`${hub.url}${HUB_PATH}`, {
+    method: 'OPTIONS',
+    headers: {
+      origin,
+      'access-control-request-method': 'POST',
+      'access-control-request-headers': requestHeaders,
+    },
+  });
 }
