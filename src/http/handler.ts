@@ -67,6 +67,12 @@ export interface HttpOptions {
    * to another host on purpose (a DNS-rebinding guard refuses every other `Host`).
    */
   demoHosts: string[];
+  /**
+   * SSE coalescing window: events for a stream within this many milliseconds go out in one write.
+   * 0 (default): written at the end of the event-loop turn, which already batches what arrives
+   * together; a few ms trade that much latency for fewer syscalls at steady rates (bench/fanout).
+   */
+  flushDelayMs: number;
 }
 
 export const defaultHttpOptions: HttpOptions = {
@@ -86,6 +92,7 @@ export const defaultHttpOptions: HttpOptions = {
   resource: undefined,
   authorizationServers: [],
   demoHosts: [],
+  flushDelayMs: 0,
 };
 
 const NO_STORE = 'private, no-cache, no-store, must-revalidate, max-age=0';
@@ -306,6 +313,7 @@ export class HttpHandler {
           heartbeatMs: this.#options.heartbeatMs,
           maxQueueBytes: this.#options.maxQueueBytes,
           shutdownRetryMs: this.#options.shutdownRetryMs,
+          flushDelayMs: this.#options.flushDelayMs,
         });
       } else {
         const requestedMs = parsed.timeoutMs ?? this.#options.defaultLongPollTimeoutMs;

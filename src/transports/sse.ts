@@ -8,6 +8,8 @@ export interface SseTransportOptions {
   maxQueueBytes: number;
   /** The `retry:` hint sent when the hub shuts down: come back after this many milliseconds. */
   shutdownRetryMs: number;
+  /** Coalescing window for writes (see `HttpOptions.flushDelayMs`); 0 = end of the turn. */
+  flushDelayMs?: number;
 }
 
 /**
@@ -61,6 +63,7 @@ export async function serveSse(context: SubscriptionContext, options: SseTranspo
   stream = context.exchange.startEventStream({
     headers,
     heartbeatMs: options.heartbeatMs,
+    flushDelayMs: options.flushDelayMs ?? 0,
     maxQueueBytes: options.maxQueueBytes,
     lastEventIdParam: false,
     onClose: (reason) => {
