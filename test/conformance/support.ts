@@ -4,11 +4,11 @@
  * the raw bytes (to check the SSE fields as the hub writes them) and the parsed events, and a
  * "fence" to prove that an update was NOT delivered without waiting on a timer.
  */
-import { createParser } from 'eventsource-parser';
 import { type JWTPayload, SignJWT } from 'jose';
 import { afterEach } from 'vitest';
 import type { CreateHubOptions } from '../../src/http/index.js';
 import { publish, RESOURCE, SECRET, startHub, type TestHub, waitForSubscribers } from '../http/helpers.js';
+import { type EventStreamReader, openEventStream, type ReceivedEvent } from '../support/event-stream.js';
 
 export { legacyToken } from '../http/helpers.js';
 export type { TestHub };
@@ -56,91 +56,17 @@ export async function accessToken(
 
 export const bearer = (token: string): Record<string, string> => ({ authorization: `Bearer ${token}` });
 
-export interface ParsedEvent {
-  id: string | undefined;
-  event: string | undefined;
-  data: string;
-}
-
-export interface OpenStream {
-  response: Response;
-  events: ParsedEvent[];
-  /** Everything the hub wrote, decoded. */
-  raw(): string;
-  waitFor(count: number): Promise<ParsedEvent[]>;
-  /** Resolves when the hub ends the response. */
-  ended: Promise<void>;
-  close(): void;
-}
+export type ParsedEvent = ReceivedEvent;
+export type OpenStream = EventStreamReader;
 
 /** Opens `GET /.well-known/mercure?query`; resolves once the response headers are in. */
-export async function openStream(
+export function openStream(
   hubUrl: string,
   query: string,
   headers: Record<string, string> = {},
 ): Promise<OpenStream> {
-  const controller = new AbortController();
-  const response = await fetch(`${hubUrl}${HUB_PATH}?${query}`, { headers, signal: controller.signal });
-  const events: ParsedEvent[] = [];
-  let raw = '';
-  const waiters = new Set<() => void>();
-  const wake = () => {
-    for (const waiter of waiters) waiter();
-  };
-  const parser = createParser({
-    onEvent: (e) => {
-      events.push({ id: e.id, event: e.event, data: e.data });
-      wake();
-    },
-  });
-  let isEnded = false;
-  const ended = (async () => {
-    if (response.body === null || response.status !== 200) return;
-    const decoder = new TextDecoder();
-    try {
-      const reader = response.body.getReader();
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        const text = decoder.decode(value, { stream: true });
-        raw += text;
-        parser.feed(text);
-      }
-    } catch {
-      // aborted by `close()`
-    }
-  })().finally(() => {
-    isEnded = true;
-    wake();
-  });
-  return {
-    response,
-    events,
-    raw: () => raw,
-    ended,
-    close: () => controller.abort(),
-    waitFor(count) {
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(new Error(`timed out with ${events.length}/${count} events: ${JSON.stringify(events)}`));
-        }, 5000);
-        function check() {
-          if (events.length >= count) {
-            clearTimeout(timer);
-            waiters.delete(check);
-            resolve(events.slice(0, count));
-          } else if (isEnded) {
-            clearTimeout(timer);
-            waiters.delete(check);
-            reject(new Error(`stream ended with ${events.length}/${count} events`));
-          }
-        }
-        waiters.add(check);
-        check();
-      });
-    },
-  };
+  // A refused subscription keeps its body for the test to read.
+  return openEventStream(`${hubUrl}${HUB_PATH}?${query}`, { headers, onlyWhenOk: true });
 }
 
 /** Publishes with a token that may publish anything (0.x claim, valid for both versions' hubs). */

@@ -2,11 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createParser } from 'eventsource-parser';
 import { SignJWT } from 'jose';
 import { afterEach } from 'vitest';
 import { type CreateHubOptions, createHub, type HeraldHub } from '../../src/http/index.js';
 import { openStore } from '../../src/store/open.js';
+import { type EventStreamReader, openEventStream, type ReceivedEvent } from '../support/event-stream.js';
 import { serveOnLoopback } from '../support/listen.js';
 
 export const SECRET = 'test-secret-key-with-enough-bytes-0123456789';
@@ -102,89 +102,17 @@ export async function publish(
   });
 }
 
-export interface ReceivedEvent {
-  id: string | undefined;
-  event: string | undefined;
-  data: string;
-}
+export type { ReceivedEvent };
+/** An open event stream: collects parsed events; `waitFor(n)` waits until n have arrived. */
+export type StreamReader = EventStreamReader;
 
-/** An open event stream: collects parsed events; `next(n)` waits until n have arrived. */
-export interface StreamReader {
-  response: Response;
-  events: ReceivedEvent[];
-  comments: string[];
-  retries: number[];
-  waitFor(count: number, timeoutMs?: number): Promise<ReceivedEvent[]>;
-  ended: Promise<void>;
-  close(): void;
-}
-
-export async function subscribe(
+/** Opens `GET /.well-known/mercure?query` on the hub at `url`. */
+export function subscribe(
   url: string,
   query: string,
   headers: Record<string, string> = {},
 ): Promise<StreamReader> {
-  const controller = new AbortController();
-  const response = await fetch(`${url}/.well-known/mercure?${query}`, { headers, signal: controller.signal });
-  const events: ReceivedEvent[] = [];
-  const comments: string[] = [];
-  const retries: number[] = [];
-  let notify: () => void = () => {};
-  const parser = createParser({
-    onEvent: (e) => {
-      events.push({ id: e.id, event: e.event, data: e.data });
-      notify();
-    },
-    onComment: (c) => comments.push(c),
-    onRetry: (ms) => retries.push(ms),
-  });
-  const ended = (async () => {
-    if (!response.body) return;
-    const decoder = new TextDecoder();
-    try {
-      const reader = response.body.getReader();
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        parser.feed(decoder.decode(value, { stream: true }));
-      }
-    } catch {
-      // aborted
-    }
-    notify();
-  })();
-  let isEnded = false;
-  void ended.then(() => {
-    isEnded = true;
-  });
-  return {
-    response,
-    events,
-    comments,
-    retries,
-    ended,
-    close: () => controller.abort(),
-    waitFor(count, timeoutMs = 5000) {
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(
-          () => reject(new Error(`timed out with ${events.length}/${count} events`)),
-          timeoutMs,
-        );
-        const check = () => {
-          if (events.length >= count) {
-            clearTimeout(timer);
-            resolve(events.slice(0, count));
-          } else if (isEnded) {
-            clearTimeout(timer);
-            reject(new Error(`stream ended with ${events.length}/${count} events`));
-          }
-        };
-        notify = check;
-        void ended.then(check);
-        check();
-      });
-    },
-  };
+  return openEventStream(`${url}/.well-known/mercure?${query}`, { headers });
 }
 
 /** Waits until the hub has registered `count` subscribers (the subscription is live). */
