@@ -1,12 +1,12 @@
-import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, request } from 'node:http';
+import { request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type CreateHubOptions, createHub, type HeraldHub } from '../../src/http/index.js';
 import { isAllowedLocalHost } from '../../src/http/loopback-host.js';
+import { serveOnLoopback } from '../support/listen.js';
 
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -59,13 +59,8 @@ describe('POST /demo/token DNS-rebinding guard', () => {
 
   it('checks the Host header over node:http, not the loopback socket the request came in on', async () => {
     const herald = await demoHub();
-    const server = createServer(herald.handleNode);
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    closers.push(async () => {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    });
+    const { server, close } = await serveOnLoopback(herald.handleNode);
+    closers.push(close);
     const { port } = server.address() as AddressInfo;
     const statusWithHost = (host: string) =>
       new Promise<number>((resolve, reject) => {

@@ -1,11 +1,9 @@
-import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type CreateHubOptions, createHub } from '../../src/http/index.js';
+import { serveOnLoopback } from '../support/listen.js';
 import { legacyToken, publish, SECRET } from './helpers.js';
 
 interface TokenJson {
@@ -24,15 +22,12 @@ afterEach(async () => {
 
 async function start(options: CreateHubOptions): Promise<string> {
   const herald = await createHub(options);
-  const server: Server = createServer(herald.handleNode);
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
+  const { url, close } = await serveOnLoopback(herald.handleNode);
   closers.push(async () => {
     await herald.close();
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await close();
   });
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return url;
 }
 
 /** A built page stand-in: the hub serves whatever `index.html`/`demo.js`/`demo.css` it finds. */

@@ -1,7 +1,5 @@
-import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
@@ -11,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createHub, type HeraldHub } from '../../src/http/index.js';
 import { EventStreamParser, type ParsedEvent } from '../../src/sse/index.js';
 import { openStore } from '../../src/store/open.js';
+import { closeServer, listenOnLoopback } from '../support/listen.js';
 import {
   legacyToken,
   publish,
@@ -47,13 +46,9 @@ async function serveWithHono(herald: HeraldHub, cleanups: (() => Promise<void> |
   app.get('/app', (c) => c.text('app route'));
   app.all('*', (c) => herald.handleFetch(c.req.raw, { clientAddress: getConnInfo(c).remote.address }));
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  cleanups.unshift(async () => {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  });
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const port = await listenOnLoopback(server);
+  cleanups.unshift(() => closeServer(server));
+  return `http://127.0.0.1:${port}`;
 }
 
 /** Reads events from a Fetch Response body until `count` have arrived. */
