@@ -27,6 +27,11 @@ export interface ServeConfig {
   tlsKey: string | undefined;
   /** Advertised in the protected resource metadata (draft-08 discovery). */
   authorizationServers: string[];
+  /** Retention: keep at most this many events / drop events older than this (undefined: store default). */
+  historyMaxEvents: number | undefined;
+  historyMaxAgeMs: number | undefined;
+  /** SQLite durability: `FULL` (default, survives power loss) or `NORMAL` (survives a crash of the process). */
+  sqliteSynchronous: 'FULL' | 'NORMAL' | undefined;
 }
 
 /** Each flag's environment variables: ours first, then Mercure's name where one exists. */
@@ -53,6 +58,9 @@ const ENV: Record<string, string[]> = {
   'tls-key': ['HERALD_TLS_KEY'],
   demo: ['HERALD_DEMO'],
   'authorization-server': ['HERALD_AUTHORIZATION_SERVERS'],
+  'history-max-events': ['HERALD_HISTORY_MAX_EVENTS'],
+  'history-max-age-ms': ['HERALD_HISTORY_MAX_AGE_MS'],
+  'sqlite-synchronous': ['HERALD_SQLITE_SYNCHRONOUS'],
 };
 
 export class ConfigError extends Error {
@@ -102,6 +110,9 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv): ServeC
       'tls-key': { type: 'string' },
       demo: { type: 'boolean' },
       'authorization-server': { type: 'string', multiple: true },
+      'history-max-events': { type: 'string' },
+      'history-max-age-ms': { type: 'string' },
+      'sqlite-synchronous': { type: 'string' },
     },
     strict: true,
   });
@@ -138,6 +149,9 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv): ServeC
     subscriptions: values.subscriptions ?? (isTrue(fromEnv('subscriptions', env)) || demo),
     demo,
     authorizationServers: list('authorization-server') ?? [],
+    historyMaxEvents: integer('history-max-events', get('history-max-events')),
+    historyMaxAgeMs: integer('history-max-age-ms', get('history-max-age-ms')),
+    sqliteSynchronous: synchronousOf(get('sqlite-synchronous')),
     logLevel: get('log-level') ?? 'info',
     ...tlsFiles(get('tls-cert'), get('tls-key')),
   };
@@ -148,6 +162,14 @@ function tlsFiles(cert: string | undefined, key: string | undefined) {
     throw new ConfigError('--tls-cert and --tls-key go together: give both files or neither');
   }
   return { tlsCert: cert, tlsKey: key };
+}
+
+function synchronousOf(raw: string | undefined): 'FULL' | 'NORMAL' | undefined {
+  if (raw === undefined) return undefined;
+  const value = raw.toUpperCase();
+  if (value !== 'FULL' && value !== 'NORMAL')
+    throw new ConfigError('--sqlite-synchronous must be FULL or NORMAL');
+  return value;
 }
 
 /** A key flag's value: a PEM (inline or `@path`) or a JWKS file, else an HMAC secret. */

@@ -9,7 +9,8 @@ const USAGE = `Usage:
                [--cors-origin ORIGIN]... [--resource URL] [--issuer ISS] [--hub-url URL]
                [--max-body-bytes N] [--max-connections N] [--max-connections-per-ip N]
                [--heartbeat-ms N] [--subscriptions] [--log-level info] [--authorization-server URL]...
-               [--tls-cert FILE --tls-key FILE] [--demo]
+               [--tls-cert FILE --tls-key FILE] [--demo] [--history-max-events N]
+               [--history-max-age-ms N] [--sqlite-synchronous FULL|NORMAL]
   herald publish --topic T [--data D] [--url URL] [--jwt TOKEN] [--private] [--id ID] [--type TYPE]
                  [--retry MS] [--json]
                  [--at RFC3339 | --local YYYY-MM-DDTHH:MM[:SS] --tz IANA_ZONE [--disambiguation

@@ -9,7 +9,10 @@ import { createLogger } from './logger.js';
 export async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
   const config = parseServeConfig(argv, env);
   const logger = createLogger(config.logLevel);
-  const opened = await openStore(config.store);
+  const opened = await openStore(config.store, {
+    synchronous: config.sqliteSynchronous,
+    retention: { maxEvents: config.historyMaxEvents, maxAgeMs: config.historyMaxAgeMs },
+  });
   const herald = await createHub({
     store: opened,
     jwt: {

@@ -31,6 +31,18 @@ describe('herald serve configuration', () => {
     expect(fromEnv.authorizationServers).toEqual(['https://as.example']);
   });
 
+  it('takes the retention policy and the SQLite durability level', () => {
+    const config = parseServeConfig(['--history-max-events', '5000', '--sqlite-synchronous', 'normal'], {
+      HERALD_HISTORY_MAX_AGE_MS: '86400000',
+    });
+    expect(config).toMatchObject({
+      historyMaxEvents: 5000,
+      historyMaxAgeMs: 86_400_000,
+      sqliteSynchronous: 'NORMAL',
+    });
+    expect(() => parseServeConfig(['--sqlite-synchronous', 'OFF'], {})).toThrow(/--sqlite-synchronous/);
+  });
+
   it('refuses a non-numeric port with a message naming the flag', () => {
     expect(() => parseServeConfig(['--port', '80a'], {})).toThrow(ConfigError);
     expect(() => parseServeConfig(['--port', '80a'], {})).toThrow(/--port/);
