@@ -1,7 +1,7 @@
 /**
  * Turns a store URL (`--store` on the command line) into a Store and its Broker. Adapters are
  * imported on demand, so a hub on the memory store never loads the native better-sqlite3 module
- * (nor, later, ioredis).
+ * (nor, later, a Redis client).
  */
 import { isAbsolute, resolve } from 'node:path';
 import type { Broker, RetentionPolicy, Store } from '../hub/ports.js';
