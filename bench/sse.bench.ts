@@ -5,7 +5,8 @@
  * Run: npx tsx bench/sse.bench.ts   (ROUNDS=n to change the number of measured rounds)
  *
  * Each case is warmed up, then measured over several rounds with the contenders interleaved (so
- * that drift of a shared machine hits both alike) and timed in CPU time. Rates are medians over
+ * that drift of a shared machine hits both alike) and timed in CPU time, each sample lasting at
+ * least MIN_SAMPLE_MS (fast cases are run several times per sample). Rates are medians over
  * rounds; the ratio is the median of the per-round ratios (ours/theirs > 1: ours is faster).
  */
 import { createEventBuffer } from 'better-sse';
@@ -13,6 +14,12 @@ import { createParser } from 'eventsource-parser';
 import { EventStreamParser, encodeEvent, type SseEvent } from '../src/sse/index.js';
 
 const WARMUP_ROUNDS = 2;
+/**
+ * Shortest timed sample, in ms of CPU time: a faster contender is run several times per sample.
+ * One run of a fast case takes a few ms, so one garbage collection (of another contender's large
+ * strings, often) landing in it could swing that round's ratio by 30% and the median with it.
+ */
+const MIN_SAMPLE_MS = 30;
 const ROUNDS = Number(process.env.ROUNDS ?? 7);
 const STREAM_SIZE_BYTES = 8 * 1024 * 1024;
 
@@ -151,14 +158,20 @@ function median(values: number[]): number {
  */
 function race(contenders: Array<() => unknown>): number[][] {
   const times: number[][] = contenders.map(() => []);
+  // The same number of runs per sample for every contender, so that paired samples compare alike.
+  const onceMs = Math.max(timeMs(contenders[0] ?? (() => undefined)), 0.01);
+  const runsPerSample = Math.max(1, Math.ceil(MIN_SAMPLE_MS / onceMs));
   for (let round = 0; round < WARMUP_ROUNDS + ROUNDS; round += 1) {
     // Alternate the order, so that garbage one contender leaves behind is not always collected
     // during the same other contender's turn.
     const order = contenders.map((_, index) => index);
     if (round % 2 === 1) order.reverse();
     for (const index of order) {
-      const elapsedMs = timeMs(contenders[index] ?? (() => undefined));
-      if (round >= WARMUP_ROUNDS) times[index]?.push(elapsedMs);
+      const run = contenders[index] ?? (() => undefined);
+      const elapsedMs = timeMs(() => {
+        for (let repeat = 0; repeat < runsPerSample; repeat += 1) run();
+      });
+      if (round >= WARMUP_ROUNDS) times[index]?.push(elapsedMs / runsPerSample);
     }
   }
   return times;
