@@ -18,6 +18,8 @@ export interface ServeConfig {
   maxConnections: number | undefined;
   maxConnectionsPerIp: number | undefined;
   heartbeatMs: number | undefined;
+  /** SSE coalescing window (`createHub({ flushDelayMs })`): fewer writes, up to this much latency. */
+  flushDelayMs: number | undefined;
   subscriptions: boolean;
   /** Local demo: page at `/`, demo tokens, anonymous subscribers; loopback by default. */
   demo: boolean;
@@ -52,6 +54,7 @@ const ENV: Record<string, string[]> = {
   'max-connections': ['HERALD_MAX_CONNECTIONS'],
   'max-connections-per-ip': ['HERALD_MAX_CONNECTIONS_PER_IP'],
   'heartbeat-ms': ['HERALD_HEARTBEAT_MS', 'HEARTBEAT_INTERVAL'],
+  'flush-delay-ms': ['HERALD_FLUSH_DELAY_MS'],
   subscriptions: ['HERALD_SUBSCRIPTIONS', 'MERCURE_SUBSCRIPTIONS'],
   'log-level': ['HERALD_LOG_LEVEL', 'LOG_LEVEL'],
   'tls-cert': ['HERALD_TLS_CERT'],
@@ -104,6 +107,7 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv): ServeC
       'max-connections': { type: 'string' },
       'max-connections-per-ip': { type: 'string' },
       'heartbeat-ms': { type: 'string' },
+      'flush-delay-ms': { type: 'string' },
       subscriptions: { type: 'boolean' },
       'log-level': { type: 'string' },
       'tls-cert': { type: 'string' },
@@ -145,6 +149,7 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv): ServeC
     maxConnections: integer('max-connections', get('max-connections')),
     maxConnectionsPerIp: integer('max-connections-per-ip', get('max-connections-per-ip')),
     heartbeatMs: integer('heartbeat-ms', get('heartbeat-ms')),
+    flushDelayMs: integer('flush-delay-ms', get('flush-delay-ms')),
     // The chat card shows presence through the subscriptions API.
     subscriptions: values.subscriptions ?? (isTrue(fromEnv('subscriptions', env)) || demo),
     demo,

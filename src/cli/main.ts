@@ -8,7 +8,7 @@ const USAGE = `Usage:
                [--publisher-jwt-key K] [--subscriber-jwt-key K] [--jwt-alg ALG]... [--anonymous]
                [--cors-origin ORIGIN]... [--resource URL] [--issuer ISS] [--hub-url URL]
                [--max-body-bytes N] [--max-connections N] [--max-connections-per-ip N]
-               [--heartbeat-ms N] [--subscriptions] [--log-level info] [--authorization-server URL]...
+               [--heartbeat-ms N] [--flush-delay-ms N] [--subscriptions] [--log-level info] [--authorization-server URL]...
                [--tls-cert FILE --tls-key FILE] [--demo] [--history-max-events N]
                [--history-max-age-ms N] [--sqlite-synchronous FULL|NORMAL]
   herald publish --topic T [--data D] [--url URL] [--jwt TOKEN] [--private] [--id ID] [--type TYPE]

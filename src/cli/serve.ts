@@ -30,6 +30,7 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<voi
     maxConnections: config.maxConnections,
     maxConnectionsPerIp: config.maxConnectionsPerIp,
     heartbeatMs: config.heartbeatMs,
+    flushDelayMs: config.flushDelayMs,
     subscriptionsApi: config.subscriptions,
     demo: config.demo,
     // An explicit --host is where the demo was meant to be reached: its token endpoint answers there.

@@ -31,6 +31,13 @@ describe('herald serve configuration', () => {
     expect(fromEnv.authorizationServers).toEqual(['https://as.example']);
   });
 
+  it('takes the SSE flush window from --flush-delay-ms or HERALD_FLUSH_DELAY_MS, unset by default', () => {
+    expect(parseServeConfig([], {}).flushDelayMs).toBeUndefined();
+    expect(parseServeConfig(['--flush-delay-ms', '5'], { HERALD_FLUSH_DELAY_MS: '2' }).flushDelayMs).toBe(5);
+    expect(parseServeConfig([], { HERALD_FLUSH_DELAY_MS: '2' }).flushDelayMs).toBe(2);
+    expect(() => parseServeConfig(['--flush-delay-ms', '1.5'], {})).toThrow(ConfigError);
+  });
+
   it('takes the retention policy and the SQLite durability level', () => {
     const config = parseServeConfig(['--history-max-events', '5000', '--sqlite-synchronous', 'normal'], {
       HERALD_HISTORY_MAX_AGE_MS: '86400000',
