@@ -1,4 +1,5 @@
-import { decodeProtectedHeader, type JWTPayload, jwtVerify } from 'jose';
+import type { KeyObject } from 'node:crypto';
+import { decodeProtectedHeader, importJWK, type JWTPayload, jwtVerify } from 'jose';
 import {
   DEFAULT_GRANT_LIMITS,
   type Grant,
@@ -60,6 +61,7 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
   const maxLength = options.maxTokenLengthChars ?? 16 * 1024;
   const limits = { ...DEFAULT_GRANT_LIMITS, ...options.grantLimits };
   const issuer = typeof options.issuer === 'string' ? [options.issuer] : options.issuer;
+  const imported = importKeys(options.keys, algorithms);
 
   return {
     async verify(token) {
@@ -79,7 +81,7 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
       if (protocol === undefined) throw new AuthError('TOKEN_INVALID', 'the token type must be at+jwt');
       const candidates = keysFor(options.keys, header.alg, header.kid);
       if (candidates.length === 0) throw new AuthError('TOKEN_INVALID', 'no configured key fits the token');
-      const payload = await verifyWithAny(token, candidates, {
+      const payload = await verifyWithAny(token, candidates, imported, header.alg, {
         algorithms: [header.alg],
         currentDate: new Date(clock.nowMs()),
         clockTolerance: options.clockToleranceSec ?? 0,
@@ -134,11 +136,14 @@ type VerifyOptions = NonNullable<Parameters<typeof jwtVerify>[2]>;
 async function verifyWithAny(
   token: string,
   keys: readonly VerificationKey[],
+  imported: ImportedKeys,
+  alg: string,
   verifyOptions: VerifyOptions,
 ): Promise<JWTPayload> {
   for (const candidate of keys) {
     try {
-      const { payload } = await jwtVerify(token, candidate.key, verifyOptions);
+      const key = (await imported.get(candidate)?.get(alg)) ?? candidate.key;
+      const { payload } = await jwtVerify(token, key, verifyOptions);
       return payload;
     } catch (error) {
       if (errorCode(error) === 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED') continue;
@@ -146,6 +151,47 @@ async function verifyWithAny(
     }
   }
   throw new AuthError('TOKEN_INVALID', 'the token signature is invalid');
+}
+
+type ImportedKeys = Map<VerificationKey, Map<string, Promise<CryptoKey | KeyObject>>>;
+
+/**
+ * Each key as a WebCrypto `CryptoKey`, imported once per (key, algorithm) when the verifier is
+ * created. Given a `KeyObject`, jose imports it into a CryptoKey on every verification (WebCrypto
+ * `importKey`, `normalizeAlgorithm`, `makeTransferable`…: ~12% of a publish-heavy CPU profile,
+ * bench/fanout/RESULTS.md). A CryptoKey is bound to one algorithm, and only the algorithms the key
+ * type allows (`VerificationKey.algorithms`) are imported: the binding against algorithm confusion
+ * holds. A key WebCrypto cannot import (e.g. Ed448 on some Node versions) falls back to the KeyObject.
+ */
+function importKeys(keys: readonly VerificationKey[], allowed: readonly string[]): ImportedKeys {
+  const imported: ImportedKeys = new Map();
+  for (const key of keys) {
+    const byAlg = new Map<string, Promise<CryptoKey | KeyObject>>();
+    for (const alg of key.algorithms) {
+      if (!allowed.includes(alg)) continue;
+      byAlg.set(
+        alg,
+        toCryptoKey(key.key, alg).catch(() => key.key),
+      );
+    }
+    imported.set(key, byAlg);
+  }
+  return imported;
+}
+
+const HMAC_HASHES: Record<string, string> = { HS256: 'SHA-256', HS384: 'SHA-384', HS512: 'SHA-512' };
+
+async function toCryptoKey(key: KeyObject, alg: string): Promise<CryptoKey> {
+  const hash = HMAC_HASHES[alg];
+  if (key.type === 'secret') {
+    if (hash === undefined) throw new Error('not an HMAC algorithm');
+    // jose's importJWK returns the raw bytes for `oct` keys (imported again per verify): import here.
+    return globalThis.crypto.subtle.importKey('raw', key.export(), { name: 'HMAC', hash }, false, ['verify']);
+  }
+  if (hash !== undefined) throw new Error('an HMAC algorithm needs a secret key');
+  const imported = await importJWK(key.export({ format: 'jwk' }), alg);
+  if (imported instanceof Uint8Array) throw new Error('not an asymmetric key');
+  return imported;
 }
 
 function errorCode(error: unknown): string | undefined {
