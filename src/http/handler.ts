@@ -282,7 +282,6 @@ export class HttpHandler {
     const transport = parsed.transport;
     this.#metrics.subscribeRequests.inc({ transport });
     this.#metrics.connections.inc({ transport });
-    const sentBytes = this.#metrics.sentBytes.labels(transport);
     let hasEnded = false;
     const onEnd = () => {
       if (hasEnded) return;
@@ -305,7 +304,7 @@ export class HttpHandler {
       },
       headers: { ...cors, 'cache-control': NO_STORE },
       onEnd,
-      countSentBytes: (sizeBytes) => sentBytes.inc(sizeBytes),
+      sentBytes: transport === 'sse' ? undefined : this.#metrics.sentBytesOf(transport),
     };
     try {
       if (transport === 'sse') {

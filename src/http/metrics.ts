@@ -1,5 +1,11 @@
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { HubObserver } from '../hub/hub.js';
+import type { Update } from '../hub/update.js';
+
+/** A label child of a counter: what a transport increments. */
+export interface ByteCounter {
+  inc(sizeBytes: number): void;
+}
 
 /** One Prometheus registry per hub, so that two hubs in one process never share counters. */
 export class HubMetrics implements HubObserver {
@@ -12,6 +18,8 @@ export class HubMetrics implements HubObserver {
   readonly replays: Counter<'transport'>;
   readonly subscribeRequests: Counter<'transport'>;
   readonly sentBytes: Counter<'transport'>;
+  /** Label children made once: `labels()` per connection kept one child (+ bound `inc`) per connection. */
+  #sentBytesBy = new Map<string, ByteCounter>();
 
   constructor() {
     const registers = [this.registry];
@@ -64,6 +72,21 @@ export class HubMetrics implements HubObserver {
       labelNames: ['transport'],
       registers,
     });
+  }
+
+  /** The sent-bytes counter of one transport (the same child for every connection). */
+  sentBytesOf(transport: string): ByteCounter {
+    let child = this.#sentBytesBy.get(transport);
+    if (child === undefined) {
+      child = this.sentBytes.labels(transport);
+      this.#sentBytesBy.set(transport, child);
+    }
+    return child;
+  }
+
+  /** SSE bytes are counted here, once per event: its encoded size × the streams it went to. */
+  sent(transport: string, update: Update, count: number): void {
+    if (transport === 'sse') this.sentBytesOf(transport).inc(update.sseBytes().byteLength * count);
   }
 
   published(): void {

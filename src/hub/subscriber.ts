@@ -92,13 +92,13 @@ export class Subscriber {
     this.#send(update);
   }
 
-  /** A replayed event, already filtered by `accepts`. */
-  sendReplayed(update: Update): void {
-    if (this.#state !== 'closed') this.#send(update);
+  /** A replayed event, already filtered by `accepts`; whether it was handed to the sink. */
+  sendReplayed(update: Update): boolean {
+    return this.#state !== 'closed' && this.#send(update);
   }
 
   /** Ends the replay: sends the buffered live events newer than the snapshot, then goes live. */
-  goLive(snapshotCursor: number): void {
+  goLive(snapshotCursor: number, onSent?: (update: Update) => void): void {
     if (this.#state !== 'replaying') return;
     this.#state = 'live';
     const buffered = this.#buffer;
@@ -106,7 +106,7 @@ export class Subscriber {
     this.#lastCursor = Math.max(this.#lastCursor, snapshotCursor);
     for (const update of buffered) {
       if (this.isClosed) return;
-      this.#send(update);
+      if (this.#send(update)) onSent?.(update);
     }
   }
 
@@ -118,10 +118,11 @@ export class Subscriber {
     this.#options.onClose?.(this, reason);
   }
 
-  #send(update: Update): void {
+  #send(update: Update): boolean {
     // Dedupe by cursor: an event both replayed and received live is sent once.
-    if (update.cursor <= this.#lastCursor) return;
+    if (update.cursor <= this.#lastCursor) return false;
     this.#lastCursor = update.cursor;
     this.#options.sink.deliver(update);
+    return true;
   }
 }

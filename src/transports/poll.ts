@@ -54,7 +54,7 @@ export async function servePoll(context: SubscriptionContext, options: PollOptio
     // `context.headers` carry the no-store cache policy of every subscription answer.
     const json = new TextEncoder().encode(JSON.stringify(body));
     exchange.respond(200, { ...context.headers, 'content-type': 'application/json; charset=utf-8' }, json);
-    context.countSentBytes?.(json.byteLength);
+    context.sentBytes?.inc(json.byteLength);
   };
 
   const sink: SubscriberSink = {

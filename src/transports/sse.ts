@@ -22,10 +22,8 @@ export async function serveSse(context: SubscriptionContext, options: SseTranspo
   const sink: SubscriberSink = {
     deliver: (update) => {
       if (stream === undefined) return;
-      const bytes = update.sseBytes();
-      stream.sendBytes(bytes);
-      // Counted at write time, one addition per event: an overflow closes the stream instead.
-      if (!stream.isClosed) context.countSentBytes?.(bytes.byteLength);
+      // Sent bytes are counted by the hub's observer, once per event for all streams.
+      stream.sendBytes(update.sseBytes());
     },
     // A replay waits for the socket to take what is queued before queueing more: a long history
     // goes out at the client's pace, in memory bounded by half the queue, and never overflows a

@@ -14,6 +14,9 @@ export interface SubscriptionContext {
   headers: Record<string, string>;
   /** Called once when the subscription ends (releases the connection slot). */
   onEnd: () => void;
-  /** Counts bytes of events written to the client (metrics); called once per write. */
-  countSentBytes?: (sizeBytes: number) => void;
+  /**
+   * Counts the bytes of poll answers (metrics), one shared counter per transport. SSE event bytes
+   * are counted by the hub's observer, once per event (`HubObserver.sent`).
+   */
+  sentBytes?: { inc(sizeBytes: number): void } | undefined;
 }
