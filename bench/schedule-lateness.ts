@@ -29,7 +29,7 @@ import { SqliteScheduleStore } from '../src/store/schedule-sqlite.js';
 import type { ScheduleStore } from '../src/time/schedule-store.js';
 import { Scheduler } from '../src/time/scheduler.js';
 import { startCountingServer } from './support/counting-server.js';
-import { markdownTable } from './support/markdown-table.js';
+import { machineLine, markdownTable } from './support/markdown-table.js';
 import { writeResults } from './support/results-file.js';
 import { openSseListeners } from './support/sse-listeners.js';
 import { ratio, type Spread, spreadOf } from './support/stats.js';
@@ -285,6 +285,7 @@ function printSchedulerAlone(rows: SchedulerRow[]): void {
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'herald-bench-'));
+console.log(machineLine());
 try {
   const kinds: StoreKind[] = ['sqlite', 'memory'];
   if (flags.mode === 'scheduler') {

@@ -18,7 +18,7 @@ import type { TransportName } from '../src/client/index.js';
 import { createHub } from '../src/http/index.js';
 import { type CountingServer, startCountingServer, type TrafficCount } from './support/counting-server.js';
 import { type FeedSubscriber, isCompleteInOrder, subscribeFeed } from './support/feed-subscriber.js';
-import { markdownTable } from './support/markdown-table.js';
+import { machineLine, markdownTable } from './support/markdown-table.js';
 import { writeResults } from './support/results-file.js';
 import { ms, ratio, type Spread, spreadOf } from './support/stats.js';
 
@@ -196,6 +196,7 @@ function printFeed(result: FeedResult): void {
   );
 }
 
+console.log(machineLine());
 const token = await publisherToken();
 const results: FeedResult[] = [];
 for (const feed of FEEDS) {
