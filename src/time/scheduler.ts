@@ -117,7 +117,7 @@ export class Scheduler {
 
   /** Claims and delivers what is due now; returns how many were delivered. Exposed for tests and the CLI. */
   async deliverDue(): Promise<number> {
-    let delivered = 0;
+    let deliveredCount = 0;
     for (;;) {
       const batch = await this.#o.store.claimDue(
         this.#o.clock.nowMs(),
@@ -125,15 +125,14 @@ export class Scheduler {
         this.workerId,
         this.#o.leaseMs,
       );
-      const completions: Completion[] = [];
-      for (const schedule of batch) {
-        const completion = await this.#deliverOne(schedule);
-        if (completion !== undefined) completions.push(completion);
-      }
+      // The claimed batch is delivered concurrently, in due order: the event store commits the
+      // appends of one turn together (one fsync for the batch instead of one per event).
+      const delivered = await Promise.all(batch.map((schedule) => this.#deliverOne(schedule)));
+      const completions = delivered.filter((completion) => completion !== undefined);
       // One store transaction per batch; a crash before it only causes deduplicated redeliveries.
       if (completions.length > 0) await this.#o.store.completeAll(completions, this.workerId);
-      delivered += completions.length;
-      if (batch.length < this.#o.batchSize) return delivered;
+      deliveredCount += completions.length;
+      if (batch.length < this.#o.batchSize) return deliveredCount;
     }
   }
 
