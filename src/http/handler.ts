@@ -8,8 +8,8 @@ import type { Exchange } from '../transports/exchange.js';
 import { type FetchExchange, fetchExchange } from '../transports/fetch-exchange.js';
 import { type NodeRequest, type NodeResponse, nodeExchange } from '../transports/node-exchange.js';
 import { servePoll } from '../transports/poll.js';
-import { serveSse } from '../transports/sse.js';
-import type { SubscriptionContext } from '../transports/subscription-context.js';
+import { type SseTransportOptions, serveSse } from '../transports/sse.js';
+import type { ProtocolVersion, SubscriptionContext } from '../transports/subscription-context.js';
 import type { Authorizer } from './authorizer.js';
 import { readForm } from './body.js';
 import { corsHeaders, isOriginAllowedForCookie, preflightHeaders } from './cors.js';
@@ -18,7 +18,7 @@ import { DEMO_PAGE } from './demo-page.js';
 import { HttpError } from './errors.js';
 import { ConnectionLimiter } from './limits.js';
 import { isAllowedLocalHost } from './loopback-host.js';
-import type { HubMetrics } from './metrics.js';
+import type { ByteCounter, HubMetrics } from './metrics.js';
 import { RESOURCE_METADATA_PREFIX, resourceMetadata, resourceMetadataUrl } from './resource-metadata.js';
 import { publishScheduled } from './scheduled-publish.js';
 import { serveSchedulesApi } from './schedules-api.js';
@@ -97,6 +97,52 @@ export const defaultHttpOptions: HttpOptions = {
 
 const NO_STORE = 'private, no-cache, no-store, must-revalidate, max-age=0';
 
+/** An anonymous subscriber never receives private events: one function shared by all of them. */
+const NO_PRIVATE = (): boolean => false;
+
+/**
+ * One subscribe request, as the transports see it: a class, so `onEnd` is a method on the
+ * prototype rather than a closure (and its context) per connection.
+ */
+class HttpSubscription implements SubscriptionContext {
+  readonly hub: Hub;
+  readonly exchange: Exchange;
+  readonly protocol: ProtocolVersion;
+  readonly request: SubscriptionContext['request'];
+  headers: Record<string, string> = {};
+  /** SSE bytes are counted by the hub's observer, once per event; polls count their answers. */
+  readonly sentBytes: ByteCounter | undefined;
+  #release: () => void;
+  #metrics: HubMetrics;
+  #transport: string;
+  #hasEnded = false;
+
+  constructor(
+    hub: Hub,
+    exchange: Exchange,
+    protocol: ProtocolVersion,
+    request: SubscriptionContext['request'],
+    ending: { release: () => void; metrics: HubMetrics; transport: string },
+  ) {
+    this.hub = hub;
+    this.exchange = exchange;
+    this.protocol = protocol;
+    this.request = request;
+    this.#release = ending.release;
+    this.#metrics = ending.metrics;
+    this.#transport = ending.transport;
+    this.sentBytes = ending.transport === 'sse' ? undefined : ending.metrics.sentBytesOf(ending.transport);
+  }
+
+  /** Releases the connection slot and the connections gauge, once. */
+  onEnd(): void {
+    if (this.#hasEnded) return;
+    this.#hasEnded = true;
+    this.#release();
+    this.#metrics.connections.dec({ transport: this.#transport });
+  }
+}
+
 /** Routes requests to the Mercure endpoints, health, metrics and the demo page. */
 export class HttpHandler {
   readonly limiter: ConnectionLimiter;
@@ -108,6 +154,8 @@ export class HttpHandler {
   #schedules: ScheduledPublishing | undefined;
   #demo: DemoRoutes | undefined;
   #isDraining = false;
+  /** One options object for every stream (a stream keeps a reference for its lifetime). */
+  #sseOptions: SseTransportOptions;
 
   constructor(
     hub: Hub,
@@ -126,6 +174,12 @@ export class HttpHandler {
     this.#options = options;
     this.#logger = logger;
     this.limiter = new ConnectionLimiter(options);
+    this.#sseOptions = {
+      heartbeatMs: options.heartbeatMs,
+      maxQueueBytes: options.maxQueueBytes,
+      shutdownRetryMs: options.shutdownRetryMs,
+      flushDelayMs: options.flushDelayMs,
+    };
   }
 
   /** New subscriptions get 503 from now on (graceful shutdown). */
@@ -282,38 +336,25 @@ export class HttpHandler {
     const transport = parsed.transport;
     this.#metrics.subscribeRequests.inc({ transport });
     this.#metrics.connections.inc({ transport });
-    let hasEnded = false;
-    const onEnd = () => {
-      if (hasEnded) return;
-      hasEnded = true;
-      release();
-      this.#metrics.connections.dec({ transport });
-    };
-    const context: SubscriptionContext = {
-      hub: this.#hub,
+    const context = new HttpSubscription(
+      this.#hub,
       exchange,
-      protocol: parsed.protocol,
-      request: {
+      parsed.protocol,
+      {
         selectors: parsed.selectors,
-        canReceivePrivate: (event) => canReceive(grant, event),
+        canReceivePrivate: grant === undefined ? NO_PRIVATE : (event) => canReceive(grant, event),
         lastEventId: parsed.lastEventId,
         subscriberId: grant?.subject,
         // draft-08 §Payloads: per subscription, from that subscription's own matcher.
         payloadFor: grant && ((selector) => grant.payloadFor(selector.raw)),
         expiresAtMs: grant?.expiresAtMs,
       },
-      headers: { ...cors, 'cache-control': NO_STORE },
-      onEnd,
-      sentBytes: transport === 'sse' ? undefined : this.#metrics.sentBytesOf(transport),
-    };
+      { release, metrics: this.#metrics, transport },
+    );
+    context.headers = { ...cors, 'cache-control': NO_STORE };
     try {
       if (transport === 'sse') {
-        await serveSse(context, {
-          heartbeatMs: this.#options.heartbeatMs,
-          maxQueueBytes: this.#options.maxQueueBytes,
-          shutdownRetryMs: this.#options.shutdownRetryMs,
-          flushDelayMs: this.#options.flushDelayMs,
-        });
+        await serveSse(context, this.#sseOptions);
       } else {
         const requestedMs = parsed.timeoutMs ?? this.#options.defaultLongPollTimeoutMs;
         await servePoll(context, {
@@ -324,7 +365,7 @@ export class HttpHandler {
         });
       }
     } catch (error) {
-      onEnd();
+      context.onEnd();
       throw error;
     }
   }

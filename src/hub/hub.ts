@@ -120,6 +120,10 @@ export class Hub {
   #transports = new WeakMap<Subscriber, string>();
   /** Ids of the open subscribers: a second connection with the same `sub` gets a suffixed id. */
   #activeIds = new Set<string>();
+  /** Subscribers that publish subscription events when they close. */
+  #tracked = new WeakSet<Subscriber>();
+  /** Token-expiry timers of the open subscribers that have one. */
+  #expiryTimers = new Map<Subscriber, unknown>();
   #headEventId = EARLIEST;
   /** The cursor of `#headEventId` (0 when none): compared with a requested cursor. */
   #headCursor: Cursor = 0;
@@ -221,7 +225,6 @@ export class Hub {
   async openSubscription(request: SubscribeRequest): Promise<OpenSubscription> {
     if (this.#isClosed) throw new Error('hub is closed');
     const subscriberId = this.#uniqueSubscriberId(request.subscriberId);
-    let expiryTimer: unknown;
     const subscriber = new Subscriber({
       id: subscriberId,
       selectors: request.selectors,
@@ -230,24 +233,15 @@ export class Hub {
       maxBufferedEvents: this.#options.maxBufferedEvents ?? 10_000,
       payloadFor: request.payloadFor,
       subscribedAtMs: this.clock.nowMs(),
-      onClose: (closed, reason) => {
-        if (expiryTimer !== undefined) this.scheduler.clearTimeout(expiryTimer);
-        this.#subscribers.delete(closed);
-        this.#activeIds.delete(closed.id);
-        this.#index.remove(closed);
-        this.#options.observer?.subscriberClosed?.(request.transport, reason);
-        if (request.isTracked) void this.#publishSubscriptionEvents(closed, false);
-      },
+      // One function for every subscriber (no closure per connection): what it needs is keyed by subscriber.
+      onClose: this.#onSubscriberClosed,
     });
     this.#subscribers.add(subscriber);
     this.#activeIds.add(subscriberId);
     this.#index.add(subscriber, request.selectors);
     this.#transports.set(subscriber, request.transport);
-    if (request.expiresAtMs !== undefined) {
-      expiryTimer = this.#armExpiry(subscriber, request.expiresAtMs, (handle) => {
-        expiryTimer = handle;
-      });
-    }
+    if (request.isTracked) this.#tracked.add(subscriber);
+    if (request.expiresAtMs !== undefined) this.#armExpiry(subscriber, request.expiresAtMs);
     const headEventId = this.#headEventId;
     const headCursor = this.#headCursor;
     const snapshot = await this.store.headCursor();
@@ -275,20 +269,36 @@ export class Hub {
     };
   }
 
-  #armExpiry(subscriber: Subscriber, expiresAtMs: number, setHandle: (handle: unknown) => void): unknown {
+  #onSubscriberClosed = (closed: Subscriber, reason: CloseReason): void => {
+    const expiryTimer = this.#expiryTimers.get(closed);
+    if (expiryTimer !== undefined) {
+      this.scheduler.clearTimeout(expiryTimer);
+      this.#expiryTimers.delete(closed);
+    }
+    this.#subscribers.delete(closed);
+    this.#activeIds.delete(closed.id);
+    this.#index.remove(closed);
+    this.#options.observer?.subscriberClosed?.(this.#transports.get(closed) ?? 'sse', reason);
+    if (this.#tracked.has(closed)) void this.#publishSubscriptionEvents(closed, false);
+  };
+
+  #armExpiry(subscriber: Subscriber, expiresAtMs: number): void {
     const remainingMs = expiresAtMs - this.clock.nowMs();
     if (remainingMs <= 0) {
       queueMicrotask(() => subscriber.close('token-expired'));
-      return undefined;
+      return;
     }
     // Timers cap at 2^31-1 ms: re-arm rather than fire early.
-    return this.scheduler.setTimeout(
+    const handle = this.scheduler.setTimeout(
       () => {
+        this.#expiryTimers.delete(subscriber);
+        if (subscriber.isClosed) return;
         if (this.clock.nowMs() >= expiresAtMs) subscriber.close('token-expired');
-        else setHandle(this.#armExpiry(subscriber, expiresAtMs, setHandle));
+        else this.#armExpiry(subscriber, expiresAtMs);
       },
       Math.min(remainingMs, MAX_TIMER_DELAY_MS),
     );
+    this.#expiryTimers.set(subscriber, handle);
   }
 
   async #resolveCursor(

@@ -20,6 +20,12 @@ export interface SubscriberSink {
   close(reason: CloseReason): void;
 }
 
+/**
+ * The buffer of a subscriber that is not replaying: shared, and never written (only `offer` pushes,
+ * in the replaying state, after swapping in an array of its own). Saves an array per connection.
+ */
+const NO_UPDATES: Update[] = [];
+
 export interface SubscriberOptions {
   id: string;
   selectors: Selector[];
@@ -44,16 +50,25 @@ export class Subscriber {
   readonly id: string;
   readonly selectors: Selector[];
   readonly subscribedAtMs: number;
-  #options: SubscriberOptions;
+  // The options' fields, not the options object: one object less per connection.
+  #canReceivePrivate: (event: StoredEvent) => boolean;
+  #sink: SubscriberSink;
+  #maxBufferedEvents: number;
+  #payloadFor: ((selector: Selector) => unknown) | undefined;
+  #onClose: ((subscriber: Subscriber, reason: CloseReason) => void) | undefined;
   #state: 'replaying' | 'live' | 'closed' = 'replaying';
-  #buffer: Update[] = [];
+  #buffer: Update[] = NO_UPDATES;
   #lastCursor = 0;
 
   constructor(options: SubscriberOptions) {
     this.id = options.id;
     this.selectors = options.selectors;
     this.subscribedAtMs = options.subscribedAtMs ?? 0;
-    this.#options = options;
+    this.#canReceivePrivate = options.canReceivePrivate;
+    this.#sink = options.sink;
+    this.#maxBufferedEvents = options.maxBufferedEvents;
+    this.#payloadFor = options.payloadFor;
+    this.#onClose = options.onClose;
   }
 
   get isClosed(): boolean {
@@ -67,7 +82,7 @@ export class Subscriber {
 
   /** The payload shown for the subscription of `selector` (one of this subscriber's). */
   payloadOf(selector: Selector): unknown {
-    return this.#options.payloadFor?.(selector);
+    return this.#payloadFor?.(selector);
   }
 
   /** Whether one of the selectors matches one of the event's topics. */
@@ -77,16 +92,17 @@ export class Subscriber {
 
   /** Whether the event may be sent: it matches and, when private, the token grants it. */
   accepts(event: StoredEvent): boolean {
-    return this.matches(event) && (!event.isPrivate || this.#options.canReceivePrivate(event));
+    return this.matches(event) && (!event.isPrivate || this.#canReceivePrivate(event));
   }
 
   /** A live event, already known to match (TopicIndex); authorization is checked here. */
   offer(update: Update): void {
     if (this.#state === 'closed') return;
-    if (update.event.isPrivate && !this.#options.canReceivePrivate(update.event)) return;
+    if (update.event.isPrivate && !this.#canReceivePrivate(update.event)) return;
     if (this.#state === 'replaying') {
+      if (this.#buffer === NO_UPDATES) this.#buffer = [];
       this.#buffer.push(update);
-      if (this.#buffer.length > this.#options.maxBufferedEvents) this.close('overflow');
+      if (this.#buffer.length > this.#maxBufferedEvents) this.close('overflow');
       return;
     }
     this.#send(update);
@@ -102,7 +118,7 @@ export class Subscriber {
     if (this.#state !== 'replaying') return;
     this.#state = 'live';
     const buffered = this.#buffer;
-    this.#buffer = [];
+    this.#buffer = NO_UPDATES;
     this.#lastCursor = Math.max(this.#lastCursor, snapshotCursor);
     for (const update of buffered) {
       if (this.isClosed) return;
@@ -113,16 +129,16 @@ export class Subscriber {
   close(reason: CloseReason): void {
     if (this.#state === 'closed') return;
     this.#state = 'closed';
-    this.#buffer = [];
-    this.#options.sink.close(reason);
-    this.#options.onClose?.(this, reason);
+    this.#buffer = NO_UPDATES;
+    this.#sink.close(reason);
+    this.#onClose?.(this, reason);
   }
 
   #send(update: Update): boolean {
     // Dedupe by cursor: an event both replayed and received live is sent once.
     if (update.cursor <= this.#lastCursor) return false;
     this.#lastCursor = update.cursor;
-    this.#options.sink.deliver(update);
+    this.#sink.deliver(update);
     return true;
   }
 }
