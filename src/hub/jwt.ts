@@ -37,6 +37,15 @@ export interface JwtVerifierOptions {
   /** Tokens longer than this are rejected before any parsing. Default 16 KiB. */
   maxTokenLengthChars?: number;
   grantLimits?: Partial<GrantLimits>;
+  /**
+   * Verified grants kept by token text (least recently used dropped first), so a client that sends
+   * the same token again (a publisher posting event after event) skips the signature check. An
+   * entry lives until the token's `exp`, never beyond, and at most `grantCacheTtlMs` for a token
+   * without `exp`. Default 1,000 entries; 0 disables.
+   */
+  grantCacheSize?: number;
+  /** Lifetime of a cached grant whose token has no `exp`. Default 30 s. */
+  grantCacheTtlMs?: number;
   /** Base URL and limits for the selectors in the token. */
   selectorOptions?: CompileSelectorOptions;
   clock?: Clock;
@@ -62,45 +71,96 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
   const limits = { ...DEFAULT_GRANT_LIMITS, ...options.grantLimits };
   const issuer = typeof options.issuer === 'string' ? [options.issuer] : options.issuer;
   const imported = importKeys(options.keys, algorithms);
+  const cache = new GrantCache(options.grantCacheSize ?? 1000, options.grantCacheTtlMs ?? 30_000);
 
   return {
     async verify(token) {
       if (token === undefined || token === '') throw new AuthError('TOKEN_MISSING', 'no access token');
       if (token.length > maxLength) throw new AuthError('TOKEN_INVALID', 'the access token is too long');
-      const header = readHeader(token);
-      if (typeof header.alg !== 'string' || !algorithms.includes(header.alg)) {
-        throw new AuthError('TOKEN_INVALID', 'the token algorithm is not allowed');
-      }
-      const isAccessToken = normaliseTyp(header.typ) === AT_JWT;
-      const protocol: TokenProtocol | undefined =
-        isAccessToken && protocols.includes('draft-08')
-          ? 'draft-08'
-          : protocols.includes('draft-07')
-            ? 'draft-07'
-            : undefined;
-      if (protocol === undefined) throw new AuthError('TOKEN_INVALID', 'the token type must be at+jwt');
-      const candidates = keysFor(options.keys, header.alg, header.kid);
-      if (candidates.length === 0) throw new AuthError('TOKEN_INVALID', 'no configured key fits the token');
-      const payload = await verifyWithAny(token, candidates, imported, header.alg, {
-        algorithms: [header.alg],
-        currentDate: new Date(clock.nowMs()),
-        clockTolerance: options.clockToleranceSec ?? 0,
-        ...(issuer === undefined ? {} : { issuer: [...issuer] }),
-        ...(protocol === 'draft-08' ? { audience: options.resource!, requiredClaims: ['exp', 'aud'] } : {}),
-      });
-      if (protocol === 'draft-07' && payload.authorization_details !== undefined) {
-        // A draft-08 token without its type: refusing it keeps other JWTs (ID tokens…) out.
-        throw new AuthError('TOKEN_INVALID', 'access tokens with authorization_details must have typ at+jwt');
-      }
-      if (protocol === 'draft-07' && payload.aud !== undefined && options.resource !== undefined) {
-        const audiences = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
-        if (!audiences.includes(options.resource)) {
-          throw new AuthError('TOKEN_AUDIENCE', 'the token audience is not this hub');
-        }
-      }
-      return grantFromClaims(protocol, payload, limits, options.selectorOptions);
+      const nowMs = clock.nowMs();
+      const cached = cache.get(token, nowMs);
+      if (cached !== undefined) return cached;
+      const grant = await verifyToken(token, nowMs);
+      cache.set(token, grant, nowMs);
+      return grant;
     },
   };
+
+  async function verifyToken(token: string, nowMs: number): Promise<Grant> {
+    const header = readHeader(token);
+    if (typeof header.alg !== 'string' || !algorithms.includes(header.alg)) {
+      throw new AuthError('TOKEN_INVALID', 'the token algorithm is not allowed');
+    }
+    const isAccessToken = normaliseTyp(header.typ) === AT_JWT;
+    const protocol: TokenProtocol | undefined =
+      isAccessToken && protocols.includes('draft-08')
+        ? 'draft-08'
+        : protocols.includes('draft-07')
+          ? 'draft-07'
+          : undefined;
+    if (protocol === undefined) throw new AuthError('TOKEN_INVALID', 'the token type must be at+jwt');
+    const candidates = keysFor(options.keys, header.alg, header.kid);
+    if (candidates.length === 0) throw new AuthError('TOKEN_INVALID', 'no configured key fits the token');
+    const payload = await verifyWithAny(token, candidates, imported, header.alg, {
+      algorithms: [header.alg],
+      currentDate: new Date(nowMs),
+      clockTolerance: options.clockToleranceSec ?? 0,
+      ...(issuer === undefined ? {} : { issuer: [...issuer] }),
+      ...(protocol === 'draft-08' ? { audience: options.resource!, requiredClaims: ['exp', 'aud'] } : {}),
+    });
+    if (protocol === 'draft-07' && payload.authorization_details !== undefined) {
+      // A draft-08 token without its type: refusing it keeps other JWTs (ID tokens…) out.
+      throw new AuthError('TOKEN_INVALID', 'access tokens with authorization_details must have typ at+jwt');
+    }
+    if (protocol === 'draft-07' && payload.aud !== undefined && options.resource !== undefined) {
+      const audiences = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
+      if (!audiences.includes(options.resource)) {
+        throw new AuthError('TOKEN_AUDIENCE', 'the token audience is not this hub');
+      }
+    }
+    return grantFromClaims(protocol, payload, limits, options.selectorOptions);
+  }
+}
+
+/** Tokens longer than this are not cached: the bound on the cache's memory is size × this. */
+const MAX_CACHED_TOKEN_CHARS = 4096;
+
+/**
+ * A bounded LRU of verified grants (Map order is insertion order: a hit moves the entry to the
+ * end, the first entry is the least recently used). Only successful verifications are stored, so
+ * a token that is not valid yet (`nbf`) or refused is checked again each time.
+ */
+class GrantCache {
+  #entries = new Map<string, { grant: Grant; untilMs: number }>();
+  #size: number;
+  #ttlMs: number;
+
+  constructor(size: number, ttlMs: number) {
+    this.#size = size;
+    this.#ttlMs = ttlMs;
+  }
+
+  get(token: string, nowMs: number): Grant | undefined {
+    const entry = this.#entries.get(token);
+    if (entry === undefined) return undefined;
+    this.#entries.delete(token);
+    if (nowMs >= entry.untilMs) return undefined;
+    this.#entries.set(token, entry);
+    return entry.grant;
+  }
+
+  set(token: string, grant: Grant, nowMs: number): void {
+    if (this.#size <= 0 || token.length > MAX_CACHED_TOKEN_CHARS) return;
+    const ttlEndMs = nowMs + this.#ttlMs;
+    // Until `exp` exactly, never beyond (a clock tolerance may have accepted it a little past).
+    const untilMs = grant.expiresAtMs ?? ttlEndMs;
+    if (untilMs <= nowMs) return;
+    this.#entries.set(token, { grant, untilMs });
+    if (this.#entries.size > this.#size) {
+      const oldest = this.#entries.keys().next().value;
+      if (oldest !== undefined) this.#entries.delete(oldest);
+    }
+  }
 }
 
 function readHeader(token: string): { alg?: unknown; typ?: unknown; kid?: unknown } {

@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import { AuthError } from '../../src/hub/errors.js';
+import { createJwtVerifier, type JwtVerifierOptions } from '../../src/hub/jwt.js';
+import { loadKey } from '../../src/hub/jwt-keys.js';
+import { accessTokenClaims, HMAC_SECRET, mercureDetail, RESOURCE, signToken } from '../support/keys.js';
+
+const NOW_SEC = 1_750_000_000;
+const subscribeAll = [mercureDetail(['subscribe'], ['*'])];
+
+function setup(overrides: Partial<JwtVerifierOptions> = {}) {
+  let nowMs = NOW_SEC * 1000;
+  const verifier = createJwtVerifier({
+    keys: loadKey({ type: 'hmac', secret: HMAC_SECRET }),
+    algorithms: ['HS256'],
+    resource: RESOURCE,
+    clock: { nowMs: () => nowMs },
+    ...overrides,
+  });
+  return {
+    verifier,
+    advanceMs: (ms: number) => {
+      nowMs += ms;
+    },
+  };
+}
+
+const sign = (claims: Record<string, unknown>) =>
+  signToken(claims, { alg: 'HS256', key: HMAC_SECRET, typ: 'at+jwt' });
+
+async function rejection(promise: Promise<unknown>): Promise<AuthError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof AuthError) return error;
+    throw error;
+  }
+  throw new Error('expected an AuthError');
+}
+
+describe('JWT verification: cache of verified grants', () => {
+  it('answers the same token again with the grant it verified', async () => {
+    const { verifier } = setup();
+    const token = await sign(accessTokenClaims(subscribeAll, NOW_SEC));
+    const first = await verifier.verify(token);
+    expect(await verifier.verify(token)).toBe(first);
+  });
+
+  it('never answers from the cache at or past the token exp', async () => {
+    const { verifier, advanceMs } = setup();
+    const token = await sign(accessTokenClaims(subscribeAll, NOW_SEC, { exp: NOW_SEC + 10 }));
+    await verifier.verify(token);
+    advanceMs(10_000);
+    expect((await rejection(verifier.verify(token))).code).toBe('TOKEN_EXPIRED');
+  });
+
+  it('keeps a 0.x token without exp only for the short TTL', async () => {
+    const { verifier, advanceMs } = setup({ grantCacheTtlMs: 1_000, protocols: ['draft-07'] });
+    const token = await signToken({ mercure: { subscribe: ['*'] } }, { alg: 'HS256', key: HMAC_SECRET });
+    const first = await verifier.verify(token);
+    advanceMs(999);
+    expect(await verifier.verify(token)).toBe(first);
+    advanceMs(1);
+    const again = await verifier.verify(token);
+    expect(again).not.toBe(first);
+    expect(again.canSubscribe('https://example.com/x')).toBe(true);
+  });
+
+  it('drops the least recently used grant past its size', async () => {
+    const { verifier } = setup({ grantCacheSize: 1 });
+    const a = await sign(accessTokenClaims(subscribeAll, NOW_SEC, { sub: 'a' }));
+    const b = await sign(accessTokenClaims(subscribeAll, NOW_SEC, { sub: 'b' }));
+    const grantA = await verifier.verify(a);
+    await verifier.verify(b);
+    expect(await verifier.verify(a)).not.toBe(grantA);
+  });
+
+  it('does not remember a refusal: a token not yet valid is accepted once its nbf is reached', async () => {
+    const { verifier, advanceMs } = setup();
+    const token = await sign(accessTokenClaims(subscribeAll, NOW_SEC, { nbf: NOW_SEC + 5 }));
+    expect((await rejection(verifier.verify(token))).code).toBe('TOKEN_NOT_YET_VALID');
+    advanceMs(5_000);
+    expect((await verifier.verify(token)).protocol).toBe('draft-08');
+  });
+
+  it('is off with a size of 0', async () => {
+    const { verifier } = setup({ grantCacheSize: 0 });
+    const token = await sign(accessTokenClaims(subscribeAll, NOW_SEC));
+    expect(await verifier.verify(token)).not.toBe(await verifier.verify(token));
+  });
+});
