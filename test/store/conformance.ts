@@ -78,6 +78,22 @@ export function describeStoreConformance(name: string, factory: StoreFactory): v
         expect(await readAll(store)).toEqual(stored);
       });
 
+      it('gives appends made without waiting cursors ascending in call order, each outcome its own', async () => {
+        // The hub publishes concurrently and dispatches in the order appends resolve.
+        const first = await store.append(newEvent(1), T0_MS);
+        const outcomes = await Promise.allSettled(
+          [2, 1, 3, 4].map((n) => store.append(newEvent(n), T0_MS + n)),
+        );
+        expect(outcomes[1]).toEqual({ status: 'rejected', reason: expectStoreError('DUPLICATE_ID') });
+        const appended = outcomes.flatMap((outcome) =>
+          outcome.status === 'fulfilled' ? [outcome.value] : [],
+        );
+        expect(idsOf(appended)).toEqual(['urn:test:2', 'urn:test:3', 'urn:test:4']);
+        const kept = await readAll(store);
+        expect(kept).toEqual([first, ...appended]);
+        for (let i = 1; i < kept.length; i++) expect(kept[i]!.cursor).toBeGreaterThan(kept[i - 1]!.cursor);
+      });
+
       it('rejects a duplicate id with DUPLICATE_ID and writes nothing', async () => {
         const [first] = await appendMany(store, 2);
         const before = await readAll(store);

@@ -1,7 +1,8 @@
 /**
  * An acknowledged publish must survive a crash of the hub: a child process appends to a SQLite
  * file and prints each event once `append` resolved; it is killed with SIGKILL (no exit handlers,
- * no checkpoint, the WAL left as is) and the file is reopened.
+ * no checkpoint, the WAL left as is) and the file is reopened. With many appends in flight the
+ * kill lands while batches are queued or committing: acknowledged must still mean committed.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -15,8 +16,11 @@ import { readAll } from './conformance.js';
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(here, '..', '..');
 const fixture = join(here, 'fixtures', 'append-until-killed.ts');
-/** Kill after this many acknowledgements; the child would stop by itself at MAX_EVENTS. */
-const KILL_AFTER_ACKS = 300;
+/**
+ * Kill after this many acknowledgements (several batches of the 200-in-flight runs); the child
+ * would stop by itself at MAX_EVENTS.
+ */
+const KILL_AFTER_ACKS = 1000;
 const MAX_EVENTS = 100_000;
 
 interface Ack {
@@ -67,15 +71,20 @@ function runUntilKilled(
 }
 
 describe('SqliteStore after the process is killed', () => {
-  it.each(['FULL', 'NORMAL'])(
-    'keeps every acknowledged event, in order, with synchronous=%s',
-    async (synchronous) => {
-      const path = join(dir, `crash-${synchronous}.db`);
+  it.each([
+    ['FULL', 1],
+    ['NORMAL', 1],
+    ['FULL', 200],
+    ['NORMAL', 200],
+  ])(
+    'keeps every acknowledged event, in order, with synchronous=%s and %i appends in flight',
+    async (synchronous, inFlight) => {
+      const path = join(dir, `crash-${synchronous}-${inFlight}.db`);
       // `node --import tsx`, not the tsx CLI: the CLI runs the script in a grandchild that a SIGKILL
       // of its parent would leave running.
       const child = spawn(
         process.execPath,
-        ['--import', 'tsx', fixture, path, String(MAX_EVENTS), synchronous],
+        ['--import', 'tsx', fixture, path, String(MAX_EVENTS), synchronous, String(inFlight)],
         {
           cwd: repoRoot,
           stdio: ['ignore', 'pipe', 'pipe'],
