@@ -13,6 +13,8 @@
  * resolves each append in order. Acknowledged still means committed. Reads never see a queued
  * event (it is not inserted yet), and the hub dispatches an event only after its `append`
  * resolved, so no subscriber can receive an event that a crash could take back.
+ * (A test that fakes `setImmediate`, as `vi.useFakeTimers()` does by default, must advance the
+ * fake timers for an append to settle.)
  *
  * better-sqlite3 is synchronous: a flush blocks the event loop for its inserts and one fsync, which
  * is why a batch is bounded (`MAX_BATCH_EVENTS`, `MAX_BATCH_CHARS`); the rest wait for the next
@@ -56,8 +58,8 @@ interface EventRow {
 type InsertParams = Omit<EventRow, 'cursor'>;
 
 /**
- * One flush inserts at most this many events. A thousand indexed inserts take a few milliseconds
- * of loop time, small next to the fsync they share; a larger batch would stall every socket.
+ * One flush inserts at most this many events. At the ~120,000 appends/s measured with batching, a
+ * thousand inserts hold the loop for about 8 ms; a larger batch would stall every socket longer.
  */
 export const MAX_BATCH_EVENTS = 1000;
 /**
