@@ -6,7 +6,8 @@
  * of the machine).
  *
  * Group commit: a commit costs one fsync (~0.2 ms on a quiet disk, far more under load) whatever it
- * holds, so one transaction per event capped us at ~5,000 appends/s. `append` only queues the
+ * holds, so one transaction per event capped us at ~5,500 appends/s; with batching, 100 appends in
+ * flight reach ~120,000/s (measured on a 2-core VM, synchronous=FULL). `append` only queues the
  * event; the first append of an event-loop turn schedules one flush (`setImmediate`, so appends
  * arriving from every I/O callback of the turn share it, where a microtask would flush after each
  * callback), which inserts the whole queue in arrival order in ONE transaction, commits, and then
