@@ -111,7 +111,8 @@ export function svgChart(cells: readonly CellResult[]): string {
       return `<rect x="${x}" y="${legendY}" width="12" height="12" fill="${COLORS[i % COLORS.length]}"/><text x="${x + 18}" y="${legendY + 11}" font-size="12">${escapeXml(t)}</text>`;
     })
     .join('\n');
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${PANEL_HEIGHT + 36}" font-family="sans-serif" font-size="13">
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${PANEL_HEIGHT + 36}" font-family="sans-serif" font-size="13" role="img">
+<title>Server CPU per delivery at full speed and memory per idle connection, per target (lower is better)</title>
 <rect width="100%" height="100%" fill="white"/>
 ${panel('Server CPU per delivery (full speed)', 'µs per delivery', cpu, targets, 0)}
 ${panel('Server memory per idle connection', 'KiB per connection', memory, targets, PANEL_WIDTH)}
