@@ -505,6 +505,14 @@ describe('draft-08 authorization of subscribers', () => {
     ).toEqual(['private']);
   });
 
+  it('the reference hub 1.0 default cookie, __Secure-mercure_access_token, is read too', async () => {
+    expect(
+      await privateDelivery('match=*', {
+        cookie: `__Secure-mercure_access_token=${await subscriberOf(secret)}`,
+      }),
+    ).toEqual(['private']);
+  });
+
   it('"if an Authorization HTTP header is present, its token MUST be used and the access_token query parameter and the cookie MUST be ignored"', async () => {
     const granting = await subscriberOf(secret);
     const got = await privateDelivery(`match=*&access_token=${granting}`, {
