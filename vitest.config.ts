@@ -7,5 +7,24 @@ export default defineConfig({
     hookTimeout: 30_000,
     // Browser and heap tests start real servers and Chromium; two cores do not like many at once.
     maxWorkers: 2,
+    onUnhandledError(error) {
+      // One known race, and only there: test/client/auto-fallback.test.ts cuts its servers' streams
+      // at teardown while Node's fetch still holds the connection; on a loaded machine (beside the
+      // Chromium tests) Node's fetch now and then surfaces that reset as an uncaught
+      // `read ECONNRESET` from a socket of its own connection pool. The client under test opens no
+      // socket itself. Every other unhandled error still fails the run.
+      const {
+        code,
+        syscall,
+        VITEST_TEST_PATH: testPath,
+      } = error as {
+        code?: string;
+        syscall?: string;
+        VITEST_TEST_PATH?: string;
+      };
+      const isTeardownReset =
+        code === 'ECONNRESET' && syscall === 'read' && testPath?.endsWith('auto-fallback.test.ts') === true;
+      return isTeardownReset ? false : undefined;
+    },
   },
 });

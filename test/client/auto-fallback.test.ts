@@ -24,9 +24,14 @@ function startBufferingProxy(upstream: string): Promise<TestServer> {
     const target = new URL(request.url ?? '/', upstream);
     const forwarded = httpRequest(
       target,
-      { method: request.method, headers: request.headers },
+      // A socket of its own per request (no keep-alive pool to outlive the test), and its resets
+      // are expected: the test cuts streams on purpose.
+      { method: request.method, headers: request.headers, agent: false },
       (upstreamResponse) => {
         const chunks: Buffer[] = [];
+        // Destroying the forwarded request (the client went away) resets this response: no
+        // listener would make that an uncaught error.
+        upstreamResponse.on('error', () => response.destroy());
         upstreamResponse.on('data', (chunk: Buffer) => chunks.push(chunk));
         upstreamResponse.on('end', () => {
           response.writeHead(upstreamResponse.statusCode ?? 502, upstreamResponse.headers);
@@ -35,6 +40,7 @@ function startBufferingProxy(upstream: string): Promise<TestServer> {
       },
     );
     forwarded.on('error', () => response.destroy());
+    forwarded.on('socket', (socket) => socket.on('error', () => response.destroy()));
     response.on('close', () => forwarded.destroy());
     forwarded.end();
   });

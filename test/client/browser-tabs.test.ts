@@ -43,7 +43,9 @@ async function openTabs(): Promise<Page[]> {
   for (let i = 0; i < TABS; i++) {
     const page = await context.newPage();
     await page.goto(`${server.url}/`);
-    await page.waitForFunction(() => (window as unknown as { ready?: boolean }).ready === true);
+    await page.waitForFunction(() => (window as unknown as { ready?: boolean }).ready === true, undefined, {
+      polling: 100,
+    });
     pages.push(page);
   }
   return pages;
@@ -66,7 +68,12 @@ const ids = (from: number, to: number) => Array.from({ length: to - from + 1 }, 
 
 async function waitForAll(pages: Page[], count: number): Promise<void> {
   for (const page of pages) {
-    await page.waitForFunction((count) => window.received.length >= count, count, { timeout: 15_000 });
+    // Interval polling, not the default requestAnimationFrame: a tab that is not in front may get
+    // no animation frames at all, and the wait would time out though the events are there.
+    await page.waitForFunction((count) => window.received.length >= count, count, {
+      timeout: 15_000,
+      polling: 100,
+    });
   }
 }
 
