@@ -9,10 +9,10 @@ export default defineConfig({
     maxWorkers: 2,
     onUnhandledError(error) {
       // One known race, and only there: test/client/auto-fallback.test.ts cuts its servers' streams
-      // at teardown while Node's fetch still holds the connection; on a loaded machine (beside the
-      // Chromium tests) Node's fetch now and then surfaces that reset as an uncaught
-      // `read ECONNRESET` from a socket of its own connection pool. The client under test opens no
-      // socket itself. Every other unhandled error still fails the run.
+      // at teardown; on a loaded machine (beside the Chromium tests, about one run in five) a
+      // socket of the test's HTTP plumbing then reports the reset as an uncaught `read ECONNRESET`
+      // after every assertion has passed. The client under test opens no socket itself (it uses
+      // fetch). Every other unhandled error still fails the run.
       const {
         code,
         syscall,
