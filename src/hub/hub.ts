@@ -117,7 +117,6 @@ export class Hub {
   #limits: PublishLimits;
   #subscribers = new Set<Subscriber>();
   #index = new TopicIndex<Subscriber>();
-  #transports = new WeakMap<Subscriber, string>();
   /** Ids of the open subscribers: a second connection with the same `sub` gets a suffixed id. */
   #activeIds = new Set<string>();
   /** Subscribers that publish subscription events when they close. */
@@ -165,10 +164,6 @@ export class Hub {
     return this.#subscribers;
   }
 
-  transportOf(subscriber: Subscriber): string | undefined {
-    return this.#transports.get(subscriber);
-  }
-
   /**
    * Validates, stores durably, then fans out. Resolves with the stored event once the store has
    * it: an acknowledged publication survives a crash.
@@ -205,7 +200,7 @@ export class Hub {
       const before = subscriber.lastCursor;
       subscriber.offer(update);
       if (subscriber.lastCursor !== before) {
-        const transport = this.#transports.get(subscriber) ?? 'sse';
+        const transport = subscriber.transport;
         delivered.set(transport, (delivered.get(transport) ?? 0) + 1);
       }
     });
@@ -228,6 +223,7 @@ export class Hub {
     const subscriber = new Subscriber({
       id: subscriberId,
       selectors: request.selectors,
+      transport: request.transport,
       canReceivePrivate: request.canReceivePrivate,
       sink: request.sink,
       maxBufferedEvents: this.#options.maxBufferedEvents ?? 10_000,
@@ -239,7 +235,6 @@ export class Hub {
     this.#subscribers.add(subscriber);
     this.#activeIds.add(subscriberId);
     this.#index.add(subscriber, request.selectors);
-    this.#transports.set(subscriber, request.transport);
     if (request.isTracked) this.#tracked.add(subscriber);
     if (request.expiresAtMs !== undefined) this.#armExpiry(subscriber, request.expiresAtMs);
     const headEventId = this.#headEventId;
@@ -278,7 +273,7 @@ export class Hub {
     this.#subscribers.delete(closed);
     this.#activeIds.delete(closed.id);
     this.#index.remove(closed);
-    this.#options.observer?.subscriberClosed?.(this.#transports.get(closed) ?? 'sse', reason);
+    this.#options.observer?.subscriberClosed?.(closed.transport, reason);
     if (this.#tracked.has(closed)) void this.#publishSubscriptionEvents(closed, false);
   };
 

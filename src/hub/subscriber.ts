@@ -29,6 +29,8 @@ const NO_UPDATES: Update[] = [];
 export interface SubscriberOptions {
   id: string;
   selectors: Selector[];
+  /** The transport label for metrics (`sse`, `long-poll`, `short-poll`). */
+  transport: string;
   /** Whether this subscriber's token grants reading a private event (evaluated per event, now). */
   canReceivePrivate: (event: StoredEvent) => boolean;
   sink: SubscriberSink;
@@ -49,6 +51,7 @@ export interface SubscriberOptions {
 export class Subscriber {
   readonly id: string;
   readonly selectors: Selector[];
+  readonly transport: string;
   readonly subscribedAtMs: number;
   // The options' fields, not the options object: one object less per connection.
   #canReceivePrivate: (event: StoredEvent) => boolean;
@@ -63,6 +66,7 @@ export class Subscriber {
   constructor(options: SubscriberOptions) {
     this.id = options.id;
     this.selectors = options.selectors;
+    this.transport = options.transport;
     this.subscribedAtMs = options.subscribedAtMs ?? 0;
     this.#canReceivePrivate = options.canReceivePrivate;
     this.#sink = options.sink;
