@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { AuthError } from '../../src/hub/errors.js';
 import { createJwtVerifier, type JwtVerifierOptions } from '../../src/hub/jwt.js';
 import { loadKey } from '../../src/hub/jwt-keys.js';
+import { rejection } from '../support/auth-rejection.js';
 import { accessTokenClaims, HMAC_SECRET, mercureDetail, RESOURCE, signToken } from '../support/keys.js';
 
 const NOW_SEC = 1_750_000_000;
@@ -26,16 +26,6 @@ function setup(overrides: Partial<JwtVerifierOptions> = {}) {
 
 const sign = (claims: Record<string, unknown>) =>
   signToken(claims, { alg: 'HS256', key: HMAC_SECRET, typ: 'at+jwt' });
-
-async function rejection(promise: Promise<unknown>): Promise<AuthError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof AuthError) return error;
-    throw error;
-  }
-  throw new Error('expected an AuthError');
-}
 
 describe('JWT verification: cache of verified grants', () => {
   it('answers the same token again with the grant it verified', async () => {

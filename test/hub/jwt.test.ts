@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { AuthError } from '../../src/hub/errors.js';
 import { createJwtVerifier, type JwtVerifierOptions } from '../../src/hub/jwt.js';
 import { KeyConfigError, loadKey } from '../../src/hub/jwt-keys.js';
+import { rejection } from '../support/auth-rejection.js';
 import {
   type AsymmetricAlg,
   accessTokenClaims,
@@ -28,16 +28,6 @@ function verifier(overrides: Partial<JwtVerifierOptions> = {}) {
     clock,
     ...overrides,
   });
-}
-
-async function rejection(promise: Promise<unknown>): Promise<AuthError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof AuthError) return error;
-    throw error;
-  }
-  throw new Error('expected an AuthError');
 }
 
 describe('JWT verification: algorithm families', () => {
