@@ -154,7 +154,9 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv): ServeC
     subscriptions: values.subscriptions ?? (isTrue(fromEnv('subscriptions', env)) || demo),
     demo,
     authorizationServers: list('authorization-server') ?? [],
-    historyMaxEvents: integer('history-max-events', get('history-max-events')),
+    // The demo's ticker publishes 10 prices a second: keep about three hours of them, not forever.
+    historyMaxEvents:
+      integer('history-max-events', get('history-max-events')) ?? (demo ? 100_000 : undefined),
     historyMaxAgeMs: integer('history-max-age-ms', get('history-max-age-ms')),
     sqliteSynchronous: synchronousOf(get('sqlite-synchronous')),
     logLevel: get('log-level') ?? 'info',

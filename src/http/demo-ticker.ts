@@ -1,29 +1,82 @@
 import type { Hub, Scheduler } from '../hub/hub.js';
 import { DEMO_TOPIC_PREFIX } from './demo-token.js';
 
-export const DEMO_STOCK_TOPIC = `${DEMO_TOPIC_PREFIX}stocks/HRLD`;
+/** The ticker's symbols: invented, so nobody mistakes the demo for market data. */
+export const DEMO_SYMBOLS = [
+  'HRLD',
+  'SSEV',
+  'MRCR',
+  'PUSH',
+  'POLL',
+  'JWTX',
+  'UTCZ',
+  'DSTO',
+  'LEAP',
+  'NODE',
+  'BYTE',
+  'ECHO',
+  'FANO',
+  'HTTP',
+  'ZONE',
+  'TICK',
+  'CRSR',
+  'QUEU',
+  'WIRE',
+  'HOOK',
+] as const;
+
+/** One topic per symbol; a page subscribes to all of them with the template `…/stocks/{symbol}`. */
+export const DEMO_STOCK_TOPIC_TEMPLATE = `${DEMO_TOPIC_PREFIX}stocks/{symbol}`;
+
+export function demoStockTopic(symbol: string): string {
+  return `${DEMO_TOPIC_PREFIX}stocks/${symbol}`;
+}
+
+/** Kept for the first symbol (the ticker's topics all follow `demoStockTopic`). */
+export const DEMO_STOCK_TOPIC = demoStockTopic('HRLD');
+
+/** What each `price` event carries (JSON). */
+export interface DemoPrice {
+  symbol: string;
+  priceCents: number;
+  /** The symbol's price at the ticker's start: the page shows the day's change against it. */
+  openCents: number;
+  atMs: number;
+}
 
 export interface TickerOptions {
   hub: Hub;
   scheduler: Scheduler;
+  /** Time between two updates (each moves one symbol). Default in demo mode: 100 ms, 10 a second. */
   intervalMs: number;
-  /** Uniform in [0, 1): the random walk's steps. Injected so tests are deterministic. */
+  /** Uniform in [0, 1): which symbol moves and by how much. Injected so tests are deterministic. */
   random: () => number;
+  /**
+   * How long the ticker keeps publishing after the last subscriber left: a page that drops its
+   * connection on purpose (the stock page's "drop the network") must find missed prices on its
+   * return. An idle demo hub stops growing its history after this. Default 60 s.
+   */
+  idleGraceMs?: number | undefined;
   onError?: ((error: unknown) => void) | undefined;
 }
 
 /**
- * The demo's server-side stock price: a random walk published every `intervalMs` on
- * `DEMO_STOCK_TOPIC`, only while someone is subscribed (an idle demo hub grows no history).
+ * The demo's in-process publisher: a random walk over `DEMO_SYMBOLS`, one symbol moved per tick,
+ * published on that symbol's topic while someone is subscribed (or was, within `idleGraceMs`).
  */
 export class DemoTicker {
   #options: TickerOptions;
-  #priceCents = 10_000;
+  #pricesCents: number[];
+  #openCents: number[];
   #timer: unknown;
   #isStopped = false;
+  #lastSubscribedAtMs = Number.NEGATIVE_INFINITY;
 
   constructor(options: TickerOptions) {
     this.#options = options;
+    // Opening prices spread between $20 and $500, the same at every start for the same `random`.
+    this.#openCents = DEMO_SYMBOLS.map(() => Math.round(2_000 + options.random() * 48_000));
+    this.#pricesCents = [...this.#openCents];
   }
 
   start(): void {
@@ -41,19 +94,26 @@ export class DemoTicker {
   }
 
   async #tick(): Promise<void> {
-    const { hub } = this.#options;
+    const { hub, random } = this.#options;
     if (this.#isStopped || hub.isClosed) return;
-    // ±1% per tick, never below one dollar.
-    const stepCents = Math.round((this.#options.random() - 0.5) * 0.02 * this.#priceCents);
-    this.#priceCents = Math.max(100, this.#priceCents + stepCents);
+    const nowMs = hub.clock.nowMs();
+    if (hub.subscribers.size > 0) this.#lastSubscribedAtMs = nowMs;
+    const isWanted = nowMs - this.#lastSubscribedAtMs <= (this.#options.idleGraceMs ?? 60_000);
     try {
-      if (hub.subscribers.size > 0) {
-        const atMs = hub.clock.nowMs();
-        await hub.publish({
-          topics: [DEMO_STOCK_TOPIC],
-          data: JSON.stringify({ symbol: 'HRLD', priceCents: this.#priceCents, atMs }),
-          type: 'price',
-        });
+      if (isWanted) {
+        const index = Math.min(DEMO_SYMBOLS.length - 1, Math.floor(random() * DEMO_SYMBOLS.length));
+        const symbol = DEMO_SYMBOLS[index] ?? 'HRLD';
+        const before = this.#pricesCents[index] ?? 10_000;
+        // ±0.5% per move, never below one dollar.
+        const priceCents = Math.max(100, before + Math.round((random() - 0.5) * 0.01 * before));
+        this.#pricesCents[index] = priceCents;
+        const price: DemoPrice = {
+          symbol,
+          priceCents,
+          openCents: this.#openCents[index] ?? before,
+          atMs: nowMs,
+        };
+        await hub.publish({ topics: [demoStockTopic(symbol)], data: JSON.stringify(price), type: 'price' });
       }
     } catch (error) {
       this.#options.onError?.(error);

@@ -1,4 +1,5 @@
 import { SignJWT } from 'jose';
+import type { DemoUser } from './demo-users.js';
 
 /**
  * Every demo token is confined to topics under this prefix (an RFC 6570 template, so `{+path}`
@@ -9,7 +10,7 @@ export const DEMO_TOPIC_PREFIX = 'https://demo.herald.dev/';
 /** Short enough that a token copied out of the page is soon useless; the page refreshes it. */
 export const DEMO_TOKEN_TTL_MS = 10 * 60 * 1000;
 
-/** The subscriptions API (one topic's list, and its subscription events): presence in the chat card. */
+/** The subscriptions API (one topic's list, and its subscription events): presence in the chat. */
 const DEMO_SUBSCRIPTIONS_SELECTORS = [
   '/.well-known/mercure/subscriptions/{topic}',
   '/.well-known/mercure/subscriptions/{topic}/{subscriber}',
@@ -21,6 +22,8 @@ export interface DemoTokenRequest {
   role: DemoRole;
   /** Shown to other participants (subscription `payload.name`). */
   name: string;
+  /** A fake user: the token may then read that user's private topic, `users/{id}`, and no other. */
+  user?: DemoUser | undefined;
   nowMs: number;
   /** A unique suffix of the subject, so two tabs with the same name stay two subscribers. */
   nonce: string;
@@ -32,20 +35,28 @@ export interface DemoToken {
   role: DemoRole;
   expiresAtMs: number;
   topicPrefix: string;
+  user?: DemoUser | undefined;
+}
+
+/** The private topic of a fake user: private updates there reach that user's tabs only. */
+export function demoUserTopic(userId: string): string {
+  return `${DEMO_TOPIC_PREFIX}users/${userId}`;
 }
 
 /**
- * A Mercure 0.x token (`mercure` claim, HS256) signed with the demo key. A `subscriber` may read
- * the demo's private updates and presence but publish nothing: the chat's read-only user.
+ * A Mercure 0.x token (`mercure` claim, HS256) signed with the demo key. A `publisher` may publish
+ * on any demo topic; a `subscriber` publishes nothing (the chat's read-only reader). Private
+ * updates are readable only on the token's own user topic (if any) and in the subscriptions API.
  */
 export async function issueDemoToken(secret: Uint8Array, request: DemoTokenRequest): Promise<DemoToken> {
-  const topics = `${DEMO_TOPIC_PREFIX}{+path}`;
-  const subject = `${request.name}#${request.nonce}`;
+  const { user } = request;
+  const subject = `${user?.id ?? request.name}#${request.nonce}`;
   const expiresAtMs = request.nowMs + DEMO_TOKEN_TTL_MS;
+  const own = user === undefined ? [] : [demoUserTopic(user.id), `${demoUserTopic(user.id)}/{+path}`];
   const mercure = {
-    publish: request.role === 'publisher' ? [topics] : [],
-    subscribe: [topics, ...DEMO_SUBSCRIPTIONS_SELECTORS],
-    payload: { name: request.name, role: request.role },
+    publish: request.role === 'publisher' ? [`${DEMO_TOPIC_PREFIX}{+path}`] : [],
+    subscribe: [...own, ...DEMO_SUBSCRIPTIONS_SELECTORS],
+    payload: { name: request.name, role: request.role, ...(user ? { user: user.id } : {}) },
   };
   const token = await new SignJWT({ mercure })
     .setProtectedHeader({ alg: 'HS256' })
@@ -53,7 +64,7 @@ export async function issueDemoToken(secret: Uint8Array, request: DemoTokenReque
     .setIssuedAt(Math.floor(request.nowMs / 1000))
     .setExpirationTime(Math.floor(expiresAtMs / 1000))
     .sign(secret);
-  return { token, subject, role: request.role, expiresAtMs, topicPrefix: DEMO_TOPIC_PREFIX };
+  return { token, subject, role: request.role, expiresAtMs, topicPrefix: DEMO_TOPIC_PREFIX, user };
 }
 
 /** Names are shown in other tabs: keep them short and printable. */

@@ -3,22 +3,24 @@ import type { Logger } from 'pino';
 import type { Hub } from '../hub/hub.js';
 import type { Exchange } from '../transports/exchange.js';
 import { type Authorizer, createAuthorizer } from './authorizer.js';
-import { type DemoAsset, defaultDemoWebDir, loadDemoAssets } from './demo-assets.js';
+import { type DemoAsset, defaultDemoWebDir, findDemoAsset, loadDemoAssets } from './demo-assets.js';
 import { DEMO_PAGE } from './demo-page.js';
 import { DemoTicker } from './demo-ticker.js';
 import { type DemoRole, issueDemoToken, sanitizeDemoName } from './demo-token.js';
+import { DEMO_USERS, findDemoUser } from './demo-users.js';
 import { HttpError } from './errors.js';
 
-export { DEMO_STOCK_TOPIC } from './demo-ticker.js';
-export { DEMO_TOKEN_TTL_MS, DEMO_TOPIC_PREFIX } from './demo-token.js';
+export { DEMO_STOCK_TOPIC, DEMO_STOCK_TOPIC_TEMPLATE, DEMO_SYMBOLS, demoStockTopic } from './demo-ticker.js';
+export { DEMO_TOKEN_TTL_MS, DEMO_TOPIC_PREFIX, demoUserTopic } from './demo-token.js';
+export { DEMO_USERS, type DemoUser } from './demo-users.js';
 
 /** `createHub({ demo: true })` or `{ demo: { ... } }`: the local demo page and its token endpoint. */
 export interface DemoOptions {
   /** HMAC key of the demo's tokens. Default: 32 random bytes, new at every start. */
   secret?: Uint8Array | undefined;
-  /** The built page (`index.html`, `demo.js`, `demo.css`). Default: `dist/web/`. */
+  /** The built pages (`index.html`, `lab.html`, …, `assets/`). Default: `dist/web/`. */
   webDir?: string | undefined;
-  /** Server-side stock ticker period; 0 turns it off. Default 1000 ms. */
+  /** Time between two stock price updates of the in-process publisher; 0 turns it off. Default 100 ms. */
   tickerIntervalMs?: number | undefined;
   random?: (() => number) | undefined;
 }
@@ -58,7 +60,7 @@ export class DemoMode implements DemoRoutes {
     this.#assets = loadDemoAssets(options.webDir ?? defaultDemoWebDir());
     const own = createAuthorizer({ key: { type: 'hmac', secret: this.#secret } });
     this.authorizer = eitherAuthorizer(own, context.configured);
-    const intervalMs = options.tickerIntervalMs ?? 1000;
+    const intervalMs = options.tickerIntervalMs ?? 100;
     if (intervalMs > 0) {
       this.#ticker = new DemoTicker({
         hub: context.hub,
@@ -86,21 +88,22 @@ export class DemoMode implements DemoRoutes {
       return true;
     }
     if (method !== 'GET' && method !== 'HEAD') return false;
-    const body = (asset: DemoAsset | undefined) =>
-      method === 'HEAD' ? undefined : (asset?.body ?? DEMO_PAGE);
-    if (path === '/') {
-      const page = this.#assets.get('index.html');
+    const asset = findDemoAsset(this.#assets, path);
+    if (asset === undefined) {
+      if (path !== '/') return false;
+      // Not built: a short page that says how to build it.
       exchange.respond(
         200,
         { 'content-type': 'text/html; charset=utf-8', 'cache-control': NO_STORE },
-        body(page),
+        DEMO_PAGE,
       );
       return true;
     }
-    const name = path.startsWith('/demo/') ? path.slice('/demo/'.length) : '';
-    const asset = name === 'index.html' ? undefined : this.#assets.get(name);
-    if (asset === undefined) return false;
-    exchange.respond(200, { 'content-type': asset.contentType, 'cache-control': NO_STORE }, body(asset));
+    exchange.respond(
+      200,
+      { 'content-type': asset.contentType, 'cache-control': NO_STORE },
+      method === 'HEAD' ? undefined : asset.body,
+    );
     return true;
   };
 
@@ -110,10 +113,20 @@ export class DemoMode implements DemoRoutes {
 
   async #issueToken(exchange: Exchange, cors: Record<string, string>): Promise<void> {
     const query = new URL(exchange.target, 'http://hub.invalid').searchParams;
+    const userId = query.get('user');
+    const user = userId === null ? undefined : findDemoUser(userId);
+    if (userId !== null && user === undefined) {
+      throw new HttpError(
+        400,
+        'USER_INVALID',
+        `user: unknown demo user ${JSON.stringify(userId.slice(0, 40))}; one of ${DEMO_USERS.map((u) => u.id).join(', ')}`,
+      );
+    }
     const role: DemoRole = query.get('role') === 'subscriber' ? 'subscriber' : 'publisher';
     const issued = await issueDemoToken(this.#secret, {
       role,
-      name: sanitizeDemoName(query.get('name'), role === 'publisher' ? 'Publisher' : 'Reader'),
+      user,
+      name: user?.name ?? sanitizeDemoName(query.get('name'), role === 'publisher' ? 'Publisher' : 'Reader'),
       nowMs: this.#context.hub.clock.nowMs(),
       nonce: randomUUID().slice(0, 8),
     });
@@ -122,6 +135,7 @@ export class DemoMode implements DemoRoutes {
     const json = {
       ...issued,
       expiresAt: new Date(issued.expiresAtMs).toISOString(),
+      users: DEMO_USERS,
       features: { subscriptionsApi: this.#context.subscriptionsApi },
     };
     exchange.respond(

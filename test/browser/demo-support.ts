@@ -1,19 +1,21 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { expect } from 'vitest';
 import { type CreateHubOptions, createHub, type HeraldHub } from '../../src/http/index.js';
 import { serveOnLoopback } from '../support/listen.js';
 
-/** What the page exposes for tests (web/main.ts declares the same shape). */
-export interface DemoLabState {
-  published: string[];
-  ids: Record<'sse' | 'long-poll' | 'short-poll', string[]>;
-  isRunning: boolean;
+/** What every page exposes (web/shared/layout.ts declares the same shape). */
+export interface DemoHandle {
+  ready: boolean;
+  page: string;
+  state?: unknown;
 }
 
 declare global {
   interface Window {
-    heraldDemo?: { lab: DemoLabState; ready: boolean };
+    heraldDemo?: DemoHandle;
   }
 }
 
@@ -27,7 +29,10 @@ export interface DemoHub {
   close(): Promise<void>;
 }
 
-/** Builds the page (scripts/build-web.mjs) into a temporary directory and serves a demo hub on port 0. */
+/**
+ * Builds the pages (scripts/build-web.mjs, Vite; well under a second) into a temporary directory
+ * and serves a demo hub on port 0, with the subscriptions API on as `herald serve --demo` has it.
+ */
 export async function startDemoHub(options: CreateHubOptions = {}): Promise<DemoHub> {
   const webDir = mkdtempSync(join(tmpdir(), 'herald-web-'));
   // A variable specifier: the build script is plain JavaScript without type declarations.
@@ -45,4 +50,70 @@ export async function startDemoHub(options: CreateHubOptions = {}): Promise<Demo
       rmSync(webDir, { recursive: true, force: true });
     },
   };
+}
+
+/** A phone-sized viewport (the pages must work there) and a desktop one. */
+export const PHONE = { width: 390, height: 844 };
+export const DESKTOP = { width: 1280, height: 900 };
+
+/**
+ * Collects every console error and uncaught page error of the pages of `context`, so a test can
+ * assert that a page ran without any (`expectNoConsoleErrors`).
+ */
+export function watchConsole(context: BrowserContext): string[] {
+  const errors: string[] = [];
+  const watch = (page: Page) => {
+    page.on('console', (message) => {
+      if (message.type() === 'error') errors.push(`${page.url()}: ${message.text()}`);
+    });
+    page.on('pageerror', (error) => errors.push(`${page.url()}: ${error.message}`));
+  };
+  context.on('page', watch);
+  for (const page of context.pages()) watch(page);
+  return errors;
+}
+
+export function expectNoConsoleErrors(errors: string[]): void {
+  expect(errors).toEqual([]);
+}
+
+/** Opens `path` of the demo in a new tab of `context` and waits until the page says it is ready. */
+export async function openDemoPage(context: BrowserContext, hub: DemoHub, path: string): Promise<Page> {
+  const page = await context.newPage();
+  await page.goto(`${hub.url}${path}`);
+  await page.waitForFunction(() => window.heraldDemo?.ready === true, undefined, { timeout: 10_000 });
+  return page;
+}
+
+/** A new browser context (own storage, own BroadcastChannel scope) that reports console errors. */
+export async function newDemoContext(
+  browser: Browser,
+  viewport = DESKTOP,
+): Promise<{ context: BrowserContext; errors: string[] }> {
+  const context = await browser.newContext({ viewport });
+  return { context, errors: watchConsole(context) };
+}
+
+/** Where screenshots go: `test-output/screenshots/` (ignored by git). */
+export const SCREENSHOT_DIR = join(import.meta.dirname, '../../test-output/screenshots');
+
+/** Writes a full-page PNG of `page` as `test-output/screenshots/<name>.png`; resolves with its path. */
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  const path = join(SCREENSHOT_DIR, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  return path;
+}
+
+/** Moves focus with Tab until `selector` has it (at most `maxTabs` presses); keyboard use. */
+export async function tabTo(page: Page, selector: string, maxTabs = 40): Promise<void> {
+  for (let i = 0; i < maxTabs; i += 1) {
+    await page.keyboard.press('Tab');
+    const isFocused = await page.evaluate(
+      (wanted) => document.activeElement?.matches(wanted) === true,
+      selector,
+    );
+    if (isFocused) return;
+  }
+  throw new Error(`${selector} never received focus within ${maxTabs} Tab presses`);
 }

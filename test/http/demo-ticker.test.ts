@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEMO_STOCK_TOPIC, DemoTicker } from '../../src/http/demo-ticker.js';
+import { DEMO_SYMBOLS, type DemoPrice, DemoTicker, demoStockTopic } from '../../src/http/demo-ticker.js';
 import type { Hub, Scheduler } from '../../src/hub/hub.js';
 
 /** A scheduler whose timers fire only when the test says so. */
@@ -26,36 +26,73 @@ function manualScheduler() {
 
 function fakeHub(subscriberCount: number) {
   const published: { topics: string[]; data?: string; type?: string }[] = [];
+  let nowMs = 1_000;
+  const subscribers = { size: subscriberCount };
   const hub = {
     isClosed: false,
-    clock: { nowMs: () => 1_000 },
-    subscribers: { size: subscriberCount },
+    clock: { nowMs: () => nowMs },
+    subscribers,
     publish: async (input: { topics: string[]; data?: string; type?: string }) => {
       published.push(input);
       return {};
     },
   } as unknown as Hub;
-  return { hub, published };
+  return {
+    hub,
+    published,
+    setNow: (ms: number) => {
+      nowMs = ms;
+    },
+    setSubscribers: (size: number) => {
+      subscribers.size = size;
+    },
+  };
 }
 
 describe('demo ticker', () => {
-  it('publishes a price on the stock topic at each tick while someone is subscribed', async () => {
+  it("moves one of the 20 symbols per tick, on that symbol's topic, while someone is subscribed", async () => {
     const { scheduler, fire } = manualScheduler();
     const { hub, published } = fakeHub(1);
-    const ticker = new DemoTicker({ hub, scheduler, intervalMs: 1000, random: () => 1 });
+    // Always the last symbol, always up.
+    const ticker = new DemoTicker({ hub, scheduler, intervalMs: 100, random: () => 0.999 });
     ticker.start();
     await fire();
     await fire();
+    expect(DEMO_SYMBOLS).toHaveLength(20);
+    expect(new Set(DEMO_SYMBOLS).size).toBe(20);
     expect(published).toHaveLength(2);
-    expect(published[0]).toMatchObject({ topics: [DEMO_STOCK_TOPIC], type: 'price' });
-    const prices = published.map(
-      (event) => (JSON.parse(event.data ?? '{}') as { priceCents: number }).priceCents,
-    );
-    expect(prices[1]).toBeGreaterThan(prices[0] ?? Number.POSITIVE_INFINITY);
+    const last = DEMO_SYMBOLS[19] ?? '';
+    expect(published[0]).toMatchObject({ topics: [demoStockTopic(last)], type: 'price' });
+    const prices = published.map((event) => JSON.parse(event.data ?? '{}') as DemoPrice);
+    expect(prices[0]).toMatchObject({ symbol: last, atMs: 1_000 });
+    expect(prices[1]?.priceCents).toBeGreaterThan(prices[0]?.priceCents ?? Number.POSITIVE_INFINITY);
+    expect(prices[1]?.openCents).toBe(prices[0]?.openCents);
     ticker.stop();
   });
 
-  it('publishes nothing while nobody is subscribed, and stops scheduling when stopped', async () => {
+  it('goes on for the grace period after the last subscriber left, then stops publishing', async () => {
+    const { scheduler, fire } = manualScheduler();
+    const { hub, published, setNow, setSubscribers } = fakeHub(1);
+    const ticker = new DemoTicker({
+      hub,
+      scheduler,
+      intervalMs: 100,
+      random: () => 0.5,
+      idleGraceMs: 60_000,
+    });
+    ticker.start();
+    await fire();
+    setSubscribers(0);
+    setNow(61_000);
+    await fire();
+    expect(published).toHaveLength(2);
+    setNow(61_001);
+    await fire();
+    expect(published).toHaveLength(2);
+    ticker.stop();
+  });
+
+  it('publishes nothing while nobody was ever subscribed, and stops scheduling when stopped', async () => {
     const { scheduler, fire, pendingCount } = manualScheduler();
     const { hub, published } = fakeHub(0);
     const ticker = new DemoTicker({ hub, scheduler, intervalMs: 1000, random: () => 0.5 });

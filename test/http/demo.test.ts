@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -13,6 +13,8 @@ interface TokenJson {
   expiresAtMs: number;
   topicPrefix: string;
   features: { subscriptionsApi: boolean };
+  user?: { id: string; name: string; timeZone: string };
+  users: { id: string; name: string; timeZone: string }[];
 }
 
 const closers: (() => Promise<void>)[] = [];
@@ -30,13 +32,22 @@ async function start(options: CreateHubOptions): Promise<string> {
   return url;
 }
 
-/** A built page stand-in: the hub serves whatever `index.html`/`demo.js`/`demo.css` it finds. */
+/** A built-pages stand-in: two pages and a script under `assets/`, as the Vite build lays them out. */
 function fakeWebDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'herald-demo-'));
   writeFileSync(join(dir, 'index.html'), '<!doctype html><title>Herald demo</title>');
-  writeFileSync(join(dir, 'demo.js'), 'console.log(1)');
+  writeFileSync(join(dir, 'chat.html'), '<!doctype html><title>Chat</title>');
+  mkdirSync(join(dir, 'assets'));
+  writeFileSync(join(dir, 'assets', 'chat-1a2b.js'), 'console.log(1)');
+  writeFileSync(join(dir, 'assets', 'notes.txt'), 'not a page asset');
   closers.push(async () => rmSync(dir, { recursive: true, force: true }));
   return dir;
+}
+
+async function demoUserToken(url: string, user: string): Promise<TokenJson> {
+  const response = await fetch(`${url}/demo/token?user=${user}`, { method: 'POST' });
+  expect(response.status).toBe(200);
+  return (await response.json()) as TokenJson;
 }
 
 async function demoToken(url: string, role = 'publisher'): Promise<TokenJson> {
@@ -52,17 +63,68 @@ const demoOptions = (extra: CreateHubOptions = {}): CreateHubOptions => ({
 });
 
 describe('demo mode', () => {
-  it('serves the built page at / and its assets under /demo/', async () => {
+  it('serves the pages at / and /<name>, and their assets under /demo/', async () => {
     const url = await start(demoOptions());
     const page = await fetch(`${url}/`);
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toMatch(/^text\/html/);
     expect(await page.text()).toContain('<title>Herald demo</title>');
-    const script = await fetch(`${url}/demo/demo.js`);
+    const chat = await fetch(`${url}/chat`);
+    expect(chat.status).toBe(200);
+    expect(await chat.text()).toContain('<title>Chat</title>');
+    const script = await fetch(`${url}/demo/assets/chat-1a2b.js`);
     expect(script.headers.get('content-type')).toMatch(/^text\/javascript/);
     expect(await script.text()).toBe('console.log(1)');
-    expect((await fetch(`${url}/demo/../package.json`)).status).toBe(404);
-    expect((await fetch(`${url}/demo/missing.css`)).status).toBe(404);
+    // Pages only by their short URL; files of other types, paths out of the directory and unknown
+    // names are not the demo's.
+    for (const path of [
+      '/demo/chat.html',
+      '/demo/assets/notes.txt',
+      '/demo/../package.json',
+      '/demo/missing.css',
+      '/nope',
+      '/Chat',
+    ]) {
+      expect((await fetch(`${url}${path}`)).status, path).toBe(404);
+    }
+  });
+
+  it("issues fake users' tokens: each reads its own private topic and no other's", async () => {
+    const url = await start(demoOptions());
+    const alice = await demoUserToken(url, 'alice');
+    const bob = await demoUserToken(url, 'bob');
+    expect(alice.user).toEqual({ id: 'alice', name: 'Alice', timeZone: 'Europe/Oslo' });
+    expect(alice.users.map((user) => user.id)).toEqual(['alice', 'bob', 'carol', 'dev']);
+    const aliceTopic = `${alice.topicPrefix}users/alice`;
+    const sent = await publish(url, bob.token, [
+      ['topic', aliceTopic],
+      ['data', 'for Alice only'],
+      ['private', 'on'],
+    ]);
+    expect(sent.status).toBe(200);
+    const read = async (token: string) => {
+      const query = new URLSearchParams({
+        topic: aliceTopic,
+        transport: 'short-poll',
+        lastEventID: 'earliest',
+      });
+      const response = await fetch(`${url}/.well-known/mercure?${query}`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(response.status).toBe(200);
+      return ((await response.json()) as { events: { data: string }[] }).events.map((event) => event.data);
+    };
+    expect(await read(alice.token)).toEqual(['for Alice only']);
+    expect(await read(bob.token)).toEqual([]);
+  });
+
+  it('answers 400 naming the field for an unknown demo user', async () => {
+    const url = await start(demoOptions());
+    const response = await fetch(`${url}/demo/token?user=mallory`, { method: 'POST' });
+    expect(response.status).toBe(400);
+    expect(await response.text()).toMatch(
+      /^user: unknown demo user "mallory"; one of alice, bob, carol, dev/m,
+    );
   });
 
   it('issues a token that publishes under the demo prefix and is refused (403) elsewhere', async () => {
@@ -121,7 +183,7 @@ describe('without demo mode', () => {
   it('answers 404 to POST /demo/token and does not serve the demo page', async () => {
     const url = await start({ jwt: { key: { type: 'hmac', secret: SECRET } } });
     expect((await fetch(`${url}/demo/token`, { method: 'POST' })).status).toBe(404);
-    expect((await fetch(`${url}/demo/demo.js`)).status).toBe(404);
+    expect((await fetch(`${url}/demo/assets/chat-1a2b.js`)).status).toBe(404);
     expect(await (await fetch(`${url}/`)).text()).toContain('--demo');
   });
 });

@@ -1,4 +1,4 @@
-import { byId, h } from './dom.js';
+import { byId, h } from '../../shared/dom.js';
 
 const TRANSPORTS = ['sse', 'long-poll', 'short-poll'] as const;
 

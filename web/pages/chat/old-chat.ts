@@ -1,7 +1,7 @@
-import type { SharedEventSource } from '../src/client/index.js';
-import { byId, formatClock, h } from './dom.js';
+import type { SharedEventSource } from '../../../src/client/index.js';
+import { byId, formatClock, h } from '../../shared/dom.js';
+import { DemoSession } from '../../shared/session.js';
 import { FEED_PATHS } from './feed.js';
-import { DemoSession } from './session.js';
 
 interface SubscriptionDoc {
   subscriber: string;

@@ -1,7 +1,7 @@
-import { EventSource, hubUrl, type TransportName } from '../src/client/index.js';
-import { byId, formatBytes, h } from './dom.js';
+import { EventSource, hubUrl, type TransportName } from '../../../src/client/index.js';
+import { byId, formatBytes, h } from '../../shared/dom.js';
+import type { DemoSession } from '../../shared/session.js';
 import { meteredFetch, type TransportCost } from './lab-meter.js';
-import type { DemoSession } from './session.js';
 
 const TRANSPORTS: TransportName[] = ['sse', 'long-poll', 'short-poll'];
 

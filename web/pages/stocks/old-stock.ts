@@ -1,5 +1,5 @@
-import type { SharedEventSource } from '../src/client/index.js';
-import { byId } from './dom.js';
+import type { SharedEventSource } from '../../../src/client/index.js';
+import { byId } from '../../shared/dom.js';
 
 const POINTS = 60;
 

@@ -1,7 +1,7 @@
-import type { SharedEventSource } from '../src/client/index.js';
-import { byId, formatClock, h, prependBounded } from './dom.js';
+import type { SharedEventSource } from '../../../src/client/index.js';
+import { byId, formatClock, h, prependBounded } from '../../shared/dom.js';
+import type { DemoSession } from '../../shared/session.js';
 import { FEED_PATHS } from './feed.js';
-import type { DemoSession } from './session.js';
 
 const SAMPLES = [
   'Your build passed',

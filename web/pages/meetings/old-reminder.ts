@@ -1,7 +1,7 @@
-import type { SharedEventSource } from '../src/client/index.js';
-import { byId, h, prependBounded } from './dom.js';
+import type { SharedEventSource } from '../../../src/client/index.js';
+import { byId, h, prependBounded } from '../../shared/dom.js';
+import type { DemoSession } from '../../shared/session.js';
 import { FEED_PATHS } from './feed.js';
-import type { DemoSession } from './session.js';
 import { formatOffset, offsetMs, wallTimeIn, zonedWallTimeToMs } from './zone-time.js';
 
 const ZONES = [

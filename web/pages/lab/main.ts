@@ -1,0 +1,5 @@
+import '../../shared/demo.css';
+import { markReady, mountLayout } from '../../shared/layout.js';
+
+mountLayout('lab');
+markReady();
