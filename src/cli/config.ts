@@ -130,6 +130,12 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv): ServeC
       ?.split(/[\s,]+/)
       .filter(Boolean);
   const demo = values.demo ?? isTrue(fromEnv('demo', env));
+  // The demo mints publishing tokens for anyone who can reach it: never in a production setup.
+  if (demo && env.NODE_ENV === 'production') {
+    throw new ConfigError(
+      '--demo is refused when NODE_ENV=production: it hands out publishing tokens to anyone',
+    );
+  }
   return {
     port: integer('port', get('port')) ?? 3000,
     // The demo hands out publishing tokens: only this machine may reach it unless --host says otherwise.

@@ -8,6 +8,21 @@ describe('herald serve configuration', () => {
     expect(config.authorizationServers).toEqual([]);
   });
 
+  it('refuses demo mode in a production configuration, and keeps the demo on loopback by default', () => {
+    expect(() => parseServeConfig(['--demo'], { NODE_ENV: 'production' })).toThrow(
+      /--demo is refused when NODE_ENV=production/,
+    );
+    expect(() => parseServeConfig([], { HERALD_DEMO: 'true', NODE_ENV: 'production' })).toThrow(ConfigError);
+    const demo = parseServeConfig(['--demo'], {});
+    expect(demo).toMatchObject({
+      demo: true,
+      host: '127.0.0.1',
+      subscriptions: true,
+      historyMaxEvents: 100_000,
+    });
+    expect(parseServeConfig([], {}).historyMaxEvents).toBeUndefined();
+  });
+
   it('reads flags before HERALD_* variables, and Mercure names where Mercure has one', () => {
     const config = parseServeConfig(['--port', '4000'], {
       HERALD_PORT: '5000',
