@@ -1,0 +1,108 @@
+import { EventSource, hubUrl, timeOfEventId } from '../../../src/client/index.js';
+import type { DemoSession } from '../../shared/session.js';
+import { isAfter } from './last-read.js';
+import { isSubscriptionDoc, type Person, Presence, type SubscriptionDoc } from './presence.js';
+
+/** The `data` of a `type: chat` update. */
+export interface ChatMessage {
+  from: string;
+  text: string;
+  atMs: number;
+}
+
+export interface RoomEvents {
+  /** `isHistory`: published before this tab opened the room, i.e. replayed rather than live. */
+  onMessage(message: ChatMessage, id: string, isHistory: boolean): void;
+  onPresence(people: Person[]): void;
+}
+
+export interface RoomStream {
+  source: EventSource;
+  /** False when the hub has no subscriptions API (`--subscriptions` off): no presence then. */
+  hasPresence: boolean;
+  close(): void;
+}
+
+interface SubscriptionsList {
+  lastEventID?: string;
+  subscriptions?: unknown[];
+}
+
+const SUBSCRIPTIONS_PATH = '/.well-known/mercure/subscriptions';
+
+/**
+ * One room, one stream: the room's topic and, when the hub has the subscriptions API, the room's
+ * subscription events (private; the demo token may read them), replayed from the earliest event
+ * the hub keeps so a returning user sees what was said.
+ *
+ * The subscriptions list is read first. It names who is here and, as `lastEventID`, the hub's
+ * newest event at that moment: what the stream then replays up to that id is history, anything
+ * after it is live. Replayed subscription events are skipped, the list already accounts for them.
+ */
+export async function openRoom(session: DemoSession, topic: string, events: RoomEvents): Promise<RoomStream> {
+  const presenceBase = `${SUBSCRIPTIONS_PATH}/${encodeURIComponent(topic)}`;
+  const presence = new Presence();
+  const list = session.hasSubscriptionsApi ? await fetchSubscriptions(session, presenceBase) : undefined;
+  if (list !== undefined) {
+    presence.reset((list.subscriptions ?? []).filter(isSubscriptionDoc));
+    events.onPresence(presence.people());
+  }
+  const head = list?.lastEventID;
+  const openedAtMs = Date.now();
+  const isHistory = (id: string): boolean => {
+    if (head === undefined) return (timeOfEventId(id) ?? openedAtMs) < openedAtMs;
+    return head !== 'earliest' && !isAfter(id, head);
+  };
+
+  const topics = list === undefined ? [topic] : [topic, `${presenceBase}/{subscriber}`];
+  const source = new EventSource(hubUrl('/', { topics }), {
+    // A function: the session renews its token, and a reconnection must present the new one.
+    headers: () => ({ authorization: `Bearer ${session.token}` }),
+    lastEventId: 'earliest',
+  });
+  source.addEventListener('chat', (event) => {
+    const message = parseChatMessage(event.data);
+    if (message !== undefined) events.onMessage(message, event.lastEventId, isHistory(event.lastEventId));
+  });
+  // Subscription events have no `type`: they arrive as plain messages.
+  source.addEventListener('message', (event) => {
+    if (isHistory(event.lastEventId)) return;
+    const doc = parseJson(event.data);
+    if (!isSubscriptionDoc(doc)) return;
+    presence.apply(doc);
+    events.onPresence(presence.people());
+  });
+  return { source, hasPresence: list !== undefined, close: () => source.close() };
+}
+
+async function fetchSubscriptions(
+  session: DemoSession,
+  path: string,
+): Promise<(SubscriptionsList & { subscriptions: SubscriptionDoc[] }) | undefined> {
+  try {
+    const response = await fetch(path, { headers: { authorization: `Bearer ${session.token}` } });
+    if (!response.ok) return undefined;
+    const list = (await response.json()) as SubscriptionsList;
+    return { ...list, subscriptions: (list.subscriptions ?? []).filter(isSubscriptionDoc) };
+  } catch {
+    return undefined;
+  }
+}
+
+export function parseChatMessage(data: string): ChatMessage | undefined {
+  const value = parseJson(data) as Partial<ChatMessage> | undefined;
+  if (typeof value?.from !== 'string' || typeof value.text !== 'string') return undefined;
+  return {
+    from: value.from,
+    text: value.text,
+    atMs: typeof value.atMs === 'number' ? value.atMs : Date.now(),
+  };
+}
+
+function parseJson(data: string): unknown {
+  try {
+    return JSON.parse(data) as unknown;
+  } catch {
+    return undefined;
+  }
+}
