@@ -1,5 +1,166 @@
 import '../../shared/demo.css';
-import { markReady, mountLayout } from '../../shared/layout.js';
+import './stocks.css';
+import { hubUrl } from '../../../src/client/index.js';
+import { byId } from '../../shared/dom.js';
+import { type ConnectionState, markReady, mountLayout, showBanner } from '../../shared/layout.js';
+import { DemoSession } from '../../shared/session.js';
+import { PriceChart } from './price-chart.js';
+import { PriceTable } from './price-table.js';
+import { changePct, directionOf, formatChange, formatDollars, type Price } from './prices.js';
+import { type CatchUp, TickerFeed } from './ticker-feed.js';
 
-mountLayout('stocks');
-markReady();
+/** What the browser tests read (`window.heraldDemo.state`); updated in place. */
+interface StocksState {
+  /** Price events received, catch-ups included. */
+  received: number;
+  /** Event ids in arrival order (the newest `MAX_IDS`): the tests check them against the hub's history. */
+  ids: string[];
+  /** Ids that arrived a second time (the hub and client promise none). */
+  duplicates: number;
+  symbols: number;
+  selected: string;
+  chartPoints: number;
+  isOffline: boolean;
+  /** The latest reconnection's catch-up, once there was one. */
+  catchUp: CatchUp | null;
+}
+
+const MAX_IDS = 5_000;
+
+const setStatus = mountLayout('stocks');
+const state: StocksState = {
+  received: 0,
+  ids: [],
+  duplicates: 0,
+  symbols: 0,
+  selected: '',
+  chartPoints: 0,
+  isOffline: false,
+  catchUp: null,
+};
+const seenIds = new Set<string>();
+const latest = new Map<string, Price>();
+/** Arrival times of the last second's events: the events/s figure. */
+const arrivals: number[] = [];
+
+const dropButton = byId<HTMLButtonElement>('drop');
+const reconnectButton = byId<HTMLButtonElement>('reconnect');
+const catchUpText = byId('catch-up');
+const chart = new PriceChart(byId('chart'));
+const table = new PriceTable(byId<HTMLTableSectionElement>('quotes'), (symbol) => {
+  state.selected = symbol;
+  chart.show(symbol);
+  renderQuote();
+});
+
+try {
+  // The session says where the demo's topics live (and fails clearly when the hub is not in demo
+  // mode); the stock topics are public, so the stream itself needs no token.
+  const session = await DemoSession.open({ name: 'Stock watcher', role: 'subscriber' });
+  const feed = new TickerFeed(hubUrl('/', { topics: [session.topic('stocks/{symbol}')] }), {
+    price: onPrice,
+    connection: onConnection,
+    catchUp: onCatchUp,
+  });
+  dropButton.addEventListener('click', () => {
+    feed.drop();
+    chart.openGap(Date.now());
+    dropButton.hidden = true;
+    reconnectButton.hidden = false;
+    // The pressed button disappears: keep keyboard users where the next step is.
+    reconnectButton.focus();
+    catchUpText.textContent =
+      'Offline on purpose. The ticker goes on publishing; the hub keeps every price in its history.';
+  });
+  // Not disabled while it reconnects: a disabled button drops the keyboard focus. The feed
+  // ignores a second click.
+  reconnectButton.addEventListener('click', () => void feed.reconnect());
+  feed.start();
+  setInterval(() => renderRate(feed), 500);
+} catch (error) {
+  showBanner(error instanceof Error ? error.message : String(error));
+  setStatus('closed');
+}
+
+function onPrice(price: Price, id: string, isCatchUp: boolean): void {
+  if (seenIds.has(id)) {
+    state.duplicates += 1;
+    return;
+  }
+  seenIds.add(id);
+  state.ids.push(id);
+  if (state.ids.length > MAX_IDS) seenIds.delete(state.ids.shift() ?? '');
+  state.received += 1;
+  arrivals.push(performance.now());
+  latest.set(price.symbol, price);
+  table.update(price, isCatchUp);
+  chart.add(price, isCatchUp);
+  if (state.symbols !== table.size) {
+    state.symbols = table.size;
+    byId('stat-symbols').textContent = String(state.symbols);
+  }
+  if (table.selected === '') table.select(price.symbol);
+  if (price.symbol === table.selected) renderQuote();
+  state.chartPoints = chart.pointCount;
+  if (isCatchUp && state.catchUp !== null) {
+    state.catchUp.count += 1;
+    catchUpText.textContent = `Catching up… ${plural(state.catchUp.count, 'missed price')} so far`;
+  }
+}
+
+function onConnection(connection: ConnectionState): void {
+  setStatus(connection);
+  state.isOffline = connection === 'offline';
+  if (connection === 'open') {
+    markReady(state);
+    if (!reconnectButton.hidden) {
+      const hadFocus = document.activeElement === reconnectButton;
+      reconnectButton.hidden = true;
+      dropButton.hidden = false;
+      if (hadFocus) dropButton.focus();
+    }
+  }
+}
+
+function onCatchUp(catchUp: CatchUp): void {
+  state.catchUp = { ...catchUp };
+  chart.closeGap(catchUp.fromServerMs, catchUp.toServerMs);
+  if (!catchUp.isDone) {
+    catchUpText.textContent = `Reconnecting after ${seconds(catchUp.offlineMs)} offline…`;
+    return;
+  }
+  catchUpText.textContent =
+    catchUp.count === 0
+      ? `Back after ${seconds(catchUp.offlineMs)} offline: nothing was published meanwhile.`
+      : `Caught up ${plural(catchUp.count, 'price')} missed while offline for ${seconds(catchUp.offlineMs)}, ` +
+        'replayed by the hub after the last event id seen; they are marked in amber.';
+}
+
+function renderQuote(): void {
+  const price = latest.get(table.selected);
+  byId('chart-symbol').textContent = table.selected;
+  if (price === undefined) return;
+  const pct = changePct(price);
+  byId('chart-price').textContent = formatDollars(price.priceCents);
+  const change = byId('chart-change');
+  change.textContent = `${formatChange(pct)} since open`;
+  change.className = `quote-change ${directionOf(pct)}`;
+}
+
+function renderRate(feed: TickerFeed): void {
+  const cutoff = performance.now() - 1_000;
+  while ((arrivals[0] ?? Number.POSITIVE_INFINITY) < cutoff) arrivals.shift();
+  byId('stat-rate').textContent = String(arrivals.length);
+  byId('stat-received').textContent = state.received.toLocaleString('en-US');
+  byId('stat-symbols').textContent = String(state.symbols);
+  const since = feed.offlineSinceMs;
+  byId('stat-offline').textContent = since === undefined ? '—' : seconds(Date.now() - since);
+}
+
+function plural(count: number, noun: string): string {
+  return `${count.toLocaleString('en-US')} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
+}

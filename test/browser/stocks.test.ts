@@ -1,0 +1,161 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../support/chromium.js';
+import {
+  DESKTOP,
+  type DemoHub,
+  expectNoConsoleErrors,
+  newDemoContext,
+  openDemoPage,
+  PHONE,
+  screenshot,
+  startDemoHub,
+  tabTo,
+} from './demo-support.js';
+
+/** `window.heraldDemo.state` of the stock page (web/pages/stocks/main.ts). */
+interface StocksState {
+  received: number;
+  ids: string[];
+  duplicates: number;
+  symbols: number;
+  selected: string;
+  chartPoints: number;
+  isOffline: boolean;
+  catchUp: { count: number; isDone: boolean; offlineMs: number } | null;
+}
+
+const STOCK_TOPIC_PREFIX = 'https://demo.herald.dev/stocks/';
+
+function stateOf(page: Page): Promise<StocksState> {
+  return page.evaluate(() => structuredClone(window.heraldDemo?.state) as StocksState);
+}
+
+/** Ten updates a second over twenty symbols: every symbol has had a price within seconds. */
+async function waitForAllSymbols(page: Page): Promise<void> {
+  await expect.poll(async () => (await stateOf(page)).symbols, { timeout: 25_000, interval: 100 }).toBe(20);
+}
+
+/** Pixels of the price line's colour on the chart's canvas: the chart drew the series. */
+function linePixels(page: Page): Promise<number> {
+  return page.evaluate(() => {
+    const canvas = document.querySelector<HTMLCanvasElement>('#chart canvas');
+    const context = canvas?.getContext('2d');
+    if (canvas === null || canvas === undefined || context === null || context === undefined) return 0;
+    const { data } = context.getImageData(0, 0, canvas.width, canvas.height);
+    let count = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      const [r, g, b] = [data[i] ?? 0, data[i + 1] ?? 0, data[i + 2] ?? 0];
+      if (Math.abs(r - 79) < 24 && Math.abs(g - 70) < 24 && Math.abs(b - 229) < 24) count += 1;
+    }
+    return count;
+  });
+}
+
+describe('demo page: stock ticker', () => {
+  let browser: Browser;
+  let hub: DemoHub;
+
+  beforeAll(async () => {
+    [browser, hub] = await Promise.all([launchChromium(), startDemoHub()]);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await hub?.close();
+  });
+
+  it('fills the table with 20 symbols, charts one, drops and catches up without a gap, selects by keyboard', async () => {
+    const { context, errors } = await newDemoContext(browser, DESKTOP);
+    const page = await openDemoPage(context, hub, '/stocks');
+    await expect.poll(() => page.textContent('#connection')).toBe('Live');
+
+    await waitForAllSymbols(page);
+    expect(await page.locator('#quotes tr').count()).toBe(20);
+    for (const text of await page.locator('#quotes tr td:first-of-type').allTextContents()) {
+      expect(text).toMatch(/^\$\d[\d,]*\.\d\d$/);
+    }
+    await expect.poll(() => page.textContent('#stat-rate'), { timeout: 5_000 }).not.toBe('0');
+    await expect.poll(async () => (await stateOf(page)).chartPoints, { timeout: 10_000 }).toBeGreaterThan(1);
+    await expect.poll(() => linePixels(page), { timeout: 5_000 }).toBeGreaterThan(20);
+
+    // Drop the network with the keyboard; nothing arrives while offline.
+    await tabTo(page, '#drop');
+    await page.keyboard.press('Enter');
+    expect(await page.getAttribute('#connection', 'data-state')).toBe('offline');
+    const before = await stateOf(page);
+    expect(before.isOffline).toBe(true);
+    // Offline on purpose for a while (the ticker publishes ~15 prices meanwhile); not an assertion.
+    await page.waitForTimeout(1_500);
+    expect((await stateOf(page)).received).toBe(before.received);
+
+    // Focus moved to Reconnect.
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('reconnect');
+    await page.keyboard.press('Enter');
+    await expect
+      .poll(async () => (await stateOf(page)).catchUp?.isDone, { timeout: 10_000, interval: 100 })
+      .toBe(true);
+    await expect.poll(() => page.getAttribute('#connection', 'data-state')).toBe('open');
+    const after = await stateOf(page);
+    const caughtUp = after.catchUp?.count ?? 0;
+    expect(caughtUp).toBeGreaterThan(5);
+    expect(await page.textContent('#catch-up')).toContain(
+      `Caught up ${caughtUp} prices missed while offline`,
+    );
+    expect(after.received).toBeGreaterThan(before.received + caughtUp - 1);
+
+    // No duplicates, and no gap: the page's ids are exactly the hub's history of the stock topics
+    // between the first and the last id it received, in order (drop and catch-up included).
+    expect(after.duplicates).toBe(0);
+    expect(new Set(after.ids).size).toBe(after.ids.length);
+    const store = hub.herald.hub.store;
+    const first = await store.cursorOf(after.ids[0] ?? '');
+    const last = await store.cursorOf(after.ids[after.ids.length - 1] ?? '');
+    expect(first).toBeDefined();
+    expect(last).toBeDefined();
+    const history = await store.readRange((first ?? 1) - 1, last ?? 0, 100_000);
+    const published = history
+      .filter((event) => event.topics.some((topic) => topic.startsWith(STOCK_TOPIC_PREFIX)))
+      .map((event) => event.id);
+    expect(after.ids).toEqual(published);
+    // Keyboard: Tab to a symbol, Enter selects it; the arrow key moves to the next row.
+    const symbols = await page.locator('#quotes .symbol-button').allTextContents();
+    const caughtUpRow = await page.locator('#quotes tr.caught-up').first().getAttribute('data-symbol');
+    const wanted = caughtUpRow ?? symbols[4] ?? '';
+    await tabTo(page, `#quotes tr[data-symbol="${wanted}"] .symbol-button`);
+    await page.keyboard.press('Enter');
+    await expect.poll(async () => (await stateOf(page)).selected).toBe(wanted);
+    expect(await page.textContent('#chart-symbol')).toBe(wanted);
+    expect(
+      await page.getAttribute(`#quotes tr[data-symbol="${wanted}"] .symbol-button`, 'aria-pressed'),
+    ).toBe('true');
+    const next = symbols[symbols.indexOf(wanted) + 1];
+    if (next !== undefined) {
+      await page.keyboard.press('ArrowDown');
+      await expect.poll(async () => (await stateOf(page)).selected).toBe(next);
+      expect(await page.evaluate(() => document.activeElement?.textContent)).toBe(next);
+      await page.keyboard.press('ArrowUp');
+      await expect.poll(async () => (await stateOf(page)).selected).toBe(wanted);
+    }
+
+    await expect.poll(() => page.textContent('#stat-rate'), { timeout: 5_000 }).not.toBe('0');
+    await screenshot(page, 'stocks');
+    expectNoConsoleErrors(errors);
+    await context.close();
+  });
+
+  it('fits a phone screen without horizontal scrolling', async () => {
+    const { context, errors } = await newDemoContext(browser, PHONE);
+    const page = await openDemoPage(context, hub, '/stocks');
+    await waitForAllSymbols(page);
+    await expect.poll(() => linePixels(page), { timeout: 5_000 }).toBeGreaterThan(20);
+    const { scrollWidth, innerWidth } = await page.evaluate(() => ({
+      scrollWidth: document.documentElement.scrollWidth,
+      innerWidth: window.innerWidth,
+    }));
+    expect(scrollWidth).toBeLessThanOrEqual(innerWidth);
+    await screenshot(page, 'stocks-phone');
+    expectNoConsoleErrors(errors);
+    await context.close();
+  });
+});

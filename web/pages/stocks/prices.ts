@@ -1,0 +1,51 @@
+/** What each `price` event of the hub's demo ticker carries (src/http/demo-ticker.ts). */
+export interface Price {
+  symbol: string;
+  priceCents: number;
+  /** The symbol's price when the ticker started: the day's change is measured against it. */
+  openCents: number;
+  /** When the hub published it, by the hub's clock. */
+  atMs: number;
+}
+
+/** The event's data as a `Price`, or `undefined` when it is not one (a page never trusts a stream). */
+export function parsePrice(data: string): Price | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(data);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { symbol, priceCents, openCents, atMs } = value as Record<string, unknown>;
+  if (typeof symbol !== 'string' || !/^[A-Z]{1,8}$/.test(symbol)) return undefined;
+  if (!isFiniteNumber(priceCents) || !isFiniteNumber(openCents) || !isFiniteNumber(atMs)) return undefined;
+  return { symbol, priceCents, openCents, atMs };
+}
+
+function isFiniteNumber(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value);
+}
+
+const DOLLARS = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' });
+
+export function formatDollars(cents: number): string {
+  return DOLLARS.format(cents / 100);
+}
+
+/** Change against the open in percent. */
+export function changePct(price: Price): number {
+  return price.openCents === 0 ? 0 : ((price.priceCents - price.openCents) / price.openCents) * 100;
+}
+
+/** `▲ 1.23%`: an arrow as well as a colour, so the direction does not depend on seeing red and green. */
+export function formatChange(pct: number): string {
+  const rounded = Math.abs(pct).toFixed(2);
+  if (rounded === '0.00') return '0.00%';
+  return `${pct > 0 ? '▲' : '▼'} ${rounded}%`;
+}
+
+export function directionOf(pct: number): 'up' | 'down' | 'flat' {
+  if (Math.abs(pct) < 0.005) return 'flat';
+  return pct > 0 ? 'up' : 'down';
+}
