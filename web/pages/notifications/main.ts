@@ -1,5 +1,138 @@
 import '../../shared/demo.css';
-import { markReady, mountLayout } from '../../shared/layout.js';
+import './notifications.css';
+import { byId, h } from '../../shared/dom.js';
+import { followConnection, markReady, mountLayout, showBanner } from '../../shared/layout.js';
+import { DemoSession, type DemoUser, userFromLocation } from '../../shared/session.js';
+import { Inbox } from './inbox.js';
+import { EVERYONE, type Level, MAX_TEXT_LENGTH, type Notice, parseNotice } from './notification.js';
+import { Toasts } from './toasts.js';
 
-mountLayout('notifications');
-markReady();
+/** What the browser tests read (`window.heraldDemo.state`); updated in place. */
+interface NotificationsState {
+  user: string;
+  /** Every notification this tab received, oldest first. */
+  received: { id: string; text: string; from: string; to: string }[];
+  unread: number;
+}
+
+const DEFAULT_USER = 'alice';
+const PUBLIC_PATH = 'notifications';
+
+const setStatus = mountLayout('notifications');
+
+try {
+  const session = await openSession(userFromLocation(DEFAULT_USER));
+  const me = session.user as DemoUser;
+  const state: NotificationsState = { user: me.id, received: [], unread: 0 };
+  renderIdentity(me, session.users);
+  fillRecipients(me, session.users);
+
+  const inbox = new Inbox(
+    byId('inbox'),
+    byId<HTMLButtonElement>('bell'),
+    byId('unread-count'),
+    byId('inbox-empty'),
+  );
+  const toasts = new Toasts(byId('toasts'));
+  byId('bell').addEventListener('click', () => {
+    state.unread = inbox.unread;
+  });
+
+  // The public topic and this user's own: the token lets the hub deliver private updates of
+  // `users/<me>` to this user's tabs only. Tabs of one user share the stream; other users' tabs
+  // must not, hence the name per user.
+  const source = session.subscribe(
+    [session.topic(PUBLIC_PATH), session.userTopic(me.id)],
+    `herald-demo-notifications-${me.id}`,
+  );
+  followConnection(source, setStatus);
+  source.addEventListener('open', () => markReady(state), { once: true });
+  source.addEventListener('notification', (event) => {
+    const { data, lastEventId } = event as MessageEvent<string>;
+    const notice = parseNotice(data);
+    if (notice === undefined) return;
+    const sender = notice.from === me.id ? 'You' : notice.fromName;
+    const audience = notice.to === EVERYONE ? 'everyone' : notice.to === me.id ? 'you only' : notice.to;
+    state.received.push({ id: lastEventId, text: notice.text, from: notice.from, to: notice.to });
+    inbox.add(notice, sender);
+    state.unread = inbox.unread;
+    toasts.show(notice, `${sender} → ${audience}`);
+  });
+
+  const form = byId<HTMLFormElement>('send-form');
+  const sendStatus = byId('send-status');
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const fields = new FormData(form);
+    const text = String(fields.get('message') ?? '').trim();
+    const to = String(fields.get('recipient') ?? EVERYONE);
+    const level = String(fields.get('level') ?? 'info') as Level;
+    if (text === '') {
+      sendStatus.textContent = 'Write a message first.';
+      byId('message').focus();
+      return;
+    }
+    const notice: Notice = { text, level, from: me.id, fromName: me.name, to, sentAtMs: Date.now() };
+    const isPublic = to === EVERYONE;
+    const response = await session.publish({
+      topic: isPublic ? session.topic(PUBLIC_PATH) : session.userTopic(to),
+      type: 'notification',
+      data: JSON.stringify(notice),
+      // A private update reaches only subscribers whose token may read its topic.
+      ...(isPublic ? {} : { private: 'on' }),
+    });
+    if (!response.ok) {
+      sendStatus.textContent = `The hub refused it: ${response.status} ${await response.text()}`;
+      return;
+    }
+    const name = session.users.find((user) => user.id === to)?.name ?? to;
+    sendStatus.textContent = isPublic
+      ? 'Sent to everyone: every open tab of every user gets it.'
+      : `Sent privately to ${name}: only ${to === me.id ? 'your' : `${name}'s`} tabs get it.`;
+    byId<HTMLInputElement>('message').value = '';
+  });
+} catch (error) {
+  showBanner(error instanceof Error ? error.message : String(error));
+  setStatus('closed');
+}
+
+/** The wanted user, or the default one (with a word why) when the hub knows no such user. */
+async function openSession(wanted: string): Promise<DemoSession> {
+  try {
+    return await DemoSession.open({ user: wanted });
+  } catch (error) {
+    if (wanted === DEFAULT_USER) throw error;
+    const session = await DemoSession.open({ user: DEFAULT_USER });
+    showBanner(`There is no demo user "${wanted}": this tab acts as ${session.user?.name ?? DEFAULT_USER}.`);
+    return session;
+  }
+}
+
+/** "You are Alice", and links to act as each other fake user (in this tab or a new one). */
+function renderIdentity(me: DemoUser, users: DemoUser[]): void {
+  byId('me').textContent = me.name;
+  document.title = `Notifications (${me.name}) · Herald demo`;
+  const links = users.map((user) => {
+    const link = h('a', { href: `?as=${encodeURIComponent(user.id)}` }, user.name);
+    if (user.id === me.id) link.setAttribute('aria-current', 'page');
+    return link;
+  });
+  byId('switch-user').replaceChildren(...links);
+  const other = users.find((user) => user.id !== me.id);
+  if (other !== undefined) {
+    const open = byId<HTMLAnchorElement>('open-other');
+    open.href = `?as=${encodeURIComponent(other.id)}`;
+    open.textContent = `Open ${other.name}'s tab`;
+  }
+}
+
+function fillRecipients(me: DemoUser, users: DemoUser[]): void {
+  const options = [h('option', { value: EVERYONE }, 'Everyone (public)')];
+  for (const user of users) {
+    options.push(
+      h('option', { value: user.id }, `${user.name} only${user.id === me.id ? ' (you)' : ''} · private`),
+    );
+  }
+  byId('recipient').replaceChildren(...options);
+  byId<HTMLInputElement>('message').maxLength = MAX_TEXT_LENGTH;
+}
