@@ -1,6 +1,6 @@
-import { byId, h } from '../../shared/dom.js';
+import type { TransportName } from '../../../src/client/index.js';
 
-const TRANSPORTS = ['sse', 'long-poll', 'short-poll'] as const;
+export const TRANSPORTS: readonly TransportName[] = ['short-poll', 'long-poll', 'sse'];
 
 /** `herald_<name>{transport="x"} value` lines of the hub's Prometheus text. */
 export function perTransport(text: string, name: string): Map<string, number> {
@@ -10,29 +10,33 @@ export function perTransport(text: string, name: string): Map<string, number> {
   return values;
 }
 
-/** The hub's own view (`/metrics`), refreshed every 2 s: open connections and live deliveries. */
-export function startHubMetrics(): void {
-  const body = byId('hub-metrics-body');
-  const refresh = async () => {
+/** The hub's open connections per transport (all of its clients, not only this page). */
+export type HubConnections = Record<TransportName, number>;
+
+/**
+ * Reads `herald_connections` from `/metrics` every `intervalMs` and hands it to `onSample`;
+ * `onError` when the hub does not answer (restarting, or metrics not served). A transport that
+ * never had a connection has no line yet: it counts as 0.
+ */
+export function pollHubConnections(
+  intervalMs: number,
+  onSample: (connections: HubConnections) => void,
+  onError: () => void,
+): void {
+  const sample = async () => {
     try {
-      const text = await (await fetch('/metrics')).text();
-      const connections = perTransport(text, 'herald_connections');
-      const delivered = perTransport(text, 'herald_delivered_events_total');
-      body.replaceChildren(
-        ...TRANSPORTS.map((transport) =>
-          h(
-            'tr',
-            {},
-            h('th', {}, transport),
-            h('td', {}, String(connections.get(transport) ?? 0)),
-            h('td', {}, String(delivered.get(transport) ?? 0)),
-          ),
-        ),
-      );
+      const response = await fetch('/metrics', { cache: 'no-store' });
+      if (!response.ok) throw new Error(`/metrics answered ${response.status}`);
+      const gauge = perTransport(await response.text(), 'herald_connections');
+      onSample({
+        sse: gauge.get('sse') ?? 0,
+        'long-poll': gauge.get('long-poll') ?? 0,
+        'short-poll': gauge.get('short-poll') ?? 0,
+      });
     } catch {
-      // The hub may be restarting: keep the last numbers.
+      onError();
     }
+    setTimeout(sample, intervalMs);
   };
-  void refresh();
-  setInterval(refresh, 2000);
+  void sample();
 }

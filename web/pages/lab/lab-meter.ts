@@ -1,8 +1,18 @@
-/** What one transport cost so far, as the page's own `fetch` saw it. */
+/** What one transport cost so far, as this page's own `fetch` saw it. */
 export interface TransportCost {
   requests: number;
-  /** Response bodies plus an estimate of the response head (status line + headers). */
+  /** Response heads (estimated, see `headBytes`) plus bodies. */
   receivedBytes: number;
+  /** The body part of `receivedBytes`: an SSE stream's framing is body minus payload. */
+  bodyBytes: number;
+  /** Poll answers that carried no event (short polling's price for asking on a timer). */
+  emptyAnswers: number;
+  /** Poll answers received in full, with or without events. */
+  answers: number;
+}
+
+export function emptyCost(): TransportCost {
+  return { requests: 0, receivedBytes: 0, bodyBytes: 0, emptyAnswers: 0, answers: 0 };
 }
 
 /**
@@ -15,12 +25,24 @@ export function meteredFetch(cost: TransportCost): typeof fetch {
   return async (input, init) => {
     cost.requests += 1;
     const response = await fetch(input, init);
-    cost.receivedBytes += headBytes(response);
+    const head = headBytes(response);
+    cost.receivedBytes += head;
     if (response.body === null) return response;
+    // Poll answers are small JSON documents: keep their text to see whether they carried events.
+    const isPoll = response.headers.get('content-type')?.startsWith('application/json') === true;
+    const decoder = new TextDecoder();
+    let text = '';
     const counter = new TransformStream<Uint8Array, Uint8Array>({
       transform(chunk, controller) {
         cost.receivedBytes += chunk.byteLength;
+        cost.bodyBytes += chunk.byteLength;
+        if (isPoll) text += decoder.decode(chunk, { stream: true });
         controller.enqueue(chunk);
+      },
+      flush() {
+        if (!isPoll) return;
+        cost.answers += 1;
+        if (countEvents(text + decoder.decode()) === 0) cost.emptyAnswers += 1;
       },
     });
     return new Response(response.body.pipeThrough(counter), {
@@ -29,6 +51,15 @@ export function meteredFetch(cost: TransportCost): typeof fetch {
       headers: response.headers,
     });
   };
+}
+
+function countEvents(json: string): number | undefined {
+  try {
+    const { events } = JSON.parse(json) as { events?: unknown };
+    return Array.isArray(events) ? events.length : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function headBytes(response: Response): number {
