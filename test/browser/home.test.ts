@@ -1,0 +1,128 @@
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../support/chromium.js';
+import {
+  type DemoHub,
+  expectNoConsoleErrors,
+  newDemoContext,
+  openDemoPage,
+  PHONE,
+  screenshot,
+  startDemoHub,
+  tabTo,
+} from './demo-support.js';
+
+/** The pages the overview links to, in its order (the navigation's). */
+const PAGES = ['/stocks', '/notifications', '/chat', '/meetings', '/lab'];
+
+/** `window.heraldDemo.state` of the overview (web/pages/home/main.ts). */
+interface HomeState {
+  updates: number;
+  last?: { symbol: string; priceCents: number };
+  connections?: Record<'sse' | 'long-poll' | 'short-poll', number>;
+}
+
+describe('overview page', () => {
+  let browser: Browser;
+  let hub: DemoHub;
+
+  beforeAll(async () => {
+    hub = await startDemoHub();
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await hub?.close();
+  });
+
+  it('says what Herald is, how to run it, links every page, and is live itself', async () => {
+    const { context, errors } = await newDemoContext(browser);
+    const page = await openDemoPage(context, hub, '/');
+    expect(await page.textContent('h1')).toBe('Herald');
+    expect(await page.textContent('.home-lede')).toContain('Server-Sent Events');
+    const commands = (await page.textContent('.home-run pre')) ?? '';
+    expect(commands).toContain('npm ci && npm start');
+    expect(commands).toContain('npm ci && npm test');
+    expect(await page.textContent('.home-run')).toContain('local use only');
+
+    // One card per page, each with one line and a link.
+    const cards = await page.$$eval('.home-card', (items) =>
+      items.map((item) => ({
+        href: item.querySelector('a')?.getAttribute('href'),
+        title: item.querySelector('h3')?.textContent,
+        line: item.querySelector('p')?.textContent ?? '',
+      })),
+    );
+    expect(cards.map((card) => card.href)).toEqual(PAGES);
+    expect(cards.map((card) => card.title)).toEqual([
+      'Stock ticker',
+      'Notifications',
+      'Chat',
+      'Meetings',
+      'Transport lab',
+    ]);
+    for (const card of cards) expect(card.line.length).toBeGreaterThan(30);
+
+    // The live element: prices stream in over the Herald client, and the counter moves.
+    await page.waitForFunction(
+      () => ((window.heraldDemo?.state as { updates?: number } | undefined)?.updates ?? 0) >= 3,
+      undefined,
+      { timeout: 5_000 },
+    );
+    const before = Number(await page.textContent('#home-updates'));
+    expect(before).toBeGreaterThanOrEqual(1);
+    expect(await page.textContent('#home-price')).toMatch(/^\$\d+\.\d\d$/);
+    await page.waitForFunction(
+      (seen) => Number(document.getElementById('home-updates')?.textContent) >= seen + 3,
+      before,
+      { timeout: 5_000 },
+    );
+    const state = (await page.evaluate(() => window.heraldDemo?.state)) as HomeState;
+    expect(await page.textContent('#home-symbol')).toBe(state.last?.symbol);
+    // The hub's own gauge counts this page's stream.
+    await page.waitForFunction(
+      () => /SSE [1-9]\d*/.test(document.getElementById('home-connections')?.textContent ?? ''),
+      undefined,
+      { timeout: 5_000 },
+    );
+    expect(await page.textContent('#connection')).toContain('Live');
+
+    // Keyboard: every card link is reachable, and Enter on one opens its page.
+    for (const path of PAGES) await tabTo(page, `.home-card a[href="${path}"]`);
+    await screenshot(page, 'home');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(`${hub.url}/lab`);
+    await page.waitForFunction(() => window.heraldDemo?.ready === true, undefined, { timeout: 10_000 });
+    expectNoConsoleErrors(errors);
+    await context.close();
+  });
+
+  it('links only pages that answer 200 and become ready without console errors', async () => {
+    const { context, errors } = await newDemoContext(browser);
+    for (const path of PAGES) {
+      const response = await fetch(`${hub.url}${path}`);
+      expect(response.status, path).toBe(200);
+      await response.text();
+      const page = await openDemoPage(context, hub, path);
+      expect(await page.evaluate(() => window.heraldDemo?.ready)).toBe(true);
+      await page.close();
+    }
+    expectNoConsoleErrors(errors);
+    await context.close();
+  }, 60_000);
+
+  it('fits a phone without horizontal scrolling', async () => {
+    const { context, errors } = await newDemoContext(browser, PHONE);
+    const page = await openDemoPage(context, hub, '/');
+    await page.waitForFunction(
+      () => ((window.heraldDemo?.state as { updates?: number } | undefined)?.updates ?? 0) >= 1,
+      undefined,
+      { timeout: 5_000 },
+    );
+    expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+    await screenshot(page, 'home-phone');
+    expectNoConsoleErrors(errors);
+    await context.close();
+  });
+});
