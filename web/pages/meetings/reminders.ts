@@ -1,0 +1,83 @@
+import { type SharedEventSource, timeOfEventId } from '../../../src/client/index.js';
+import { h, prependBounded } from '../../shared/dom.js';
+import type { DemoSession, DemoUser } from '../../shared/session.js';
+import type { ReminderData } from './booking.js';
+import { cityOf, formatInZone, formatPreciseClockInZone } from './zones.js';
+
+const TOAST_MS = 12_000;
+const MAX_LISTED = 8;
+
+export interface ReceivedReminder {
+  title: string;
+  dueMs: number;
+  lateMs: number;
+}
+
+/**
+ * The user's own private topic, `users/{id}`, over one stream shared by this user's tabs of the
+ * page. A reminder is an ordinary update that Herald published at its due instant; the id of an
+ * occurrence is a UUIDv7 of that due instant, so its lateness is read off the id.
+ */
+export function listenForReminders(
+  session: DemoSession,
+  user: DemoUser,
+  onReminder: (reminder: ReceivedReminder) => void,
+): SharedEventSource {
+  const source = session.subscribe([session.userTopic(user.id)], `herald-demo:meetings:${user.id}`);
+  const list = document.getElementById('reminder-list');
+  const toasts = document.getElementById('toasts');
+  source.addEventListener('reminder', (event) => {
+    const arrivedMs = Date.now();
+    const data = parse(event.data);
+    if (data === undefined || list === null || toasts === null) return;
+    const dueMs = timeOfEventId(event.lastEventId) ?? arrivedMs;
+    const lateMs = arrivedMs - dueMs;
+    list.querySelector('.empty')?.remove();
+    prependBounded(list, describe(data, user, dueMs, lateMs, 'li'), MAX_LISTED);
+    showToast(toasts, describe(data, user, dueMs, lateMs, 'div'));
+    onReminder({ title: data.title, dueMs, lateMs });
+  });
+  return source;
+}
+
+function describe<K extends 'li' | 'div'>(
+  data: ReminderData,
+  user: DemoUser,
+  dueMs: number,
+  lateMs: number,
+  tag: K,
+): HTMLElementTagNameMap[K] {
+  const zone = user.timeZone;
+  const starts =
+    data.startMs === null
+      ? `Booked for ${data.local.replace('T', ' ')} in ${cityOf(data.zone)}`
+      : `Starts ${formatInZone(data.startMs, zone)} your time (${cityOf(zone)})`;
+  const late = lateMs >= 0 ? `${lateMs} ms late` : `${-lateMs} ms early (the clocks differ)`;
+  return h(
+    tag,
+    { class: 'reminder' },
+    h('p', { class: 'reminder-title' }, data.title),
+    h('p', {}, `${starts} · ${data.durationMinutes} min · booked by ${data.organizer} · ${data.lead}`),
+    h('p', { class: 'reminder-late' }, `Due ${formatPreciseClockInZone(dueMs, zone)}, arrived ${late}`),
+  ) as HTMLElementTagNameMap[K];
+}
+
+function showToast(container: HTMLElement, body: HTMLElement): void {
+  const close = h('button', { type: 'button', class: 'toast-close', 'aria-label': 'Dismiss reminder' }, '×');
+  const toast = h('div', { class: 'toast' }, body, close);
+  const remove = () => toast.remove();
+  close.addEventListener('click', remove);
+  container.append(toast);
+  setTimeout(remove, TOAST_MS);
+}
+
+function parse(data: string): ReminderData | undefined {
+  try {
+    const value = JSON.parse(data) as Partial<ReminderData>;
+    return typeof value.title === 'string' && typeof value.local === 'string'
+      ? (value as ReminderData)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
