@@ -195,7 +195,7 @@ describe('demo page: meetings', () => {
     const refused = page.locator('#booked-list .hub-answer.refused').first();
     await expect
       .poll(() => refused.textContent())
-      .toContain('Herald refused the reminders for Alice and Bob and Carol and Dev: 400');
+      .toContain('Herald refused the reminders for Alice, Bob, Carol and Dev: 400');
     expect(await refused.textContent()).toContain(
       '2027-03-28T02:30:00 does not exist (DST gap) in Europe/Oslo: 2027-03-28T00:30:00.000Z or 2027-03-28T01:30:00.000Z',
     );

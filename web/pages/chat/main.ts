@@ -100,13 +100,16 @@ async function enterRoom(session: DemoSession, myName: string): Promise<void> {
   const lastRead = loadLastRead(who, room);
   const opened = await openRoom(session, session.topic(`chat/${room}`), {
     onMessage(message, id, isHistory) {
+      if (current !== generation) return;
       const isMine = message.from === myName;
       const isUnread = isHistory && !isMine && lastRead !== undefined && isAfter(id, lastRead);
       messages.add(message, id, { isMine, isUnread });
       if (document.visibilityState === 'visible') saveLastRead(who, roomAtEntry, id);
       else unseenId = id;
     },
-    onPresence: (people) => renderPresence(people, myName),
+    onPresence(people) {
+      if (current === generation) renderPresence(people, myName);
+    },
   });
   if (current !== generation) {
     opened.close();

@@ -27,6 +27,8 @@ const MORE_ZONES = [
   'Pacific/Auckland',
 ];
 
+const NAME_LIST = new Intl.ListFormat('en-GB', { type: 'conjunction' });
+
 /** What the page exposes to tests as `window.heraldDemo.state`. */
 interface MeetingsState {
   user: string;
@@ -241,7 +243,7 @@ function renderBooked(meeting: Booking, outcomes: readonly ReminderOutcome[]): H
 }
 
 function renderAnswer(outcome: ReminderOutcome, names: string[], bookingZone: string): HTMLElement {
-  const whom = names.join(' and ');
+  const whom = NAME_LIST.format(names);
   if (!outcome.ok) {
     return h(
       'p',
