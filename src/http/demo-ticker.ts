@@ -44,6 +44,13 @@ export interface DemoPrice {
   atMs: number;
 }
 
+/** `GET /demo/stocks`: the prices now, and where in the hub's history "now" is. */
+export interface DemoSnapshot {
+  /** The id of the last price published by this process; `null` before the first. */
+  lastEventId: string | null;
+  prices: DemoPrice[];
+}
+
 export interface TickerOptions {
   hub: Hub;
   scheduler: Scheduler;
@@ -68,6 +75,8 @@ export class DemoTicker {
   #options: TickerOptions;
   #pricesCents: number[];
   #openCents: number[];
+  #changedAtMs: number[];
+  #lastEventId: string | null = null;
   #timer: unknown;
   #isStopped = false;
   #lastSubscribedAtMs = Number.NEGATIVE_INFINITY;
@@ -77,6 +86,24 @@ export class DemoTicker {
     // Opening prices spread between $20 and $500, the same at every start for the same `random`.
     this.#openCents = DEMO_SYMBOLS.map(() => Math.round(2_000 + options.random() * 48_000));
     this.#pricesCents = [...this.#openCents];
+    this.#changedAtMs = DEMO_SYMBOLS.map(() => options.hub.clock.nowMs());
+  }
+
+  /**
+   * Every symbol's latest price and the id of the last event published: a page draws the
+   * snapshot, then subscribes with that id as `Last-Event-ID` and misses nothing in between.
+   * Consistent by construction: both change together, only after the hub accepted a publish.
+   */
+  snapshot(): DemoSnapshot {
+    return {
+      lastEventId: this.#lastEventId,
+      prices: DEMO_SYMBOLS.map((symbol, index) => ({
+        symbol,
+        priceCents: this.#pricesCents[index] ?? 0,
+        openCents: this.#openCents[index] ?? 0,
+        atMs: this.#changedAtMs[index] ?? 0,
+      })),
+    };
   }
 
   start(): void {
@@ -106,14 +133,20 @@ export class DemoTicker {
         const before = this.#pricesCents[index] ?? 10_000;
         // ±0.5% per move, never below one dollar.
         const priceCents = Math.max(100, before + Math.round((random() - 0.5) * 0.01 * before));
-        this.#pricesCents[index] = priceCents;
         const price: DemoPrice = {
           symbol,
           priceCents,
           openCents: this.#openCents[index] ?? before,
           atMs: nowMs,
         };
-        await hub.publish({ topics: [demoStockTopic(symbol)], data: JSON.stringify(price), type: 'price' });
+        const event = await hub.publish({
+          topics: [demoStockTopic(symbol)],
+          data: JSON.stringify(price),
+          type: 'price',
+        });
+        this.#pricesCents[index] = priceCents;
+        this.#changedAtMs[index] = nowMs;
+        this.#lastEventId = event.id;
       }
     } catch (error) {
       this.#options.onError?.(error);

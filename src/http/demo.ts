@@ -88,6 +88,14 @@ export class DemoMode implements DemoRoutes {
       return true;
     }
     if (method !== 'GET' && method !== 'HEAD') return false;
+    if (path === '/demo/stocks' && this.#ticker !== undefined) {
+      exchange.respond(
+        200,
+        { ...cors, 'cache-control': NO_STORE, 'content-type': 'application/json; charset=utf-8' },
+        method === 'HEAD' ? undefined : JSON.stringify(this.#ticker.snapshot()),
+      );
+      return true;
+    }
     const asset = findDemoAsset(this.#assets, path);
     if (asset === undefined) {
       if (path !== '/') return false;

@@ -68,6 +68,8 @@ describe('demo page: stock ticker', () => {
   it('fills the table with 20 symbols, charts one, drops and catches up without a gap, selects by keyboard', async () => {
     const { context, errors } = await newDemoContext(browser, DESKTOP);
     const page = await openDemoPage(context, hub, '/stocks');
+    // The snapshot (GET /demo/stocks) is drawn before the stream opens: all 20 rows at once.
+    expect(await page.locator('#quotes tr').count()).toBe(20);
     await expect.poll(() => page.textContent('#connection')).toBe('Live');
 
     await waitForAllSymbols(page);

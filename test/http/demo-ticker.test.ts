@@ -34,7 +34,7 @@ function fakeHub(subscriberCount: number) {
     subscribers,
     publish: async (input: { topics: string[]; data?: string; type?: string }) => {
       published.push(input);
-      return {};
+      return { id: `id-${published.length}` };
     },
   } as unknown as Hub;
   return {
@@ -67,6 +67,45 @@ describe('demo ticker', () => {
     expect(prices[0]).toMatchObject({ symbol: last, atMs: 1_000 });
     expect(prices[1]?.priceCents).toBeGreaterThan(prices[0]?.priceCents ?? Number.POSITIVE_INFINITY);
     expect(prices[1]?.openCents).toBe(prices[0]?.openCents);
+    ticker.stop();
+  });
+
+  it('snapshots every price with the id of the last event published, moved only by accepted publishes', async () => {
+    const { scheduler, fire } = manualScheduler();
+    const { hub, published } = fakeHub(1);
+    const ticker = new DemoTicker({ hub, scheduler, intervalMs: 100, random: () => 0.999 });
+    const before = ticker.snapshot();
+    expect(before.lastEventId).toBeNull();
+    expect(before.prices.map((price) => price.symbol)).toEqual([...DEMO_SYMBOLS]);
+    ticker.start();
+    await fire();
+    const after = ticker.snapshot();
+    expect(after.lastEventId).toBe('id-1');
+    const moved = JSON.parse(published[0]?.data ?? '{}') as DemoPrice;
+    expect(after.prices[19]).toEqual(moved);
+    expect(after.prices.slice(0, 19)).toEqual(before.prices.slice(0, 19));
+    ticker.stop();
+  });
+
+  it('keeps its prices when the hub refuses a publish', async () => {
+    const { scheduler, fire } = manualScheduler();
+    const { hub } = fakeHub(1);
+    const errors: unknown[] = [];
+    (hub as { publish: unknown }).publish = async () => {
+      throw new Error('store is full');
+    };
+    const ticker = new DemoTicker({
+      hub,
+      scheduler,
+      intervalMs: 100,
+      random: () => 0.999,
+      onError: (e) => errors.push(e),
+    });
+    const before = ticker.snapshot();
+    ticker.start();
+    await fire();
+    expect(errors).toHaveLength(1);
+    expect(ticker.snapshot()).toEqual(before);
     ticker.stop();
   });
 

@@ -118,6 +118,46 @@ describe('demo mode', () => {
     expect(await read(bob.token)).toEqual([]);
   });
 
+  it('serves the ticker snapshot at /demo/stocks, whose id resumes the stream with nothing missed', async () => {
+    const url = await start({ demo: { webDir: fakeWebDir(), tickerIntervalMs: 20 } });
+    const topic = 'https://demo.herald.dev/stocks/{symbol}';
+    // A subscriber keeps the ticker publishing; its short polls return what was published.
+    const poll = async (lastEventId: string) => {
+      const query = new URLSearchParams({ topic, transport: 'short-poll', lastEventID: lastEventId });
+      const body = (await (await fetch(`${url}/.well-known/mercure?${query}`)).json()) as {
+        events: { id: string; data: string }[];
+      };
+      return body.events;
+    };
+    const stream = await fetch(`${url}/.well-known/mercure?topic=${encodeURIComponent(topic)}`);
+    let snapshot = {
+      lastEventId: null as string | null,
+      prices: [] as { symbol: string; priceCents: number }[],
+    };
+    for (let i = 0; i < 100 && snapshot.lastEventId === null; i += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      snapshot = await (await fetch(`${url}/demo/stocks`)).json();
+    }
+    expect(snapshot.prices).toHaveLength(20);
+    const resumeFrom = snapshot.lastEventId ?? '';
+    const history = await poll('earliest');
+    const position = history.findIndex((event) => event.id === resumeFrom);
+    expect(position).toBeGreaterThanOrEqual(0);
+    // Replaying the history up to the snapshot's id gives exactly the snapshot's prices.
+    const replayed = new Map<string, number>();
+    for (const event of history.slice(0, position + 1)) {
+      const price = JSON.parse(event.data) as { symbol: string; priceCents: number };
+      replayed.set(price.symbol, price.priceCents);
+    }
+    for (const [symbol, priceCents] of replayed) {
+      expect(snapshot.prices.find((price) => price.symbol === symbol)?.priceCents, symbol).toBe(priceCents);
+    }
+    // Resuming after it starts exactly with the next event.
+    const resumed = await poll(resumeFrom);
+    expect(resumed[0]?.id).toBe(history[position + 1]?.id ?? resumed[0]?.id);
+    await stream.body?.cancel();
+  });
+
   it('answers 400 naming the field for an unknown demo user', async () => {
     const url = await start(demoOptions());
     const response = await fetch(`${url}/demo/token?user=mallory`, { method: 'POST' });

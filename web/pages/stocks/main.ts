@@ -7,6 +7,7 @@ import { DemoSession } from '../../shared/session.js';
 import { PriceChart } from './price-chart.js';
 import { PriceTable } from './price-table.js';
 import { changePct, directionOf, formatChange, formatDollars, type Price } from './prices.js';
+import { fetchSnapshot } from './snapshot.js';
 import { type CatchUp, TickerFeed } from './ticker-feed.js';
 
 /** What the browser tests read (`window.heraldDemo.state`); updated in place. */
@@ -75,7 +76,10 @@ try {
   // Not disabled while it reconnects: a disabled button drops the keyboard focus. The feed
   // ignores a second click.
   reconnectButton.addEventListener('click', () => void feed.reconnect());
-  feed.start();
+  // Draw the prices as they are now, then resume the stream right after them.
+  const snapshot = await fetchSnapshot();
+  for (const price of snapshot.prices) showPrice(price, false);
+  feed.start(snapshot.lastEventId);
   setInterval(() => renderRate(feed), 500);
 } catch (error) {
   showBanner(error instanceof Error ? error.message : String(error));
@@ -92,6 +96,15 @@ function onPrice(price: Price, id: string, isCatchUp: boolean): void {
   if (state.ids.length > MAX_IDS) seenIds.delete(state.ids.shift() ?? '');
   state.received += 1;
   arrivals.push(performance.now());
+  showPrice(price, isCatchUp);
+  if (isCatchUp && state.catchUp !== null) {
+    state.catchUp.count += 1;
+    catchUpText.textContent = `Catching up… ${plural(state.catchUp.count, 'missed price')} so far`;
+  }
+}
+
+/** Table, chart and quote for one price, whether from the snapshot or the stream. */
+function showPrice(price: Price, isCatchUp: boolean): void {
   latest.set(price.symbol, price);
   table.update(price, isCatchUp);
   chart.add(price, isCatchUp);
@@ -102,10 +115,6 @@ function onPrice(price: Price, id: string, isCatchUp: boolean): void {
   if (table.selected === '') table.select(price.symbol);
   if (price.symbol === table.selected) renderQuote();
   state.chartPoints = chart.pointCount;
-  if (isCatchUp && state.catchUp !== null) {
-    state.catchUp.count += 1;
-    catchUpText.textContent = `Catching up… ${plural(state.catchUp.count, 'missed price')} so far`;
-  }
 }
 
 function onConnection(connection: ConnectionState): void {

@@ -55,8 +55,9 @@ export class TickerFeed {
     return this.#offline?.fromLocalMs;
   }
 
-  start(): void {
-    this.#open('');
+  /** Opens the stream, resuming after `lastEventId` (a snapshot's) when given. */
+  start(lastEventId = ''): void {
+    this.#open(lastEventId);
     void measureServerOffsetMs(0).then((offsetMs) => {
       this.#offsetMs = offsetMs;
     });
