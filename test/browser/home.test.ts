@@ -78,8 +78,14 @@ describe('overview page', () => {
       before,
       { timeout: 5_000 },
     );
-    const state = (await page.evaluate(() => window.heraldDemo?.state)) as HomeState;
-    expect(await page.textContent('#home-symbol')).toBe(state.last?.symbol);
+    // Read in one go: ten prices a second would move between two reads.
+    const [state, symbol, price] = await page.evaluate(() => [
+      window.heraldDemo?.state as HomeState,
+      document.getElementById('home-symbol')?.textContent,
+      document.getElementById('home-price')?.textContent,
+    ]);
+    expect(symbol).toBe(state.last?.symbol);
+    expect(price).toBe(`$${((state.last?.priceCents ?? 0) / 100).toFixed(2)}`);
     // The hub's own gauge counts this page's stream.
     await page.waitForFunction(
       () => /SSE [1-9]\d*/.test(document.getElementById('home-connections')?.textContent ?? ''),
