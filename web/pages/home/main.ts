@@ -1,8 +1,8 @@
 import '../../shared/demo.css';
 import './home.css';
 import { byId } from '../../shared/dom.js';
+import { type HubConnections, pollHubConnections } from '../../shared/hub-metrics.js';
 import { followConnection, markReady, mountLayout } from '../../shared/layout.js';
-import { type HubConnections, pollHubConnections } from '../lab/hub-metrics.js';
 import { pageCards } from './cards.js';
 import { startLiveTicker, type TickerState } from './live-ticker.js';
 

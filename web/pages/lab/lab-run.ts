@@ -1,6 +1,6 @@
 import { EventSource, hubUrl, type TransportName } from '../../../src/client/index.js';
+import { TRANSPORTS } from '../../shared/hub-metrics.js';
 import type { DemoSession } from '../../shared/session.js';
-import { TRANSPORTS } from './hub-metrics.js';
 import { emptyCost, meteredFetch, type TransportCost } from './lab-meter.js';
 
 /** One transport's subscription, what it received and what that cost. */

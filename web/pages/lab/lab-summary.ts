@@ -1,6 +1,6 @@
 import type { TransportName } from '../../../src/client/index.js';
 import { formatBytes } from '../../shared/dom.js';
-import type { HubConnections } from './hub-metrics.js';
+import type { HubConnections } from '../../shared/hub-metrics.js';
 import { count, formatInterval, formatMs, formatPerEvent, perEvent } from './lab-stats.js';
 
 /** One pane's numbers as the page shows them. */

@@ -1,6 +1,6 @@
 import type { TransportName } from '../../../src/client/index.js';
 import { byId, formatBytes, h } from '../../shared/dom.js';
-import type { HubConnections } from './hub-metrics.js';
+import type { HubConnections } from '../../shared/hub-metrics.js';
 import type { LabRun, Pane } from './lab-run.js';
 import { formatInterval, formatMs, formatPerEvent, percentile, perEvent } from './lab-stats.js';
 import { type PaneNumbers, type SummaryParagraph, summarize } from './lab-summary.js';

@@ -1,9 +1,9 @@
 import '../../shared/demo.css';
 import './lab.css';
 import { byId } from '../../shared/dom.js';
+import { type HubConnections, pollHubConnections, TRANSPORTS } from '../../shared/hub-metrics.js';
 import { markReady, mountLayout, showBanner } from '../../shared/layout.js';
 import { DemoSession } from '../../shared/session.js';
-import { type HubConnections, pollHubConnections, TRANSPORTS } from './hub-metrics.js';
 import { createRequestsChart, emptySamples, type Samples } from './lab-chart.js';
 import { LabRun, type LabSettings } from './lab-run.js';
 import { mountPanes, renderPanes, renderSummary, statusText, summaryOf } from './lab-view.js';

@@ -67,7 +67,7 @@ export function renderSeriesTable(table: HTMLTableElement, users: readonly DemoU
           'td',
           { 'data-zone': zone, class: isChanged ? 'changed' : '' },
           h('span', { class: 'cell-time' }, clock),
-          ...(isChanged ? [h('span', { class: 'sr-only' }, ' (changed)')] : []),
+          ...(isChanged ? [h('span', { class: 'visually-hidden' }, ' (changed)')] : []),
           h('small', {}, offsetLabel(ms, zone)),
         );
       }),

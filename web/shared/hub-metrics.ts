@@ -1,4 +1,4 @@
-import type { TransportName } from '../../../src/client/index.js';
+import type { TransportName } from '../../src/client/index.js';
 
 export const TRANSPORTS: readonly TransportName[] = ['short-poll', 'long-poll', 'sse'];
 
