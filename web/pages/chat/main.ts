@@ -3,6 +3,7 @@ import './chat.css';
 import { byId, h } from '../../shared/dom.js';
 import { followConnection, markReady, mountLayout, showBanner } from '../../shared/layout.js';
 import { DemoSession, type Identity, userFromLocation } from '../../shared/session.js';
+import { renderUserSwitcher, type SwitcherEntry } from '../../shared/user-switcher.js';
 import { isAfter, loadLastRead, saveLastRead } from './last-read.js';
 import { hueOf, MessageList } from './messages.js';
 import type { Person } from './presence.js';
@@ -124,18 +125,11 @@ async function enterRoom(session: DemoSession, myName: string): Promise<void> {
 }
 
 function renderIdentities(session: DemoSession): void {
-  const identities = [
+  const identities: SwitcherEntry[] = [
     ...session.users.map((user) => ({ id: user.id, label: user.name })),
-    { id: READER, label: 'Reader' },
+    { id: READER, label: 'Reader', title: 'A token with role subscriber: reads, may not post' },
   ];
-  byId('chat-users').replaceChildren(
-    ...identities.map(({ id, label }) => {
-      const link = h('a', { href: `?as=${id}&room=${room}`, 'data-user': id }, label);
-      if (id === who) link.setAttribute('aria-current', 'page');
-      if (id === READER) link.title = 'A token with role subscriber: reads, may not post';
-      return h('li', {}, link);
-    }),
-  );
+  renderUserSwitcher(byId('chat-users'), identities, who, (id) => `?as=${id}&room=${room}`);
 }
 
 function renderRooms(session: DemoSession, myName: string): void {

@@ -3,6 +3,7 @@ import './meetings.css';
 import { byId, h } from '../../shared/dom.js';
 import { followConnection, markReady, mountLayout, showBanner } from '../../shared/layout.js';
 import { DemoSession, type DemoUser, userFromLocation } from '../../shared/session.js';
+import { renderUserSwitcher } from '../../shared/user-switcher.js';
 import {
   type Booking,
   booking,
@@ -192,13 +193,8 @@ function renderPreview(meeting: Booking | undefined): void {
 }
 
 function renderIdentities(users: readonly DemoUser[]): void {
-  byId('meeting-users').replaceChildren(
-    ...users.map((user) => {
-      const link = h('a', { href: `?as=${user.id}`, 'data-user': user.id }, user.name);
-      if (user.id === who) link.setAttribute('aria-current', 'page');
-      return h('li', {}, link);
-    }),
-  );
+  const entries = users.map((user) => ({ id: user.id, label: user.name }));
+  renderUserSwitcher(byId('meeting-users'), entries, who, (id) => `?as=${id}`);
 }
 
 /** A booked meeting: its time on everyone's clock and what Herald answered for the reminders. */

@@ -3,6 +3,7 @@ import './notifications.css';
 import { byId, h } from '../../shared/dom.js';
 import { followConnection, markReady, mountLayout, showBanner } from '../../shared/layout.js';
 import { DemoSession, type DemoUser, userFromLocation } from '../../shared/session.js';
+import { renderUserSwitcher } from '../../shared/user-switcher.js';
 import { Inbox } from './inbox.js';
 import { EVERYONE, type Level, MAX_TEXT_LENGTH, type Notice, parseNotice } from './notification.js';
 import { Toasts } from './toasts.js';
@@ -112,12 +113,8 @@ async function openSession(wanted: string): Promise<DemoSession> {
 function renderIdentity(me: DemoUser, users: DemoUser[]): void {
   byId('me').textContent = me.name;
   document.title = `Notifications (${me.name}) · Herald demo`;
-  const links = users.map((user) => {
-    const link = h('a', { href: `?as=${encodeURIComponent(user.id)}` }, user.name);
-    if (user.id === me.id) link.setAttribute('aria-current', 'page');
-    return link;
-  });
-  byId('switch-user').replaceChildren(...links);
+  const entries = users.map((user) => ({ id: user.id, label: user.name }));
+  renderUserSwitcher(byId('switch-user'), entries, me.id, (id) => `?as=${encodeURIComponent(id)}`);
   const other = users.find((user) => user.id !== me.id);
   if (other !== undefined) {
     const open = byId<HTMLAnchorElement>('open-other');
