@@ -36,3 +36,19 @@ export function prependBounded(list: HTMLElement, item: HTMLElement, max: number
   list.prepend(item);
   while (list.children.length > max) list.lastElementChild?.remove();
 }
+
+/**
+ * An event's data as a JSON object, or `undefined` when it is not one. Pages never trust a
+ * stream: anyone with a demo token may publish anything on a demo topic.
+ */
+export function parseJsonObject(data: string): Record<string, unknown> | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(data);
+  } catch {
+    return undefined;
+  }
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
+}

@@ -1,4 +1,5 @@
 import { EventSource, hubUrl, timeOfEventId } from '../../../src/client/index.js';
+import { parseJsonObject } from '../../shared/dom.js';
 import type { DemoSession } from '../../shared/session.js';
 import { isAfter } from './last-read.js';
 import { isSubscriptionDoc, type Person, Presence, type SubscriptionDoc } from './presence.js';
@@ -67,7 +68,7 @@ export async function openRoom(session: DemoSession, topic: string, events: Room
   // Subscription events have no `type`: they arrive as plain messages.
   source.addEventListener('message', (event) => {
     if (isHistory(event.lastEventId)) return;
-    const doc = parseJson(event.data);
+    const doc = parseJsonObject(event.data);
     if (!isSubscriptionDoc(doc)) return;
     presence.apply(doc);
     events.onPresence(presence.people());
@@ -90,19 +91,11 @@ async function fetchSubscriptions(
 }
 
 export function parseChatMessage(data: string): ChatMessage | undefined {
-  const value = parseJson(data) as Partial<ChatMessage> | undefined;
+  const value = parseJsonObject(data) as Partial<ChatMessage> | undefined;
   if (typeof value?.from !== 'string' || typeof value.text !== 'string') return undefined;
   return {
     from: value.from,
     text: value.text,
     atMs: typeof value.atMs === 'number' ? value.atMs : Date.now(),
   };
-}
-
-function parseJson(data: string): unknown {
-  try {
-    return JSON.parse(data) as unknown;
-  } catch {
-    return undefined;
-  }
 }

@@ -1,6 +1,7 @@
 import { type SharedEventSource, timeOfEventId } from '../../../src/client/index.js';
-import { h, prependBounded } from '../../shared/dom.js';
+import { h, parseJsonObject, prependBounded } from '../../shared/dom.js';
 import type { DemoSession, DemoUser } from '../../shared/session.js';
+import { Toasts } from '../../shared/toasts.js';
 import type { ReminderData } from './booking.js';
 import { cityOf, formatInZone, formatPreciseClockInZone } from './zones.js';
 
@@ -25,16 +26,17 @@ export function listenForReminders(
 ): SharedEventSource {
   const source = session.subscribe([session.userTopic(user.id)], `herald-demo:meetings:${user.id}`);
   const list = document.getElementById('reminder-list');
-  const toasts = document.getElementById('toasts');
+  const region = document.getElementById('toasts');
+  const toasts = region === null ? undefined : new Toasts(region, { durationMs: TOAST_MS });
   source.addEventListener('reminder', (event) => {
     const arrivedMs = Date.now();
     const data = parse(event.data);
-    if (data === undefined || list === null || toasts === null) return;
+    if (data === undefined || list === null) return;
     const dueMs = timeOfEventId(event.lastEventId) ?? arrivedMs;
     const lateMs = arrivedMs - dueMs;
     list.querySelector('.empty')?.remove();
     prependBounded(list, describe(data, user, dueMs, lateMs, 'li'), MAX_LISTED);
-    showToast(toasts, describe(data, user, dueMs, lateMs, 'div'));
+    toasts?.show(describe(data, user, dueMs, lateMs, 'div'), { className: 'reminder-toast' });
     onReminder({ title: data.title, dueMs, lateMs });
   });
   return source;
@@ -62,22 +64,9 @@ function describe<K extends 'li' | 'div'>(
   ) as HTMLElementTagNameMap[K];
 }
 
-function showToast(container: HTMLElement, body: HTMLElement): void {
-  const close = h('button', { type: 'button', class: 'toast-close', 'aria-label': 'Dismiss reminder' }, '×');
-  const toast = h('div', { class: 'toast' }, body, close);
-  const remove = () => toast.remove();
-  close.addEventListener('click', remove);
-  container.append(toast);
-  setTimeout(remove, TOAST_MS);
-}
-
 function parse(data: string): ReminderData | undefined {
-  try {
-    const value = JSON.parse(data) as Partial<ReminderData>;
-    return typeof value.title === 'string' && typeof value.local === 'string'
-      ? (value as ReminderData)
-      : undefined;
-  } catch {
-    return undefined;
-  }
+  const value = parseJsonObject(data);
+  return typeof value?.title === 'string' && typeof value.local === 'string'
+    ? (value as unknown as ReminderData)
+    : undefined;
 }

@@ -3,10 +3,17 @@ import './notifications.css';
 import { byId, h } from '../../shared/dom.js';
 import { followConnection, markReady, mountLayout, showBanner } from '../../shared/layout.js';
 import { DemoSession, type DemoUser, userFromLocation } from '../../shared/session.js';
+import { Toasts } from '../../shared/toasts.js';
 import { renderUserSwitcher } from '../../shared/user-switcher.js';
 import { Inbox } from './inbox.js';
-import { EVERYONE, type Level, MAX_TEXT_LENGTH, type Notice, parseNotice } from './notification.js';
-import { Toasts } from './toasts.js';
+import {
+  EVERYONE,
+  LEVEL_ICONS,
+  type Level,
+  MAX_TEXT_LENGTH,
+  type Notice,
+  parseNotice,
+} from './notification.js';
 
 /** What the browser tests read (`window.heraldDemo.state`); updated in place. */
 interface NotificationsState {
@@ -34,7 +41,7 @@ try {
     byId('unread-count'),
     byId('inbox-empty'),
   );
-  const toasts = new Toasts(byId('toasts'));
+  const toasts = new Toasts(byId('toasts'), { returnFocusTo: () => document.getElementById('message') });
   byId('bell').addEventListener('click', () => {
     state.unread = inbox.unread;
   });
@@ -57,7 +64,10 @@ try {
     state.received.push({ id: lastEventId, text: notice.text, from: notice.from, to: notice.to });
     inbox.add(notice, sender);
     state.unread = inbox.unread;
-    toasts.show(notice, `${sender} → ${audience}`);
+    toasts.show([h('strong', {}, `${sender} → ${audience}`), h('p', {}, notice.text)], {
+      className: `level-${notice.level}`,
+      icon: LEVEL_ICONS[notice.level],
+    });
   });
 
   const form = byId<HTMLFormElement>('send-form');

@@ -1,3 +1,5 @@
+import { parseJsonObject } from '../../shared/dom.js';
+
 export const LEVELS = ['info', 'success', 'warning'] as const;
 export type Level = (typeof LEVELS)[number];
 
@@ -18,14 +20,9 @@ export const MAX_TEXT_LENGTH = 140;
 
 /** The event's data as a `Notice`, or `undefined`: anyone with a demo token may publish anything. */
 export function parseNotice(data: string): Notice | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(data);
-  } catch {
-    return undefined;
-  }
-  if (typeof value !== 'object' || value === null) return undefined;
-  const { text, level, from, fromName, to, sentAtMs } = value as Record<string, unknown>;
+  const value = parseJsonObject(data);
+  if (value === undefined) return undefined;
+  const { text, level, from, fromName, to, sentAtMs } = value;
   if (typeof text !== 'string' || text.trim() === '') return undefined;
   if (typeof from !== 'string' || typeof fromName !== 'string' || typeof to !== 'string') return undefined;
   if (typeof sentAtMs !== 'number' || !Number.isFinite(sentAtMs)) return undefined;

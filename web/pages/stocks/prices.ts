@@ -1,3 +1,5 @@
+import { parseJsonObject } from '../../shared/dom.js';
+
 /** What each `price` event of the hub's demo ticker carries (src/http/demo-ticker.ts). */
 export interface Price {
   symbol: string;
@@ -10,14 +12,9 @@ export interface Price {
 
 /** The event's data as a `Price`, or `undefined` when it is not one (a page never trusts a stream). */
 export function parsePrice(data: string): Price | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(data);
-  } catch {
-    return undefined;
-  }
-  if (typeof value !== 'object' || value === null) return undefined;
-  const { symbol, priceCents, openCents, atMs } = value as Record<string, unknown>;
+  const value = parseJsonObject(data);
+  if (value === undefined) return undefined;
+  const { symbol, priceCents, openCents, atMs } = value;
   if (typeof symbol !== 'string' || !/^[A-Z]{1,8}$/.test(symbol)) return undefined;
   if (!isFiniteNumber(priceCents) || !isFiniteNumber(openCents) || !isFiniteNumber(atMs)) return undefined;
   return { symbol, priceCents, openCents, atMs };
