@@ -1,16 +1,14 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../support/chromium.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import {
-  DESKTOP,
-  type DemoHub,
   expectNoConsoleErrors,
-  newDemoContext,
+  expectNoHorizontalOverflow,
   openDemoPage,
+  openInNewContext,
   PHONE,
   screenshot,
-  startDemoHub,
   tabTo,
+  useDemoBrowser,
 } from './demo-support.js';
 
 /** The names the "Online" list shows, in order. */
@@ -34,22 +32,11 @@ async function sendByKeyboard(page: Page, text: string): Promise<void> {
 }
 
 describe('demo page: chat', () => {
-  let browser: Browser;
-  let hub: DemoHub;
-
-  beforeAll(async () => {
-    [browser, hub] = await Promise.all([launchChromium(), startDemoHub()]);
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await hub?.close();
-  });
+  const demo = useDemoBrowser();
 
   it('carries messages between tabs, shows presence, and marks what came while Bob was away', async () => {
-    const { context, errors } = await newDemoContext(browser, DESKTOP);
-    const alice = await openDemoPage(context, hub, '/chat?as=alice&room=general');
-    let bob = await openDemoPage(context, hub, '/chat?as=bob&room=general');
+    const { context, errors, page: alice } = await openInNewContext(demo, '/chat?as=alice&room=general');
+    let bob = await openDemoPage(context, demo.hub, '/chat?as=bob&room=general');
     await expect.poll(() => alice.textContent('#connection')).toBe('Live');
 
     // Presence: both names in each tab, from the subscriptions list and subscription events.
@@ -72,7 +59,7 @@ describe('demo page: chat', () => {
     await expect.poll(() => messageTexts(alice)).toHaveLength(3);
 
     // Bob comes back: the history is replayed, with the marker before the two he missed.
-    bob = await openDemoPage(context, hub, '/chat?as=bob&room=general');
+    bob = await openDemoPage(context, demo.hub, '/chat?as=bob&room=general');
     await expect
       .poll(() => messageTexts(bob))
       .toEqual(['Hello Bob, are you there?', 'I will leave a note then.', 'Standup moved to 10:00.']);
@@ -116,8 +103,7 @@ describe('demo page: chat', () => {
   });
 
   it('lets a reader read but shows the hub’s 403 when it posts', async () => {
-    const { context, errors } = await newDemoContext(browser, DESKTOP);
-    const reader = await openDemoPage(context, hub, '/chat?as=reader&room=general');
+    const { context, errors, page: reader } = await openInNewContext(demo, '/chat?as=reader&room=general');
     await expect.poll(() => messageTexts(reader)).toContain('Thanks, see you at 10.');
     await expect.poll(() => onlineNames(reader)).toContain('Reader');
     await reader.fill('#chat-input', 'Can I post?');
@@ -132,13 +118,11 @@ describe('demo page: chat', () => {
   });
 
   it('fits a phone screen', async () => {
-    const { context, errors } = await newDemoContext(browser, PHONE);
-    const page = await openDemoPage(context, hub, '/chat?as=carol&room=general');
+    const { context, errors, page } = await openInNewContext(demo, '/chat?as=carol&room=general', PHONE);
     await expect.poll(() => messageTexts(page)).toHaveLength(5);
     await sendByKeyboard(page, 'Hi from my phone, a message long enough to wrap over a few lines here.');
     await expect.poll(() => messageTexts(page)).toHaveLength(6);
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-    expect(overflow).toBeLessThanOrEqual(0);
+    await expectNoHorizontalOverflow(page);
     await page.evaluate(() => window.scrollTo(0, 0));
     await screenshot(page, 'chat-phone');
     expectNoConsoleErrors(errors);

@@ -2,22 +2,14 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { type CreateHubOptions, createHub, type HeraldHub } from '../../src/http/index.js';
+import { launchChromium } from '../support/chromium.js';
 import { serveOnLoopback } from '../support/listen.js';
 
-/** What every page exposes (web/shared/layout.ts declares the same shape). */
-export interface DemoHandle {
-  ready: boolean;
-  page: string;
-  state?: unknown;
-}
-
-declare global {
-  interface Window {
-    heraldDemo?: DemoHandle;
-  }
-}
+// The pages' own declaration: importing it also brings layout.ts's `Window.heraldDemo` into the
+// tests' program, so page functions read `window.heraldDemo` typed as the pages write it.
+export type { DemoHandle } from '../../web/shared/layout.js';
 
 interface BuildWebModule {
   buildWeb(outDir: string): Promise<string[]>;
@@ -52,6 +44,46 @@ export async function startDemoHub(options: CreateHubOptions = {}): Promise<Demo
   };
 }
 
+/** What `useDemoBrowser` hands a test file: its Chromium and its demo hub, once `beforeAll` ran. */
+export interface DemoBrowser {
+  readonly browser: Browser;
+  readonly hub: DemoHub;
+}
+
+/**
+ * One Chromium and one demo hub for the tests of a file (call it in the `describe` body): started
+ * in `beforeAll`, closed in `afterAll`. Each is assigned as soon as it is up, so a failure of the
+ * other still leaves it to be closed.
+ */
+export function useDemoBrowser(options: CreateHubOptions = {}): DemoBrowser {
+  let browser: Browser | undefined;
+  let hub: DemoHub | undefined;
+  beforeAll(async () => {
+    await Promise.all([
+      launchChromium().then((launched) => {
+        browser = launched;
+      }),
+      startDemoHub(options).then((started) => {
+        hub = started;
+      }),
+    ]);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await hub?.close();
+  });
+  return {
+    get browser() {
+      if (browser === undefined) throw new Error('useDemoBrowser: Chromium is there from beforeAll on');
+      return browser;
+    },
+    get hub() {
+      if (hub === undefined) throw new Error('useDemoBrowser: the hub is there from beforeAll on');
+      return hub;
+    },
+  };
+}
+
 /** A phone-sized viewport (the pages must work there) and a desktop one. */
 export const PHONE = { width: 390, height: 844 };
 export const DESKTOP = { width: 1280, height: 900 };
@@ -81,8 +113,43 @@ export function expectNoConsoleErrors(errors: string[]): void {
 export async function openDemoPage(context: BrowserContext, hub: DemoHub, path: string): Promise<Page> {
   const page = await context.newPage();
   await page.goto(`${hub.url}${path}`);
-  await page.waitForFunction(() => window.heraldDemo?.ready === true, undefined, { timeout: 10_000 });
+  await waitForDemoReady(page);
   return page;
+}
+
+/** Until the page (after `goto`, or a navigation of its own) says it is ready. */
+export async function waitForDemoReady(page: Page): Promise<void> {
+  await page.waitForFunction(() => window.heraldDemo?.ready === true, undefined, { timeout: 10_000 });
+}
+
+/**
+ * Until the page's `window.heraldDemo.state[key]` (a counter, or a list's length) is at least
+ * `atLeast`. `S` is the page's state type, so that `key` is one of its fields.
+ */
+export async function waitForStateCount<S>(
+  page: Page,
+  key: Extract<keyof S, string>,
+  atLeast: number,
+  timeoutMs = 5_000,
+): Promise<void> {
+  await page.waitForFunction(
+    ([field, wanted]) => {
+      const value = (window.heraldDemo?.state as Record<string, unknown> | undefined)?.[field];
+      const count = Array.isArray(value) ? value.length : typeof value === 'number' ? value : 0;
+      return count >= wanted;
+    },
+    [key, atLeast] as const,
+    { timeout: timeoutMs },
+  );
+}
+
+/** The pages must work at phone width without scrolling sideways. */
+export async function expectNoHorizontalOverflow(page: Page): Promise<void> {
+  const { scrollWidth, innerWidth } = await page.evaluate(() => ({
+    scrollWidth: document.documentElement.scrollWidth,
+    innerWidth: window.innerWidth,
+  }));
+  expect(scrollWidth, 'document wider than the window').toBeLessThanOrEqual(innerWidth);
 }
 
 /** A new browser context (own storage, own BroadcastChannel scope) that reports console errors. */
@@ -92,6 +159,16 @@ export async function newDemoContext(
 ): Promise<{ context: BrowserContext; errors: string[] }> {
   const context = await browser.newContext({ viewport });
   return { context, errors: watchConsole(context) };
+}
+
+/** A new context at `viewport` (console errors collected) with `path` opened in it. */
+export async function openInNewContext(
+  demo: DemoBrowser,
+  path: string,
+  viewport = DESKTOP,
+): Promise<{ context: BrowserContext; errors: string[]; page: Page }> {
+  const { context, errors } = await newDemoContext(demo.browser, viewport);
+  return { context, errors, page: await openDemoPage(context, demo.hub, path) };
 }
 
 /** Where screenshots go: `test-output/screenshots/` (ignored by git). */

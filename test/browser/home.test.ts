@@ -1,44 +1,28 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../support/chromium.js';
+import { describe, expect, it } from 'vitest';
+// The part of the overview's `window.heraldDemo.state` this test reads, as the page declares it.
+import type { TickerState } from '../../web/pages/home/live-ticker.js';
 import {
-  type DemoHub,
   expectNoConsoleErrors,
+  expectNoHorizontalOverflow,
   newDemoContext,
   openDemoPage,
+  openInNewContext,
   PHONE,
   screenshot,
-  startDemoHub,
   tabTo,
+  useDemoBrowser,
+  waitForDemoReady,
+  waitForStateCount,
 } from './demo-support.js';
 
 /** The pages the overview links to, in its order (the navigation's). */
 const PAGES = ['/stocks', '/notifications', '/chat', '/meetings', '/lab'];
 
-/** `window.heraldDemo.state` of the overview (web/pages/home/main.ts). */
-interface HomeState {
-  updates: number;
-  last?: { symbol: string; priceCents: number };
-  connections?: Record<'sse' | 'long-poll' | 'short-poll', number>;
-}
-
 describe('overview page', () => {
-  let browser: Browser;
-  let hub: DemoHub;
-
-  beforeAll(async () => {
-    hub = await startDemoHub();
-    browser = await launchChromium();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await hub?.close();
-  });
+  const demo = useDemoBrowser();
 
   it('says what Herald is, how to run it, links every page, and is live itself', async () => {
-    const { context, errors } = await newDemoContext(browser);
-    const page = await openDemoPage(context, hub, '/');
+    const { context, errors, page } = await openInNewContext(demo, '/');
     expect(await page.textContent('h1')).toBe('Herald');
     expect(await page.textContent('.home-lede')).toContain('Server-Sent Events');
     const commands = (await page.textContent('.home-run pre')) ?? '';
@@ -65,11 +49,7 @@ describe('overview page', () => {
     for (const card of cards) expect(card.line.length).toBeGreaterThan(30);
 
     // The live element: prices stream in over the Herald client, and the counter moves.
-    await page.waitForFunction(
-      () => ((window.heraldDemo?.state as { updates?: number } | undefined)?.updates ?? 0) >= 3,
-      undefined,
-      { timeout: 5_000 },
-    );
+    await waitForStateCount<TickerState>(page, 'updates', 3);
     const before = Number(await page.textContent('#home-updates'));
     expect(before).toBeGreaterThanOrEqual(1);
     expect(await page.textContent('#home-price')).toMatch(/^\$\d+\.\d\d$/);
@@ -80,7 +60,7 @@ describe('overview page', () => {
     );
     // Read in one go: ten prices a second would move between two reads.
     const [state, symbol, price] = await page.evaluate(() => [
-      window.heraldDemo?.state as HomeState,
+      window.heraldDemo?.state as TickerState,
       document.getElementById('home-symbol')?.textContent,
       document.getElementById('home-price')?.textContent,
     ]);
@@ -98,19 +78,19 @@ describe('overview page', () => {
     for (const path of PAGES) await tabTo(page, `.home-card a[href="${path}"]`);
     await screenshot(page, 'home');
     await page.keyboard.press('Enter');
-    await page.waitForURL(`${hub.url}/lab`);
-    await page.waitForFunction(() => window.heraldDemo?.ready === true, undefined, { timeout: 10_000 });
+    await page.waitForURL(`${demo.hub.url}/lab`);
+    await waitForDemoReady(page);
     expectNoConsoleErrors(errors);
     await context.close();
   });
 
   it('links only pages that answer 200 and become ready without console errors', async () => {
-    const { context, errors } = await newDemoContext(browser);
+    const { context, errors } = await newDemoContext(demo.browser);
     for (const path of PAGES) {
-      const response = await fetch(`${hub.url}${path}`);
+      const response = await fetch(`${demo.hub.url}${path}`);
       expect(response.status, path).toBe(200);
       await response.text();
-      const page = await openDemoPage(context, hub, path);
+      const page = await openDemoPage(context, demo.hub, path);
       expect(await page.evaluate(() => window.heraldDemo?.ready)).toBe(true);
       await page.close();
     }
@@ -119,14 +99,9 @@ describe('overview page', () => {
   }, 60_000);
 
   it('fits a phone without horizontal scrolling', async () => {
-    const { context, errors } = await newDemoContext(browser, PHONE);
-    const page = await openDemoPage(context, hub, '/');
-    await page.waitForFunction(
-      () => ((window.heraldDemo?.state as { updates?: number } | undefined)?.updates ?? 0) >= 1,
-      undefined,
-      { timeout: 5_000 },
-    );
-    expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+    const { context, errors, page } = await openInNewContext(demo, '/', PHONE);
+    await waitForStateCount<TickerState>(page, 'updates', 1);
+    await expectNoHorizontalOverflow(page);
     await screenshot(page, 'home-phone');
     expectNoConsoleErrors(errors);
     await context.close();

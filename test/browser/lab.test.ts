@@ -1,30 +1,21 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../support/chromium.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import type { TransportName } from '../../src/client/index.js';
+// `window.heraldDemo.state` of the lab page, as the page declares it.
+import type { LabState } from '../../web/pages/lab/lab-run.js';
 import {
-  type DemoHub,
   expectNoConsoleErrors,
-  newDemoContext,
-  openDemoPage,
+  expectNoHorizontalOverflow,
+  openInNewContext,
   PHONE,
   SCREENSHOT_DIR,
   screenshot,
-  startDemoHub,
   tabTo,
+  useDemoBrowser,
+  waitForStateCount,
 } from './demo-support.js';
 
-type Transport = 'sse' | 'long-poll' | 'short-poll';
-const TRANSPORTS: Transport[] = ['short-poll', 'long-poll', 'sse'];
-
-/** `window.heraldDemo.state` of the lab page (web/pages/lab/lab-run.ts). */
-interface LabState {
-  phase: 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
-  settings: { ratePerSecond: number; shortPollIntervalMs: number };
-  published: string[];
-  ids: Record<Transport, string[]>;
-  requests: Record<Transport, number>;
-  error?: string;
-}
+const TRANSPORTS: TransportName[] = ['short-poll', 'long-poll', 'sse'];
 
 const labState = (page: Page) => page.evaluate(() => window.heraldDemo?.state as LabState);
 
@@ -37,27 +28,15 @@ async function waitForPhase(page: Page, phase: LabState['phase'], timeoutMs = 10
 }
 
 /** A counter as the pane shows it. */
-async function shown(page: Page, transport: Transport, stat: string): Promise<string> {
+async function shown(page: Page, transport: TransportName, stat: string): Promise<string> {
   return (await page.textContent(`#lab-${transport} [data-stat="${stat}"]`)) ?? '';
 }
 
 describe('transport lab page', () => {
-  let browser: Browser;
-  let hub: DemoHub;
-
-  beforeAll(async () => {
-    hub = await startDemoHub();
-    browser = await launchChromium();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await hub?.close();
-  });
+  const demo = useDemoBrowser();
 
   it('runs one feed over the three transports: same ids in order, requests short > long > SSE, numbers explained', async () => {
-    const { context, errors } = await newDemoContext(browser);
-    const page = await openDemoPage(context, hub, '/lab');
+    const { context, errors, page } = await openInNewContext(demo, '/lab');
     expect((await labState(page)).phase).toBe('idle');
     expect(await page.textContent('#lab-status')).toContain('Nothing is connected');
 
@@ -80,11 +59,7 @@ describe('transport lab page', () => {
     );
 
     // About five seconds at the default rate (1 a second).
-    await page.waitForFunction(
-      () => ((window.heraldDemo?.state as { published?: string[] } | undefined)?.published?.length ?? 0) >= 5,
-      undefined,
-      { timeout: 10_000 },
-    );
+    await waitForStateCount<LabState>(page, 'published', 5, 10_000);
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('lab-toggle');
     await page.keyboard.press('Enter');
     await waitForPhase(page, 'stopped');
@@ -120,7 +95,7 @@ describe('transport lab page', () => {
     );
     const requests = Object.fromEntries(
       await Promise.all(TRANSPORTS.map(async (t) => [t, Number(await shown(page, t, 'requests'))] as const)),
-    ) as Record<Transport, number>;
+    ) as Record<TransportName, number>;
     expect(requests.sse).toBe(1);
     expect(requests['long-poll']).toBeGreaterThan(requests.sse);
     expect(requests['short-poll']).toBeGreaterThan(requests['long-poll']);
@@ -174,19 +149,14 @@ describe('transport lab page', () => {
   }, 40_000);
 
   it('fits a phone: no horizontal scrolling, panes stacked, a run still works', async () => {
-    const { context, errors } = await newDemoContext(browser, PHONE);
-    const page = await openDemoPage(context, hub, '/lab');
+    const { context, errors, page } = await openInNewContext(demo, '/lab', PHONE);
     await page.click('#lab-toggle');
     await waitForPhase(page, 'running');
-    await page.waitForFunction(
-      () => ((window.heraldDemo?.state as { published?: string[] } | undefined)?.published?.length ?? 0) >= 2,
-      undefined,
-      { timeout: 5_000 },
-    );
+    await waitForStateCount<LabState>(page, 'published', 2);
     await page.click('#lab-toggle');
     await waitForPhase(page, 'stopped');
     await page.waitForSelector('#lab-summary p[data-about="verdict"]', { timeout: 2_000 });
-    expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+    await expectNoHorizontalOverflow(page);
     const [first, second] = await Promise.all(
       ['#lab-short-poll', '#lab-long-poll'].map((selector) => page.locator(selector).boundingBox()),
     );

@@ -1,19 +1,20 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../support/chromium.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import {
-  DESKTOP,
-  type DemoHub,
   expectNoConsoleErrors,
-  newDemoContext,
+  expectNoHorizontalOverflow,
   openDemoPage,
+  openInNewContext,
   PHONE,
   screenshot,
-  startDemoHub,
   tabTo,
+  useDemoBrowser,
 } from './demo-support.js';
 
-/** `window.heraldDemo.state` of the meetings page (web/pages/meetings/main.ts). */
+/**
+ * `window.heraldDemo.state` of the meetings page (web/pages/meetings/main.ts).
+ * A copy: the page does not export its `MeetingsState` (a type-only import would do once it does).
+ */
 interface MeetingsState {
   user: string;
   reminders: { title: string; dueMs: number; lateMs: number }[];
@@ -35,45 +36,46 @@ async function setWallTime(page: Page, date: string, time: string, zone = 'Europ
   await page.selectOption('#meeting-zone', zone);
 }
 
+/**
+ * The preview shows `rows` (user → `[when, offset, day shift]`). It redraws after the form's input
+ * events, so the first row is waited for; the others are drawn with it.
+ */
+async function expectPreview(page: Page, rows: Record<string, string[]>): Promise<void> {
+  const [first, ...others] = Object.entries(rows);
+  if (first === undefined) return;
+  await expect.poll(() => row(page, '#zone-preview', first[0])).toEqual(first[1]);
+  for (const [user, expected] of others)
+    expect(await row(page, '#zone-preview', user), user).toEqual(expected);
+}
+
 function columnOf(page: Page, zone: string): Promise<string[]> {
   return page.locator(`#dst-table td[data-zone="${zone}"] .cell-time`).allTextContents();
 }
 
 describe('demo page: meetings', () => {
-  let browser: Browser;
-  let hub: DemoHub;
-
-  beforeAll(async () => {
-    [browser, hub] = await Promise.all([launchChromium(), startDemoHub()]);
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await hub?.close();
-  });
+  const demo = useDemoBrowser();
 
   it('shows a meeting on every participant’s clock, in summer and in winter', async () => {
-    const { context, errors } = await newDemoContext(browser, DESKTOP);
-    const page = await openDemoPage(context, hub, '/meetings?as=alice');
+    const { context, errors, page } = await openInNewContext(demo, '/meetings?as=alice');
     expect(await page.inputValue('#meeting-zone')).toBe('Europe/Oslo');
 
     // Summer: Oslo CEST (+2), New York EDT (−4), Tokyo (+9, no DST), Kathmandu (+5:45).
     await setWallTime(page, '2026-07-15', '15:00');
-    await expect
-      .poll(() => row(page, '#zone-preview', 'alice'))
-      .toEqual(['Wed 15 Jul, 15:00', 'UTC+02:00', '']);
-    expect(await row(page, '#zone-preview', 'bob')).toEqual(['Wed 15 Jul, 09:00', 'UTC−04:00', '']);
-    expect(await row(page, '#zone-preview', 'carol')).toEqual(['Wed 15 Jul, 22:00', 'UTC+09:00', '']);
-    expect(await row(page, '#zone-preview', 'dev')).toEqual(['Wed 15 Jul, 18:45', 'UTC+05:45', '']);
+    await expectPreview(page, {
+      alice: ['Wed 15 Jul, 15:00', 'UTC+02:00', ''],
+      bob: ['Wed 15 Jul, 09:00', 'UTC−04:00', ''],
+      carol: ['Wed 15 Jul, 22:00', 'UTC+09:00', ''],
+      dev: ['Wed 15 Jul, 18:45', 'UTC+05:45', ''],
+    });
 
     // Winter: Oslo CET (+1), New York EST (−5); Tokyo is already on the next day.
     await setWallTime(page, '2026-01-14', '17:30');
-    await expect
-      .poll(() => row(page, '#zone-preview', 'alice'))
-      .toEqual(['Wed 14 Jan, 17:30', 'UTC+01:00', '']);
-    expect(await row(page, '#zone-preview', 'bob')).toEqual(['Wed 14 Jan, 11:30', 'UTC−05:00', '']);
-    expect(await row(page, '#zone-preview', 'carol')).toEqual(['Thu 15 Jan, 01:30', 'UTC+09:00', 'next day']);
-    expect(await row(page, '#zone-preview', 'dev')).toEqual(['Wed 14 Jan, 22:15', 'UTC+05:45', '']);
+    await expectPreview(page, {
+      alice: ['Wed 14 Jan, 17:30', 'UTC+01:00', ''],
+      bob: ['Wed 14 Jan, 11:30', 'UTC−05:00', ''],
+      carol: ['Thu 15 Jan, 01:30', 'UTC+09:00', 'next day'],
+      dev: ['Wed 14 Jan, 22:15', 'UTC+05:45', ''],
+    });
 
     // Booked in New York at night: Oslo is on the next day; a row for the booking zone is not added
     // while a participant lives there.
@@ -92,10 +94,9 @@ describe('demo page: meetings', () => {
   });
 
   it('books by keyboard and the reminder arrives, a few seconds later, in each participant’s tab', async () => {
-    const { context, errors } = await newDemoContext(browser, DESKTOP);
-    const alice = await openDemoPage(context, hub, '/meetings?as=alice');
-    const bob = await openDemoPage(context, hub, '/meetings?as=bob');
-    const carol = await openDemoPage(context, hub, '/meetings?as=carol');
+    const { context, errors, page: alice } = await openInNewContext(demo, '/meetings?as=alice');
+    const bob = await openDemoPage(context, demo.hub, '/meetings?as=bob');
+    const carol = await openDemoPage(context, demo.hub, '/meetings?as=carol');
     await alice.bringToFront();
 
     await alice.uncheck('#participant-carol');
@@ -147,8 +148,7 @@ describe('demo page: meetings', () => {
   });
 
   it('shows the New York shift of a weekly Oslo meeting, and Herald’s answer for a time DST skips', async () => {
-    const { context, errors } = await newDemoContext(browser, DESKTOP);
-    const page = await openDemoPage(context, hub, '/meetings?as=alice');
+    const { context, errors, page } = await openInNewContext(demo, '/meetings?as=alice');
 
     expect(await columnOf(page, 'Europe/Oslo')).toEqual(['15:00', '15:00', '15:00', '15:00', '15:00']);
     expect(await columnOf(page, 'America/New_York')).toEqual(['09:00', '10:00', '10:00', '09:00', '09:00']);
@@ -206,13 +206,11 @@ describe('demo page: meetings', () => {
   });
 
   it('fits a phone screen', async () => {
-    const { context, errors } = await newDemoContext(browser, PHONE);
-    const page = await openDemoPage(context, hub, '/meetings?as=bob');
+    const { context, errors, page } = await openInNewContext(demo, '/meetings?as=bob', PHONE);
     expect(await page.inputValue('#meeting-zone')).toBe('America/New_York');
     await page.click('#preset-gap');
     await expect.poll(() => page.textContent('#dst-note')).toContain('does not exist');
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-    expect(overflow).toBeLessThanOrEqual(0);
+    await expectNoHorizontalOverflow(page);
     await page.evaluate(() => window.scrollTo(0, 0));
     await screenshot(page, 'meetings-phone');
     expectNoConsoleErrors(errors);

@@ -1,19 +1,20 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../support/chromium.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import {
-  DESKTOP,
-  type DemoHub,
   expectNoConsoleErrors,
-  newDemoContext,
+  expectNoHorizontalOverflow,
   openDemoPage,
+  openInNewContext,
   PHONE,
   screenshot,
-  startDemoHub,
   tabTo,
+  useDemoBrowser,
 } from './demo-support.js';
 
-/** `window.heraldDemo.state` of the notifications page (web/pages/notifications/main.ts). */
+/**
+ * `window.heraldDemo.state` of the notifications page (web/pages/notifications/main.ts).
+ * A copy: the page does not export its `NotificationsState` (a type-only import would do once it does).
+ */
 interface NotificationsState {
   user: string;
   received: { id: string; text: string; from: string; to: string }[];
@@ -67,22 +68,11 @@ const TO_ALICE = 1;
 const LEVEL_WARNING = 2;
 
 describe('demo page: notifications', () => {
-  let browser: Browser;
-  let hub: DemoHub;
-
-  beforeAll(async () => {
-    [browser, hub] = await Promise.all([launchChromium(), startDemoHub()]);
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await hub?.close();
-  });
+  const demo = useDemoBrowser();
 
   it('delivers a private notification to the right user only and a public one to both', async () => {
-    const { context, errors } = await newDemoContext(browser, DESKTOP);
-    const alice = await openDemoPage(context, hub, '/notifications?as=alice');
-    const bob = await openDemoPage(context, hub, '/notifications?as=bob');
+    const { context, errors, page: alice } = await openInNewContext(demo, '/notifications?as=alice');
+    const bob = await openDemoPage(context, demo.hub, '/notifications?as=bob');
     expect(await alice.textContent('#me')).toBe('Alice');
     expect(await bob.textContent('#me')).toBe('Bob');
     expect(await bob.getAttribute('#switch-user a[aria-current="page"]', 'href')).toBe('?as=bob');
@@ -137,17 +127,15 @@ describe('demo page: notifications', () => {
   });
 
   it('fits a phone screen without horizontal scrolling, toasts included', async () => {
-    const { context, errors } = await newDemoContext(browser, PHONE);
-    const page = await openDemoPage(context, hub, '/notifications?as=bob');
+    const { context, errors, page } = await openInNewContext(demo, '/notifications?as=bob', PHONE);
     const text = 'A rather long notification that has to wrap on a phone screen without any trouble';
     await sendByKeyboard(page, TO_EVERYONE, text);
     await page.locator('#toasts .toast', { hasText: text }).waitFor({ timeout: 5_000 });
-    const { scrollWidth, innerWidth, toastRight } = await page.evaluate(() => ({
-      scrollWidth: document.documentElement.scrollWidth,
+    await expectNoHorizontalOverflow(page);
+    const { innerWidth, toastRight } = await page.evaluate(() => ({
       innerWidth: window.innerWidth,
       toastRight: document.querySelector('#toasts .toast')?.getBoundingClientRect().right ?? 0,
     }));
-    expect(scrollWidth).toBeLessThanOrEqual(innerWidth);
     expect(toastRight).toBeLessThanOrEqual(innerWidth);
     await settled(page);
     await screenshot(page, 'notifications-phone');

@@ -1,19 +1,19 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../support/chromium.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import {
-  DESKTOP,
-  type DemoHub,
   expectNoConsoleErrors,
-  newDemoContext,
-  openDemoPage,
+  expectNoHorizontalOverflow,
+  openInNewContext,
   PHONE,
   screenshot,
-  startDemoHub,
   tabTo,
+  useDemoBrowser,
 } from './demo-support.js';
 
-/** `window.heraldDemo.state` of the stock page (web/pages/stocks/main.ts). */
+/**
+ * `window.heraldDemo.state` of the stock page (web/pages/stocks/main.ts).
+ * A copy: the page does not export its `StocksState` (a type-only import would do once it does).
+ */
 interface StocksState {
   received: number;
   ids: string[];
@@ -53,21 +53,10 @@ function linePixels(page: Page): Promise<number> {
 }
 
 describe('demo page: stock ticker', () => {
-  let browser: Browser;
-  let hub: DemoHub;
-
-  beforeAll(async () => {
-    [browser, hub] = await Promise.all([launchChromium(), startDemoHub()]);
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await hub?.close();
-  });
+  const demo = useDemoBrowser();
 
   it('fills the table with 20 symbols, charts one, drops and catches up without a gap, selects by keyboard', async () => {
-    const { context, errors } = await newDemoContext(browser, DESKTOP);
-    const page = await openDemoPage(context, hub, '/stocks');
+    const { context, errors, page } = await openInNewContext(demo, '/stocks');
     // The snapshot (GET /demo/stocks) is drawn before the stream opens: all 20 rows at once.
     expect(await page.locator('#quotes tr').count()).toBe(20);
     await expect.poll(() => page.textContent('#connection')).toBe('Live');
@@ -110,7 +99,7 @@ describe('demo page: stock ticker', () => {
     // between the first and the last id it received, in order (drop and catch-up included).
     expect(after.duplicates).toBe(0);
     expect(new Set(after.ids).size).toBe(after.ids.length);
-    const store = hub.herald.hub.store;
+    const store = demo.hub.herald.hub.store;
     const first = await store.cursorOf(after.ids[0] ?? '');
     const last = await store.cursorOf(after.ids[after.ids.length - 1] ?? '');
     expect(first).toBeDefined();
@@ -147,15 +136,10 @@ describe('demo page: stock ticker', () => {
   });
 
   it('fits a phone screen without horizontal scrolling', async () => {
-    const { context, errors } = await newDemoContext(browser, PHONE);
-    const page = await openDemoPage(context, hub, '/stocks');
+    const { context, errors, page } = await openInNewContext(demo, '/stocks', PHONE);
     await waitForAllSymbols(page);
     await expect.poll(() => linePixels(page), { timeout: 5_000 }).toBeGreaterThan(20);
-    const { scrollWidth, innerWidth } = await page.evaluate(() => ({
-      scrollWidth: document.documentElement.scrollWidth,
-      innerWidth: window.innerWidth,
-    }));
-    expect(scrollWidth).toBeLessThanOrEqual(innerWidth);
+    await expectNoHorizontalOverflow(page);
     await screenshot(page, 'stocks-phone');
     expectNoConsoleErrors(errors);
     await context.close();
