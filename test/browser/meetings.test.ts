@@ -1,5 +1,6 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import type { MeetingsState } from '../../web/pages/meetings/main.js';
 import {
   expectNoConsoleErrors,
   expectNoHorizontalOverflow,
@@ -10,15 +11,6 @@ import {
   tabTo,
   useDemoBrowser,
 } from './demo-support.js';
-
-/**
- * `window.heraldDemo.state` of the meetings page (web/pages/meetings/main.ts).
- * A copy: the page does not export its `MeetingsState` (a type-only import would do once it does).
- */
-interface MeetingsState {
-  user: string;
-  reminders: { title: string; dueMs: number; lateMs: number }[];
-}
 
 /** The preview's row for a participant: `[when, offset, day shift]` as shown. */
 async function row(page: Page, scope: string, user: string): Promise<string[]> {

@@ -1,5 +1,6 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import type { NotificationsState } from '../../web/pages/notifications/main.js';
 import {
   expectNoConsoleErrors,
   expectNoHorizontalOverflow,
@@ -10,16 +11,6 @@ import {
   tabTo,
   useDemoBrowser,
 } from './demo-support.js';
-
-/**
- * `window.heraldDemo.state` of the notifications page (web/pages/notifications/main.ts).
- * A copy: the page does not export its `NotificationsState` (a type-only import would do once it does).
- */
-interface NotificationsState {
-  user: string;
-  received: { id: string; text: string; from: string; to: string }[];
-  unread: number;
-}
 
 function stateOf(page: Page): Promise<NotificationsState> {
   return page.evaluate(() => structuredClone(window.heraldDemo?.state) as NotificationsState);

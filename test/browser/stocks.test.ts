@@ -1,5 +1,6 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import type { StocksState } from '../../web/pages/stocks/main.js';
 import {
   expectNoConsoleErrors,
   expectNoHorizontalOverflow,
@@ -9,21 +10,6 @@ import {
   tabTo,
   useDemoBrowser,
 } from './demo-support.js';
-
-/**
- * `window.heraldDemo.state` of the stock page (web/pages/stocks/main.ts).
- * A copy: the page does not export its `StocksState` (a type-only import would do once it does).
- */
-interface StocksState {
-  received: number;
-  ids: string[];
-  duplicates: number;
-  symbols: number;
-  selected: string;
-  chartPoints: number;
-  isOffline: boolean;
-  catchUp: { count: number; isDone: boolean; offlineMs: number } | null;
-}
 
 const STOCK_TOPIC_PREFIX = 'https://demo.herald.dev/stocks/';
 

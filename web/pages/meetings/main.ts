@@ -31,7 +31,7 @@ const MORE_ZONES = [
 const NAME_LIST = new Intl.ListFormat('en-GB', { type: 'conjunction' });
 
 /** What the page exposes to tests as `window.heraldDemo.state`. */
-interface MeetingsState {
+export interface MeetingsState {
   user: string;
   reminders: ReceivedReminder[];
 }

@@ -16,7 +16,7 @@ import {
 } from './notification.js';
 
 /** What the browser tests read (`window.heraldDemo.state`); updated in place. */
-interface NotificationsState {
+export interface NotificationsState {
   user: string;
   /** Every notification this tab received, oldest first. */
   received: { id: string; text: string; from: string; to: string }[];

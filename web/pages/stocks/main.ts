@@ -11,7 +11,7 @@ import { fetchSnapshot } from './snapshot.js';
 import { type CatchUp, TickerFeed } from './ticker-feed.js';
 
 /** What the browser tests read (`window.heraldDemo.state`); updated in place. */
-interface StocksState {
+export interface StocksState {
   /** Price events received, catch-ups included. */
   received: number;
   /** Event ids in arrival order (the newest `MAX_IDS`): the tests check them against the hub's history. */
