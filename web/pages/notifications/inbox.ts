@@ -32,7 +32,8 @@ export class Inbox {
     const item = h(
       'li',
       { class: `unread level-${notice.level}` },
-      h('span', { class: 'inbox-icon', 'aria-hidden': 'true' }, LEVEL_ICONS[notice.level]),
+      // The same round level badge as the toasts.
+      h('span', { class: 'toast-icon', 'aria-hidden': 'true' }, LEVEL_ICONS[notice.level]),
       h('span', { class: 'inbox-text' }, notice.text),
       h('small', {}, `${sender} · `, tag, ' · ', h('time', {}, formatClock(notice.sentAtMs))),
     );
