@@ -25,8 +25,11 @@ export interface CreateHubOptions extends Partial<HttpOptions> {
   /** Scheduled publishing (`deliver_*` publish fields, docs/time.md): timers, lease, horizon… */
   scheduling?: SchedulingOptions;
   /**
-   * Local demo (`herald serve --demo`): the page at `/`, `POST /demo/token`, a stock ticker, and
-   * anonymous subscribers. Without JWT keys a random demo key is the only one. Never in production.
+   * Local demo (`herald serve --demo`): the pages at `/`, `POST /demo/token` (tokens for fake
+   * users, confined to the demo's topics), a stock ticker, and anonymous subscribers. Without JWT
+   * keys a random demo key is the only one. Never in production: anyone who reaches the hub can
+   * mint a token. `herald serve` refuses it under `NODE_ENV=production` and binds it to loopback;
+   * an embedding application that turns it on owns that decision.
    */
   demo?: boolean | DemoOptions;
   logger?: Logger;

@@ -78,6 +78,8 @@ export class DemoTicker {
   #changedAtMs: number[];
   #lastEventId: string | null = null;
   #timer: unknown;
+  /** When the next tick is due, on a fixed timeline: a slow publish does not slow the rate. */
+  #nextAtMs = 0;
   #isStopped = false;
   #lastSubscribedAtMs = Number.NEGATIVE_INFINITY;
 
@@ -107,6 +109,7 @@ export class DemoTicker {
   }
 
   start(): void {
+    this.#nextAtMs = this.#options.hub.clock.nowMs();
     this.#schedule();
   }
 
@@ -117,7 +120,12 @@ export class DemoTicker {
 
   #schedule(): void {
     if (this.#isStopped) return;
-    this.#timer = this.#options.scheduler.setTimeout(() => void this.#tick(), this.#options.intervalMs);
+    const { intervalMs, hub, scheduler } = this.#options;
+    const nowMs = hub.clock.nowMs();
+    this.#nextAtMs += intervalMs;
+    // More than a tick behind (a stalled process, a slow disk): start a new timeline, no burst.
+    if (this.#nextAtMs < nowMs) this.#nextAtMs = nowMs + intervalMs;
+    this.#timer = scheduler.setTimeout(() => void this.#tick(), this.#nextAtMs - nowMs);
   }
 
   async #tick(): Promise<void> {

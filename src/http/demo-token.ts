@@ -2,18 +2,34 @@ import { SignJWT } from 'jose';
 import type { DemoUser } from './demo-users.js';
 
 /**
- * Every demo token is confined to topics under this prefix (an RFC 6570 template, so `{+path}`
- * spans slashes). A fixed, non-resolvable host: the demo can never publish on an application's topics.
+ * Every demo token is confined to topics under this prefix. A fixed, non-resolvable host: the
+ * demo can never publish on, or read the private updates of, an application's topics.
  */
 export const DEMO_TOPIC_PREFIX = 'https://demo.herald.dev/';
 
 /** Short enough that a token copied out of the page is soon useless; the page refreshes it. */
 export const DEMO_TOKEN_TTL_MS = 10 * 60 * 1000;
 
-/** The subscriptions API (one topic's list, and its subscription events): presence in the chat. */
+/**
+ * The subscriptions API, for the demo's own topics only (presence in the chat): the topic is one
+ * percent-encoded path segment, so the encoded demo prefix is a literal of the template and
+ * `{rest}` takes the remainder. An application's subscribers stay invisible to demo tokens.
+ */
+const ENCODED_PREFIX = encodeURIComponent(DEMO_TOPIC_PREFIX);
 const DEMO_SUBSCRIPTIONS_SELECTORS = [
-  '/.well-known/mercure/subscriptions/{topic}',
-  '/.well-known/mercure/subscriptions/{topic}/{subscriber}',
+  `/.well-known/mercure/subscriptions/${ENCODED_PREFIX}{rest}`,
+  `/.well-known/mercure/subscriptions/${ENCODED_PREFIX}{rest}/{subscriber}`,
+];
+
+/**
+ * What the pages publish on, and nothing else: the ticker's `stocks/…` topics belong to the
+ * in-process publisher, so no page (and no token copied out of one) can forge a price.
+ */
+const DEMO_PUBLISH_SELECTORS = [
+  `${DEMO_TOPIC_PREFIX}notifications`,
+  `${DEMO_TOPIC_PREFIX}users/{user}`,
+  `${DEMO_TOPIC_PREFIX}chat/{room}`,
+  `${DEMO_TOPIC_PREFIX}lab/{run}`,
 ];
 
 export type DemoRole = 'publisher' | 'subscriber';
@@ -45,8 +61,9 @@ export function demoUserTopic(userId: string): string {
 
 /**
  * A Mercure 0.x token (`mercure` claim, HS256) signed with the demo key. A `publisher` may publish
- * on any demo topic; a `subscriber` publishes nothing (the chat's read-only reader). Private
- * updates are readable only on the token's own user topic (if any) and in the subscriptions API.
+ * on the topics the pages write (notifications, users, chat rooms, lab runs); a `subscriber`
+ * publishes nothing (the chat's read-only reader). Private updates are readable only on the
+ * token's own user topic (if any) and in the subscriptions API of demo topics.
  */
 export async function issueDemoToken(secret: Uint8Array, request: DemoTokenRequest): Promise<DemoToken> {
   const { user } = request;
@@ -54,7 +71,7 @@ export async function issueDemoToken(secret: Uint8Array, request: DemoTokenReque
   const expiresAtMs = request.nowMs + DEMO_TOKEN_TTL_MS;
   const own = user === undefined ? [] : [demoUserTopic(user.id), `${demoUserTopic(user.id)}/{+path}`];
   const mercure = {
-    publish: request.role === 'publisher' ? [`${DEMO_TOPIC_PREFIX}{+path}`] : [],
+    publish: request.role === 'publisher' ? DEMO_PUBLISH_SELECTORS : [],
     subscribe: [...own, ...DEMO_SUBSCRIPTIONS_SELECTORS],
     payload: { name: request.name, role: request.role, ...(user ? { user: user.id } : {}) },
   };

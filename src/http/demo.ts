@@ -40,6 +40,7 @@ export interface DemoContext {
 }
 
 const NO_STORE = 'no-store';
+const IMMUTABLE = 'public, max-age=31536000, immutable';
 const MAX_TOKEN_REQUEST_BYTES = 4096;
 
 /**
@@ -107,9 +108,16 @@ export class DemoMode implements DemoRoutes {
       );
       return true;
     }
+    // Scripts and styles carry a content hash in their names: cache them for good. Pages are
+    // fetched anew, so a rebuilt demo shows at the next load.
+    const isHashed = path.startsWith('/demo/assets/');
     exchange.respond(
       200,
-      { 'content-type': asset.contentType, 'cache-control': NO_STORE },
+      {
+        'content-type': asset.contentType,
+        'cache-control': isHashed ? IMMUTABLE : NO_STORE,
+        'x-content-type-options': 'nosniff',
+      },
       method === 'HEAD' ? undefined : asset.body,
     );
     return true;
@@ -130,7 +138,11 @@ export class DemoMode implements DemoRoutes {
         `user: unknown demo user ${JSON.stringify(userId.slice(0, 40))}; one of ${DEMO_USERS.map((u) => u.id).join(', ')}`,
       );
     }
-    const role: DemoRole = query.get('role') === 'subscriber' ? 'subscriber' : 'publisher';
+    const rawRole = query.get('role') ?? 'publisher';
+    if (rawRole !== 'publisher' && rawRole !== 'subscriber') {
+      throw new HttpError(400, 'ROLE_INVALID', 'role: must be publisher or subscriber');
+    }
+    const role: DemoRole = rawRole;
     const issued = await issueDemoToken(this.#secret, {
       role,
       user,

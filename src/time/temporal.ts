@@ -2,7 +2,7 @@ import { Temporal } from 'temporal-polyfill';
 import type { WallTime } from './civil.js';
 
 /**
- * The only file that imports Temporal (via `temporal-polyfill`, which reads tz data from the
+ * The only file of src/ that imports Temporal (via `temporal-polyfill`, which reads tz data from the
  * runtime's Intl): when Node ships Temporal natively, this adapter is all that changes. It answers
  * the two questions that need tz data; calendar arithmetic lives in `civil.ts`.
  */

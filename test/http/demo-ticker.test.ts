@@ -6,9 +6,11 @@ import type { Hub, Scheduler } from '../../src/hub/hub.js';
 function manualScheduler() {
   const pending = new Map<number, () => void>();
   let next = 0;
+  const delays: number[] = [];
   const scheduler: Scheduler = {
-    setTimeout(callback) {
+    setTimeout(callback, delayMs) {
       pending.set(++next, callback);
+      delays.push(delayMs);
       return next;
     },
     clearTimeout(handle) {
@@ -21,7 +23,7 @@ function manualScheduler() {
     for (const [, callback] of entries) callback();
     await new Promise((resolve) => setImmediate(resolve));
   };
-  return { scheduler, fire, pendingCount: () => pending.size };
+  return { scheduler, fire, delays, pendingCount: () => pending.size };
 }
 
 function fakeHub(subscriberCount: number) {
@@ -106,6 +108,24 @@ describe('demo ticker', () => {
     await fire();
     expect(errors).toHaveLength(1);
     expect(ticker.snapshot()).toEqual(before);
+    ticker.stop();
+  });
+
+  it('keeps a fixed timeline: the time a publish takes is taken off the next wait, and a stall starts anew', async () => {
+    const { scheduler, fire, delays } = manualScheduler();
+    const { hub, setNow } = fakeHub(1);
+    const ticker = new DemoTicker({ hub, scheduler, intervalMs: 100, random: () => 0.5 });
+    ticker.start(); // at 1,000: first tick due at 1,100
+    setNow(1_100);
+    const publish = hub.publish.bind(hub);
+    (hub as { publish: unknown }).publish = async (input: Parameters<Hub['publish']>[0]) => {
+      setNow(hub.clock.nowMs() + 30); // a publish that takes 30 ms
+      return publish(input);
+    };
+    await fire(); // next due at 1,200: wait 70 ms, not 100
+    setNow(1_900); // stalled for most of a second
+    await fire();
+    expect(delays).toEqual([100, 70, 100]);
     ticker.stop();
   });
 
