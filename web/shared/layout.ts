@@ -53,8 +53,12 @@ export function mountLayout(page: string): (state: ConnectionState, detail?: str
   );
   window.heraldDemo = { ready: false, page };
   return (state, detail) => {
+    const text = detail === undefined ? STATE_TEXT[state] : `${STATE_TEXT[state]} · ${detail}`;
+    // The pill is a polite live region and some pages refresh it several times a second: writing
+    // the same text again can make a screen reader announce it again.
+    if (status.dataset.state === state && status.textContent === text) return;
     status.dataset.state = state;
-    status.textContent = detail === undefined ? STATE_TEXT[state] : `${STATE_TEXT[state]} · ${detail}`;
+    status.textContent = text;
   };
 }
 
