@@ -96,12 +96,15 @@ describe('transport lab page', () => {
     const requests = Object.fromEntries(
       await Promise.all(TRANSPORTS.map(async (t) => [t, Number(await shown(page, t, 'requests'))] as const)),
     ) as Record<TransportName, number>;
+    const n = state.published.length;
     expect(requests.sse).toBe(1);
     expect(requests['long-poll']).toBeGreaterThan(requests.sse);
     expect(requests['short-poll']).toBeGreaterThan(requests['long-poll']);
-    // Long polling: one request per event plus the initial one (the events are 1 s apart, far
-    // more than a round trip), the last one held until Stop.
-    expect(requests['long-poll']).toBe(state.published.length + 1);
+    // Long polling: about one request per event plus the one held until Stop. Events are at least
+    // half a second apart, far more than a round trip, but on a loaded machine two may still share
+    // an answer: fewer requests then, never more, and never as few as one per two events.
+    expect(requests['long-poll']).toBeLessThanOrEqual(n + 1);
+    expect(requests['long-poll']).toBeGreaterThan(n / 2);
     // Short polling at 0.5 s: about two polls per second, most of them answered with nothing.
     const empty = Number(await shown(page, 'short-poll', 'empty'));
     expect(empty).toBeGreaterThan(0);
@@ -115,17 +118,19 @@ describe('transport lab page', () => {
     // "What the numbers say" is written from the same numbers.
     const paragraph = async (about: string) =>
       (await page.textContent(`#lab-summary p[data-about="${about}"]`)) ?? '';
-    const n = state.published.length;
     expect(await paragraph('short-poll')).toContain(
       `Short polling made ${requests['short-poll']} requests for ${n} events; ${empty} of them came back empty.`,
     );
     expect(await paragraph('short-poll')).toContain(
       `${await shown(page, 'short-poll', 'latency-p50')} (p95 ${await shown(page, 'short-poll', 'latency-p95')})`,
     );
-    expect(await paragraph('long-poll')).toContain(
-      `Long polling made ${requests['long-poll']} requests: ${n} answered with events and 1 was held at the hub`,
+    const longPoll = await paragraph('long-poll');
+    expect(longPoll).toContain(`Long polling made ${requests['long-poll']} requests: `);
+    expect(longPoll).toContain(
+      requests['long-poll'] === n + 1
+        ? `${n} answered with events and 1 was held at the hub waiting for the next one. That is one request per event.`
+        : `Its ${n} events came in ${requests['long-poll'] - 1} answers`,
     );
-    expect(await paragraph('long-poll')).toContain('That is one request per event.');
     expect(await paragraph('sse')).toContain(`SSE used 1 request for all ${n} events`);
     expect(await paragraph('sse')).toContain(`median latency of ${await shown(page, 'sse', 'latency-p50')}`);
     expect(await paragraph('verdict')).toContain(

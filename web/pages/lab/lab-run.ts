@@ -1,4 +1,5 @@
 import { EventSource, hubUrl, type TransportName } from '../../../src/client/index.js';
+import { parseJsonObject } from '../../shared/dom.js';
 import { TRANSPORTS } from '../../shared/hub-metrics.js';
 import type { DemoSession } from '../../shared/session.js';
 import { emptyCost, meteredFetch, type TransportCost } from './lab-meter.js';
@@ -11,6 +12,8 @@ export interface Pane {
   readonly latenciesMs: number[];
   payloadBytes: number;
   source: EventSource | undefined;
+  /** Whether this run's subscription has opened once (a long poll opens with its first answer). */
+  opened: boolean;
 }
 
 export type Phase = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
@@ -34,6 +37,8 @@ export interface LabState {
 
 /** A run stops by itself after this: a forgotten tab should not poll forever. */
 export const MAX_RUN_MS = 120_000;
+/** After this long without a stream, the page suspects the browser's connection limit. */
+const CONNECT_HINT_MS = 3_000;
 /** How long Stop waits for the slowest pane (short polling) to catch up with the last event. */
 const CATCH_UP_MS = 3_000;
 
@@ -51,8 +56,11 @@ export class LabRun {
     latenciesMs: [],
     payloadBytes: 0,
     source: undefined,
+    opened: false,
   }));
   readonly state: LabState;
+  /** When this run's subscriptions were requested (`startedAtMs` is the first publish). */
+  subscribedAtMs = 0;
   startedAtMs = 0;
   stoppedAtMs = 0;
   onChange: () => void = () => {};
@@ -86,6 +94,7 @@ export class LabRun {
     delete this.state.error;
     // A fresh topic per run, read from its start (`earliest`): every pane gets every event of the run.
     this.#topic = this.#session.topic(`lab/${crypto.randomUUID().slice(0, 8)}`);
+    this.subscribedAtMs = Date.now();
     const opened = this.panes.map((pane) => this.#subscribe(pane, settings));
     // Publish once the stream and the first short poll have answered, so the first event is not
     // charged a connection set-up. A long poll answers only when there is an event: it is not
@@ -115,6 +124,19 @@ export class LabRun {
     this.#setPhase('stopped');
   }
 
+  /**
+   * Whether the stream or the short poll has not answered for a while after Start. A long poll
+   * answers only with the first event: it is not counted.
+   */
+  isSlowToConnect(nowMs: number): boolean {
+    const { phase } = this.state;
+    return (
+      (phase === 'starting' || phase === 'running') &&
+      nowMs - this.subscribedAtMs > CONNECT_HINT_MS &&
+      this.panes.some((pane) => pane.transport !== 'long-poll' && !pane.opened)
+    );
+  }
+
   #isCaughtUp(): boolean {
     return this.panes.every((pane) => pane.ids.length >= this.state.published.length);
   }
@@ -125,6 +147,7 @@ export class LabRun {
     pane.ids.length = 0;
     pane.latenciesMs.length = 0;
     pane.payloadBytes = 0;
+    pane.opened = false;
     const source = new EventSource(hubUrl('/', { topics: [this.#topic] }), {
       transport: pane.transport,
       lastEventId: 'earliest',
@@ -133,13 +156,25 @@ export class LabRun {
     });
     pane.source = source;
     source.onmessage = (message) => {
-      const { sentAtMs } = JSON.parse(message.data) as { sentAtMs: number };
+      // The topic is fresh, but any demo token may publish on it: data this page could not have
+      // written is skipped.
+      const sentAtMs = parseJsonObject(message.data)?.sentAtMs;
+      if (typeof sentAtMs !== 'number') return;
       pane.ids.push(message.lastEventId);
       pane.latenciesMs.push(Date.now() - sentAtMs);
       // The data is ASCII JSON: its length is its size in bytes.
       pane.payloadBytes += message.data.length;
     };
-    return new Promise((resolve) => source.addEventListener('open', () => resolve(), { once: true }));
+    return new Promise((resolve) =>
+      source.addEventListener(
+        'open',
+        () => {
+          pane.opened = true;
+          resolve();
+        },
+        { once: true },
+      ),
+    );
   }
 
   /**

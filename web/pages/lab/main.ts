@@ -13,6 +13,7 @@ const form = byId<HTMLFormElement>('lab-form');
 const rate = byId<HTMLSelectElement>('lab-rate');
 const interval = byId<HTMLSelectElement>('lab-interval');
 const toggle = byId<HTMLButtonElement>('lab-toggle');
+const connectHint = byId('lab-connect-hint');
 
 try {
   start(await DemoSession.open({ name: 'Lab', role: 'publisher' }));
@@ -29,6 +30,7 @@ function start(session: DemoSession): void {
   let hub: HubConnections | undefined;
   let peak: HubConnections | undefined;
   let isHubAnswering = true;
+  let isSampling = false;
 
   const isActive = () => run.state.phase === 'running' || run.state.phase === 'stopping';
   pollHubConnections(
@@ -64,16 +66,23 @@ function start(session: DemoSession): void {
   const draw = () => {
     renderPanes(run, hub);
     renderSummary(summaryOf(run, peak), run.state.phase !== 'stopped' && run.state.phase !== 'idle');
-    if (isActive()) {
-      const seconds = (Date.now() - run.startedAtMs) / 1000;
+    const { phase } = run.state;
+    // Sampled while the run is on, and once more when it has stopped: the chart ends on the
+    // numbers the panes end on (the last poll or event may come after the last 250 ms tick).
+    if (isSampling && phase !== 'starting') {
+      const endMs = phase === 'stopped' ? run.stoppedAtMs : Date.now();
       const [time, published, ...requests] = samples;
-      time.push(Math.round(seconds * 10) / 10);
+      time.push(Math.round((endMs - run.startedAtMs) / 100) / 10);
       published.push(run.state.published.length);
       run.panes.forEach((pane, i) => {
         requests[i]?.push(pane.cost.requests);
       });
       chart.draw(samples);
+      if (phase === 'stopped') isSampling = false;
     }
+    const hint = run.isSlowToConnect(Date.now()) ? CONNECT_HINT : '';
+    // A live region: written only when it changes, or a screen reader may read it 4 times a second.
+    if (connectHint.textContent !== hint) connectHint.textContent = hint;
     if (!isHubAnswering) setConnection('reconnecting', 'hub not answering');
     else if (run.state.phase === 'running')
       setConnection(
@@ -89,6 +98,7 @@ function start(session: DemoSession): void {
     if (phase === 'running') void run.stop();
     else if (phase === 'idle' || phase === 'stopped') {
       samples = emptySamples();
+      isSampling = true;
       peak = { sse: 0, 'long-poll': 0, 'short-poll': 0 };
       void run.start(settings());
     }
@@ -97,6 +107,13 @@ function start(session: DemoSession): void {
   onPhase();
   markReady(run.state);
 }
+
+/**
+ * Every demo page holds a stream, and a browser opens at most 6 HTTP/1.1 connections per host:
+ * with a few demo tabs open the lab's requests wait in the browser's queue, not at the hub.
+ */
+const CONNECT_HINT =
+  'Still connecting: the browser may be out of connections to this host. Close some demo tabs, or serve the hub over HTTP/2 with --tls-cert/--tls-key.';
 
 function settings(): LabSettings {
   return { ratePerSecond: Number(rate.value), shortPollIntervalMs: Number(interval.value) };
