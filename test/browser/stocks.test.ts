@@ -38,6 +38,21 @@ function linePixels(page: Page): Promise<number> {
   });
 }
 
+/** `#stat-rate` (events in the last second, as shown) read `count` times, `everyMs` apart. */
+function sampleRates(page: Page, count: number, everyMs: number): Promise<number[]> {
+  return page.evaluate(
+    async ([count, everyMs]) => {
+      const rates: number[] = [];
+      for (let i = 0; i < count; i += 1) {
+        await new Promise((resolve) => setTimeout(resolve, everyMs));
+        rates.push(Number(document.getElementById('stat-rate')?.textContent));
+      }
+      return rates;
+    },
+    [count, everyMs] as const,
+  );
+}
+
 describe('demo page: stock ticker', () => {
   const demo = useDemoBrowser();
 
@@ -52,7 +67,12 @@ describe('demo page: stock ticker', () => {
     for (const text of await page.locator('#quotes tr td:first-of-type').allTextContents()) {
       expect(text).toMatch(/^\$\d[\d,]*\.\d\d$/);
     }
-    await expect.poll(() => page.textContent('#stat-rate'), { timeout: 5_000 }).not.toBe('0');
+    // The ticker publishes every 100 ms: the page's events/s, read five times over about two
+    // seconds, has a median near 10 (one reading may catch a late tick or a burst).
+    const rates = await sampleRates(page, 5, 450);
+    const median = [...rates].sort((a, b) => a - b)[2] ?? 0;
+    expect(median, `events/s read ${rates.join(', ')}`).toBeGreaterThanOrEqual(5);
+    expect(median, `events/s read ${rates.join(', ')}`).toBeLessThanOrEqual(15);
     await expect.poll(async () => (await stateOf(page)).chartPoints, { timeout: 10_000 }).toBeGreaterThan(1);
     await expect.poll(() => linePixels(page), { timeout: 5_000 }).toBeGreaterThan(20);
 
@@ -117,6 +137,34 @@ describe('demo page: stock ticker', () => {
 
     await expect.poll(() => page.textContent('#stat-rate'), { timeout: 5_000 }).not.toBe('0');
     await screenshot(page, 'stocks');
+    expectNoConsoleErrors(errors);
+    await context.close();
+  });
+
+  it('ignores a price published for a symbol the ticker does not have', async () => {
+    const { context, errors, page } = await openInNewContext(demo, '/stocks');
+    expect(await page.locator('#quotes tr').count()).toBe(20);
+    const topic = `${STOCK_TOPIC_PREFIX}ZZZ`;
+    const data = JSON.stringify({ symbol: 'ZZZ', priceCents: 100, openCents: 100, atMs: Date.now() });
+    // A demo token may not publish on the ticker's topics at all (the hub's side of the defence)…
+    const { url } = demo.hub;
+    const tokenResponse = await fetch(`${url}/demo/token?user=bob`, { method: 'POST' });
+    expect(tokenResponse.status).toBe(200);
+    const { token } = (await tokenResponse.json()) as { token: string };
+    const refused = await fetch(`${url}/.well-known/mercure`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ topic, type: 'price', data }),
+    });
+    expect(refused.status).toBe(403);
+    // …but any publisher holding the hub's key can: the page must not trust the stream either.
+    await demo.hub.herald.hub.publish({ topics: [topic], type: 'price', data });
+    // The page received it (and said so in its state), but drew nothing for it.
+    await expect.poll(async () => (await stateOf(page)).ignored, { timeout: 5_000, interval: 100 }).toBe(1);
+    expect(await page.locator('#quotes tr').count()).toBe(20);
+    expect(await page.locator('#quotes tr[data-symbol="ZZZ"]').count()).toBe(0);
+    expect(await page.textContent('#stat-symbols')).toBe('20');
+    expect((await stateOf(page)).symbols).toBe(20);
     expectNoConsoleErrors(errors);
     await context.close();
   });

@@ -6,7 +6,7 @@ import { type ConnectionState, markReady, mountLayout, showBanner } from '../../
 import { DemoSession } from '../../shared/session.js';
 import { PriceChart } from './price-chart.js';
 import { PriceTable } from './price-table.js';
-import { changePct, directionOf, formatChange, formatDollars, type Price } from './prices.js';
+import { changePct, directionOf, formatChange, formatDollars, type Price, SymbolSet } from './prices.js';
 import { fetchSnapshot } from './snapshot.js';
 import { type CatchUp, TickerFeed } from './ticker-feed.js';
 
@@ -18,6 +18,8 @@ export interface StocksState {
   ids: string[];
   /** Ids that arrived a second time (the hub and client promise none). */
   duplicates: number;
+  /** Prices for symbols that are not the ticker's (anyone with a demo token may publish one): not shown. */
+  ignored: number;
   symbols: number;
   selected: string;
   chartPoints: number;
@@ -33,6 +35,7 @@ const state: StocksState = {
   received: 0,
   ids: [],
   duplicates: 0,
+  ignored: 0,
   symbols: 0,
   selected: '',
   chartPoints: 0,
@@ -43,6 +46,8 @@ const seenIds = new Set<string>();
 const latest = new Map<string, Price>();
 /** Arrival times of the last second's events: the events/s figure. */
 const arrivals: number[] = [];
+/** Replaced by the snapshot's symbols before the stream starts. */
+let shownSymbols = new SymbolSet([]);
 
 const dropButton = byId<HTMLButtonElement>('drop');
 const reconnectButton = byId<HTMLButtonElement>('reconnect');
@@ -78,6 +83,7 @@ try {
   reconnectButton.addEventListener('click', () => void feed.reconnect());
   // Draw the prices as they are now, then resume the stream right after them.
   const snapshot = await fetchSnapshot();
+  shownSymbols = new SymbolSet(snapshot.prices.map((price) => price.symbol));
   for (const price of snapshot.prices) showPrice(price, false);
   feed.start(snapshot.lastEventId);
   setInterval(() => renderRate(feed), 500);
@@ -94,6 +100,10 @@ function onPrice(price: Price, id: string, isCatchUp: boolean): void {
   seenIds.add(id);
   state.ids.push(id);
   if (state.ids.length > MAX_IDS) seenIds.delete(state.ids.shift() ?? '');
+  if (!shownSymbols.admit(price.symbol)) {
+    state.ignored += 1;
+    return;
+  }
   state.received += 1;
   arrivals.push(performance.now());
   showPrice(price, isCatchUp);

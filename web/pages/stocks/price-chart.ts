@@ -21,6 +21,8 @@ interface Gap {
 const WINDOW_S = 180;
 const MAX_POINTS = 1_500;
 const MIN_SPAN_S = 30;
+/** Offline spans kept for shading: one per drop, older ones are long off the chart. */
+const MAX_GAPS = 10;
 
 const COLORS = {
   line: '#4f46e5',
@@ -82,13 +84,16 @@ export class PriceChart {
 
   openGap(fromMs: number): void {
     this.#gaps.push({ fromS: fromMs / 1000, toS: undefined });
+    if (this.#gaps.length > MAX_GAPS) this.#gaps.shift();
     this.#plot.redraw(false, false);
   }
 
   closeGap(fromMs: number, toMs: number): void {
     const open = this.#gaps.find((gap) => gap.toS === undefined);
-    if (open === undefined) this.#gaps.push({ fromS: fromMs / 1000, toS: toMs / 1000 });
-    else {
+    if (open === undefined) {
+      this.#gaps.push({ fromS: fromMs / 1000, toS: toMs / 1000 });
+      if (this.#gaps.length > MAX_GAPS) this.#gaps.shift();
+    } else {
       // Both ends on the hub's clock, as the prices are.
       open.fromS = fromMs / 1000;
       open.toS = toMs / 1000;

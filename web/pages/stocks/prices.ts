@@ -20,6 +20,32 @@ export function parsePrice(data: string): Price | undefined {
   return { symbol, priceCents, openCents, atMs };
 }
 
+/** Without a snapshot to say which symbols exist, the page shows at most this many. */
+export const MAX_SYMBOLS = 50;
+
+/**
+ * The symbols the page shows: the snapshot's, or without one (an older hub, a failed fetch) the
+ * first `MAX_SYMBOLS` that arrive. Anyone with a demo token may publish a price for any symbol:
+ * without this, forged symbols would each add a table row and a chart history.
+ */
+export class SymbolSet {
+  readonly #known: Set<string>;
+  readonly #isFixed: boolean;
+
+  constructor(snapshotSymbols: readonly string[]) {
+    this.#known = new Set(snapshotSymbols);
+    this.#isFixed = this.#known.size > 0;
+  }
+
+  /** Whether a price for `symbol` is shown (and, without a snapshot, room is taken for it). */
+  admit(symbol: string): boolean {
+    if (this.#known.has(symbol)) return true;
+    if (this.#isFixed || this.#known.size >= MAX_SYMBOLS) return false;
+    this.#known.add(symbol);
+    return true;
+  }
+}
+
 function isFiniteNumber(value: unknown): value is number {
   return typeof value === 'number' && Number.isFinite(value);
 }
