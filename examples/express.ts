@@ -23,7 +23,8 @@ const app = express();
 // body parser runs before it either: Herald reads (and size-limits) publish forms itself.
 app.all([HUB_PATH, `${HUB_PATH}/*rest`], (req, res) => herald.handleNode(req, res));
 
-app.post('/notify', express.json(), async (req, res) => {
+// A notification is small: bodies over 16 KiB get 413 (express.json counts bytes as they arrive).
+app.post('/notify', express.json({ limit: '16kb' }), async (req, res) => {
   const message: unknown = req.body?.message;
   if (typeof message !== 'string') {
     res.status(400).send('expected {"message": "..."}\n');

@@ -33,7 +33,8 @@ await app.register(async (hub) => {
   hub.all(`${HUB_PATH}/*`, toHerald);
 });
 
-app.post<{ Body: { message?: unknown } }>('/notify', async (request, reply) => {
+// A notification is small: bodies over 16 KiB get 413 (Fastify counts bytes as they arrive).
+app.post<{ Body: { message?: unknown } }>('/notify', { bodyLimit: 16 * 1024 }, async (request, reply) => {
   const message = request.body?.message;
   if (typeof message !== 'string') return reply.code(400).send('expected {"message": "..."}\n');
   const event = await herald.publish({ topics: [TOPIC], data: JSON.stringify({ message }) });

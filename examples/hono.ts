@@ -10,8 +10,10 @@ import { serve } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { createHub, HUB_PATH } from 'herald/hub';
 import { type Context, Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 
 const TOPIC = 'https://example.com/notifications';
+const MAX_BODY_BYTES = 16 * 1024; // a notification is small: never buffer more than this
 const publisherSecret = process.env['HERALD_PUBLISHER_JWT_KEY'];
 
 const herald = await createHub({
@@ -20,6 +22,7 @@ const herald = await createHub({
 });
 
 // Fetch hides the socket: pass the client's address, or every client shares one per-address limit.
+// (Behind a reverse proxy the peer is the proxy: take the address from a header it sets instead.)
 const toHerald = (c: Context) =>
   herald.handleFetch(c.req.raw, { clientAddress: getConnInfo(c).remote.address });
 
@@ -27,7 +30,13 @@ const app = new Hono();
 app.all(HUB_PATH, toHerald);
 app.all(`${HUB_PATH}/*`, toHerald);
 
-app.post('/notify', async (c) => {
+// `bodyLimit` counts bytes as they arrive (a chunked body has no Content-Length) and stops at the cap.
+const limit = bodyLimit({
+  maxSize: MAX_BODY_BYTES,
+  onError: (c) => c.text(`the request body is larger than ${MAX_BODY_BYTES} bytes\n`, 413),
+});
+
+app.post('/notify', limit, async (c) => {
   const body = await c.req.json<{ message?: unknown }>().catch(() => undefined);
   const message = body?.message;
   if (typeof message !== 'string') return c.text('expected {"message": "..."}\n', 400);

@@ -9,10 +9,10 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { json } from 'node:stream/consumers';
 import { createHub, HUB_PATH } from 'herald/hub';
 
 const TOPIC = 'https://example.com/notifications';
+const MAX_BODY_BYTES = 16 * 1024; // a notification is small: never buffer more than this
 const publisherSecret = process.env['HERALD_PUBLISHER_JWT_KEY'];
 
 const herald = await createHub({
@@ -21,9 +21,40 @@ const herald = await createHub({
   jwt: { publisherKey: publisherSecret ? { type: 'hmac', secret: publisherSecret } : undefined },
 });
 
+/**
+ * Reads a JSON body, counting bytes as they arrive (a chunked body has no Content-Length): `TOO_LARGE`
+ * past MAX_BODY_BYTES, `undefined` if it is not JSON. The rest of a body too large is read and
+ * dropped rather than the socket destroyed, so that the 413 still reaches the client.
+ */
+const TOO_LARGE = Symbol('too large');
+function readJson(req: IncomingMessage): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) resolve(TOO_LARGE);
+      else chunks.push(chunk);
+    });
+    req.on('end', () => {
+      try {
+        resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+      } catch {
+        resolve(undefined);
+      }
+    });
+    req.on('error', reject);
+  });
+}
+
 /** `POST /notify {"message": "..."}`: the app publishes from code, no token needed. */
 async function notify(req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const body = (await json(req).catch(() => undefined)) as { message?: unknown } | undefined;
+  const body = (await readJson(req)) as { message?: unknown } | typeof TOO_LARGE | undefined;
+  if (body === TOO_LARGE) {
+    res.writeHead(413, { 'content-type': 'text/plain' });
+    res.end(`the request body is larger than ${MAX_BODY_BYTES} bytes\n`);
+    return;
+  }
   if (typeof body?.message !== 'string') {
     res.writeHead(400, { 'content-type': 'text/plain' }).end('expected {"message": "..."}\n');
     return;

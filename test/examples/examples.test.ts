@@ -3,6 +3,7 @@
  * URL, serve a real event stream at /.well-known/mercure, deliver what its `POST /notify` route
  * publishes from code and what a Mercure publisher POSTs to the hub with a JWT (which proves the
  * framework hands the request body to Herald untouched), then end the stream and exit 0 on SIGTERM.
+ * Each also caps what `POST /notify` reads: 16 KiB, counted as it arrives, then 413.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
@@ -15,6 +16,8 @@ const TOPIC = 'https://example.com/notifications';
 const PUBLISHER_SECRET = 'examples-test-publisher-secret-0123456789';
 const START_TIMEOUT_MS = 20_000;
 const EXIT_TIMEOUT_MS = 5_000;
+/** The examples' `/notify` body cap. */
+const MAX_NOTIFY_BYTES = 16 * 1024;
 
 interface Exit {
   code: number | null;
@@ -31,10 +34,10 @@ interface RunningExample {
 const running = new Set<ChildProcess>();
 
 /** Starts `examples/<name>.ts` on a port the OS picks; resolves with the URL it prints. */
-async function startExample(name: string): Promise<RunningExample> {
+async function startExample(name: string, env: Record<string, string> = {}): Promise<RunningExample> {
   const child = spawn(process.execPath, ['--import', 'tsx', `examples/${name}.ts`], {
     cwd: ROOT,
-    env: { ...process.env, PORT: '0', HERALD_PUBLISHER_JWT_KEY: PUBLISHER_SECRET },
+    env: { ...process.env, PORT: '0', HERALD_PUBLISHER_JWT_KEY: PUBLISHER_SECRET, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.add(child);
@@ -86,6 +89,36 @@ function publisherToken(): Promise<string> {
     .sign(new TextEncoder().encode(PUBLISHER_SECRET));
 }
 
+/** `{"message": "xx…"}`, exactly `bytes` long. */
+function notifyBody(bytes: number): string {
+  return JSON.stringify({ message: 'x'.repeat(bytes - '{"message":""}'.length) });
+}
+
+/** POSTs `body` to `/notify` in 1 KiB chunks, without a Content-Length: only counting finds its size. */
+function postChunked(url: string, body: string): Promise<Response> {
+  const bytes = new TextEncoder().encode(body);
+  let offset = 0;
+  const stream = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (offset >= bytes.byteLength) return controller.close();
+      controller.enqueue(bytes.subarray(offset, offset + 1024));
+      offset += 1024;
+    },
+  });
+  return fetch(`${url}/notify`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: stream,
+    duplex: 'half',
+  } as RequestInit);
+}
+
+/** Opens `count` event streams at once, each with `headers`. */
+function openStreams(url: string, count: number, headers: Record<string, string> = {}) {
+  const target = `${url}/.well-known/mercure?topic=${encodeURIComponent(TOPIC)}`;
+  return Promise.all(Array.from({ length: count }, () => openEventStream(target, { headers })));
+}
+
 afterEach(() => {
   // Whatever happened in the test, no example outlives it.
   for (const child of running) child.kill('SIGKILL');
@@ -135,6 +168,13 @@ describe.each(['node-http', 'express', 'fastify', 'hono', 'next-route'])('exampl
       // Bad input gets an answer, not a crash.
       const bad = await fetch(`${example.url}/notify`, { method: 'POST', body: 'not json' });
       expect(bad.status).toBe(400);
+      const noMessage = await fetch(`${example.url}/notify`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ text: 'hi' }),
+      });
+      expect(noMessage.status).toBe(400);
+      expect(await noMessage.text()).toContain('"message"');
 
       example.child.kill('SIGTERM');
       await within(stream.ended, EXIT_TIMEOUT_MS, `${name}: the event stream ending on SIGTERM`);
@@ -144,6 +184,71 @@ describe.each(['node-http', 'express', 'fastify', 'hono', 'next-route'])('exampl
       expect(exit, example.output()).toEqual({ code: 0, signal: null });
     } finally {
       stream.close();
+    }
+  });
+
+  it('answers 413 to a /notify body over 16 KiB, with or without a Content-Length, and keeps serving', async () => {
+    const example = await startExample(name);
+
+    // A body whose Content-Length announces its size.
+    const declared = await fetch(`${example.url}/notify`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: notifyBody(64 * 1024),
+    });
+    expect(declared.status).toBe(413);
+    expect(await declared.text()).toMatch(/too large|larger than/i);
+
+    // Chunked, one byte over: only counting as it arrives finds out.
+    const streamed = await postChunked(example.url, notifyBody(MAX_NOTIFY_BYTES + 1));
+    expect(streamed.status).toBe(413);
+    await streamed.text();
+
+    // The process is still there and serving: a body of exactly the cap is published and delivered.
+    expect(example.child.exitCode).toBeNull();
+    const stream = await openEventStream(
+      `${example.url}/.well-known/mercure?topic=${encodeURIComponent(TOPIC)}`,
+    );
+    try {
+      expect(stream.response.status).toBe(200);
+      const atCap = await postChunked(example.url, notifyBody(MAX_NOTIFY_BYTES));
+      expect(atCap.status).toBe(200);
+      const [event] = await stream.waitFor(1);
+      expect(event?.data).toBe(notifyBody(MAX_NOTIFY_BYTES));
+    } finally {
+      stream.close();
+    }
+  });
+});
+
+// Route handlers never see the socket: the address comes from a proxy's header, or there is none.
+describe('examples/next-route.ts: client addresses', () => {
+  const PER_ADDRESS = 256; // the hub's default maxConnectionsPerIp
+
+  it('without a trusted header, does not let one shared bucket cap every subscriber', async () => {
+    const example = await startExample('next-route');
+    const streams = await openStreams(example.url, PER_ADDRESS + 1);
+    try {
+      expect(streams.map((stream) => stream.response.status).filter((status) => status !== 200)).toEqual([]);
+    } finally {
+      for (const stream of streams) stream.close();
+    }
+  });
+
+  it("with HERALD_CLIENT_ADDRESS_HEADER, caps each address, read from the proxy's (last) entry", async () => {
+    const example = await startExample('next-route', { HERALD_CLIENT_ADDRESS_HEADER: 'X-Forwarded-For' });
+    const streams = await openStreams(example.url, PER_ADDRESS, { 'x-forwarded-for': '203.0.113.7' });
+    try {
+      expect(streams.map((stream) => stream.response.status).filter((status) => status !== 200)).toEqual([]);
+      // What a client writes before the proxy's entry does not make it another address.
+      const spoofed = await openStreams(example.url, 1, { 'x-forwarded-for': '198.51.100.1, 203.0.113.7' });
+      streams.push(...spoofed);
+      expect(spoofed[0]?.response.status).toBe(429);
+      const other = await openStreams(example.url, 1, { 'x-forwarded-for': '203.0.113.7, 203.0.113.8' });
+      streams.push(...other);
+      expect(other[0]?.response.status).toBe(200);
+    } finally {
+      for (const stream of streams) stream.close();
     }
   });
 });
