@@ -22,6 +22,24 @@ interface TokenResponse {
 /** Who a page acts as: a fake user (`?as=alice` or the page's default), or a named role without one. */
 export type Identity = { user: string; role?: Role } | { name: string; role: Role };
 
+/** What `DemoSession.openAs` gives: the session, and a sentence when it is not the user asked for. */
+export interface OpenedAs {
+  session: DemoSession;
+  /** Set when the wanted user does not exist and the session acts as the fallback instead. */
+  fellBack?: string;
+}
+
+/** `POST /demo/token` refused: `status` 400 means the request (say the user) was wrong. */
+export class DemoTokenError extends Error {
+  readonly status: number;
+
+  constructor(status: number, message: string) {
+    super(message);
+    this.name = 'DemoTokenError';
+    this.status = status;
+  }
+}
+
 /** Renew a minute before expiry: the hub refuses a token the moment it expires. */
 const RENEW_BEFORE_MS = 60_000;
 
@@ -40,6 +58,23 @@ export class DemoSession {
 
   static async open(identity: Identity): Promise<DemoSession> {
     return new DemoSession(await fetchToken(identity), identity);
+  }
+
+  /**
+   * A session as the fake user `wanted` (say from `?as=`), or as `fallback` when the hub knows no
+   * such user: the tab still works, and `fellBack` carries a sentence saying so for a banner. Every
+   * page that acts as a user opens it this way, so an unknown name behaves the same on each.
+   */
+  static async openAs(wanted: string, fallback: string): Promise<OpenedAs> {
+    try {
+      return { session: await DemoSession.open({ user: wanted }) };
+    } catch (error) {
+      // Only an unknown user falls back; a hub that is down or not in demo mode stays an error.
+      if (wanted === fallback || !(error instanceof DemoTokenError) || error.status !== 400) throw error;
+    }
+    const session = await DemoSession.open({ user: fallback });
+    const name = session.user?.name ?? fallback;
+    return { session, fellBack: `There is no demo user "${wanted}": this tab acts as ${name}.` };
   }
 
   get token(): string {
@@ -125,7 +160,10 @@ async function fetchToken(identity: Identity): Promise<TokenResponse> {
       : { name: identity.name, role: identity.role },
   );
   const response = await fetch(`/demo/token?${query}`, { method: 'POST' });
-  if (!response.ok) throw new Error(`POST /demo/token answered ${response.status}: is the hub in demo mode?`);
+  if (!response.ok) {
+    const reason = response.status === 400 ? (await response.text()).trim() : 'is the hub in demo mode?';
+    throw new DemoTokenError(response.status, `POST /demo/token answered ${response.status}: ${reason}`);
+  }
   return (await response.json()) as TokenResponse;
 }
 

@@ -24,6 +24,8 @@ export interface ToastStyle {
 export class Toasts {
   readonly #region: HTMLElement;
   readonly #options: ToastsOptions;
+  /** Each shown toast's way out: the close button, its timer and eviction all take the same one. */
+  readonly #dismissers = new WeakMap<Element, () => void>();
 
   constructor(region: HTMLElement, options: ToastsOptions = {}) {
     this.#region = region;
@@ -42,13 +44,19 @@ export class Toasts {
       close,
     );
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let isGone = false;
     const dismiss = () => {
+      if (isGone) return;
+      // First: moving the focus out below fires `focusout`, which must not re-arm the timer.
+      isGone = true;
       clearTimeout(timer);
+      this.#dismissers.delete(toast);
       if (toast.contains(document.activeElement)) this.#options.returnFocusTo?.()?.focus();
       toast.remove();
     };
     const arm = () => {
       clearTimeout(timer);
+      if (isGone) return;
       timer = setTimeout(dismiss, this.#options.durationMs ?? 6_000);
     };
     const hold = () => clearTimeout(timer);
@@ -57,9 +65,24 @@ export class Toasts {
     toast.addEventListener('pointerleave', arm);
     toast.addEventListener('focusin', hold);
     toast.addEventListener('focusout', arm);
+    this.#dismissers.set(toast, dismiss);
     this.#region.append(toast);
-    while (this.#region.children.length > (this.#options.max ?? 4)) this.#region.firstElementChild?.remove();
+    this.#evictBeyond(this.#options.max ?? 4);
     arm();
     return toast;
+  }
+
+  /**
+   * The oldest give way, through their own dismiss: a timer left running would fire on a detached
+   * node, and a focused toast dropped without it would leave the keyboard focus nowhere.
+   */
+  #evictBeyond(max: number): void {
+    while (this.#region.children.length > max) {
+      const oldest = this.#region.firstElementChild;
+      if (oldest === null) return;
+      const dismiss = this.#dismissers.get(oldest);
+      if (dismiss === undefined) oldest.remove();
+      else dismiss();
+    }
   }
 }
