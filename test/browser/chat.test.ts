@@ -1,6 +1,8 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import { MAX_FROM_LENGTH, MAX_TEXT_LENGTH } from '../../web/pages/chat/room-stream.js';
 import {
+  type DemoBrowser,
   expectNoConsoleErrors,
   expectNoHorizontalOverflow,
   openDemoPage,
@@ -10,6 +12,8 @@ import {
   tabTo,
   useDemoBrowser,
 } from './demo-support.js';
+
+const TOPIC_PREFIX = 'https://demo.herald.dev/chat/';
 
 /** The names the "Online" list shows, in order. */
 function onlineNames(page: Page): Promise<string[]> {
@@ -31,6 +35,35 @@ async function sendByKeyboard(page: Page, text: string): Promise<void> {
   await expect.poll(() => page.inputValue('#chat-input')).toBe('');
 }
 
+/**
+ * Publishes on a room from the test process, as anyone holding a demo token may: a form POST to
+ * the hub with Bob's token. `data` goes out as given, so it may be anything but a chat message.
+ */
+async function publishOnRoom(demo: DemoBrowser, room: string, data: string): Promise<void> {
+  const { url } = demo.hub;
+  const tokenResponse = await fetch(`${url}/demo/token?user=bob`, { method: 'POST' });
+  expect(tokenResponse.status).toBe(200);
+  const { token } = (await tokenResponse.json()) as { token: string };
+  const response = await fetch(`${url}/.well-known/mercure`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ topic: `${TOPIC_PREFIX}${room}`, type: 'chat', data }),
+  });
+  expect(response.status, await response.text()).toBe(200);
+}
+
+/** Seeds a room with messages, one publish each, in order. */
+async function seedRoom(demo: DemoBrowser, room: string, messages: [from: string, text: string][]) {
+  for (const [from, text] of messages) {
+    await publishOnRoom(demo, room, JSON.stringify({ from, text, atMs: Date.now() }));
+  }
+}
+
+/**
+ * The rooms are fixed (general, random, help) and the hub is shared by the file, so: the first
+ * test owns #general and asserts on the whole room; the others seed what they read themselves and
+ * assert only on their own messages, so none depends on another having run, or not.
+ */
 describe('demo page: chat', () => {
   const demo = useDemoBrowser();
 
@@ -89,13 +122,16 @@ describe('demo page: chat', () => {
     await bob.evaluate(() => window.scrollTo(0, 0));
     await screenshot(bob, 'chat');
 
-    // Another room: its own topic, history and presence.
+    // Another room: its own topic, history and presence (#random may hold other tests' messages:
+    // this one looks for its own, and for none of #general's).
+    await seedRoom(demo, 'random', [['Carol', 'Anyone up for lunch on Friday?']]);
     await tabTo(bob, '#chat-rooms a[data-room="random"]');
     await bob.keyboard.press('Enter');
     await expect.poll(() => bob.textContent('#room-title')).toBe('#random');
+    await expect.poll(() => messageTexts(bob)).toContain('Anyone up for lunch on Friday?');
+    expect(await messageTexts(bob)).not.toContain('Hello Bob, are you there?');
     await expect.poll(() => onlineNames(bob)).toEqual(['Bob']);
     await expect.poll(() => onlineNames(alice)).toEqual(['Alice']);
-    expect(await bob.textContent('#chat-messages')).toContain('No messages in #random yet');
     expect(new URL(bob.url()).searchParams.get('room')).toBe('random');
 
     expectNoConsoleErrors(errors);
@@ -103,8 +139,9 @@ describe('demo page: chat', () => {
   });
 
   it('lets a reader read but shows the hub’s 403 when it posts', async () => {
-    const { context, errors, page: reader } = await openInNewContext(demo, '/chat?as=reader&room=general');
-    await expect.poll(() => messageTexts(reader)).toContain('Thanks, see you at 10.');
+    await seedRoom(demo, 'help', [['Dev', 'How do I read a private topic?']]);
+    const { context, errors, page: reader } = await openInNewContext(demo, '/chat?as=reader&room=help');
+    await expect.poll(() => messageTexts(reader)).toContain('How do I read a private topic?');
     await expect.poll(() => onlineNames(reader)).toContain('Reader');
     await reader.fill('#chat-input', 'Can I post?');
     await reader.press('#chat-input', 'Enter');
@@ -118,14 +155,104 @@ describe('demo page: chat', () => {
   });
 
   it('fits a phone screen', async () => {
-    const { context, errors, page } = await openInNewContext(demo, '/chat?as=carol&room=general', PHONE);
-    await expect.poll(() => messageTexts(page)).toHaveLength(5);
-    await sendByKeyboard(page, 'Hi from my phone, a message long enough to wrap over a few lines here.');
-    await expect.poll(() => messageTexts(page)).toHaveLength(6);
+    const seeded: [string, string][] = [
+      ['Alice', 'Phone check: does the room fit a narrow screen?'],
+      ['Bob', 'It should, the bubbles wrap.'],
+      ['Dev', 'And the room list sits above the messages.'],
+    ];
+    await seedRoom(demo, 'random', seeded);
+    const { context, errors, page } = await openInNewContext(demo, '/chat?as=carol&room=random', PHONE);
+    const mine = 'Hi from my phone, a message long enough to wrap over a few lines here.';
+    const ours = (texts: string[]) =>
+      texts.filter((text) => [...seeded.map(([, t]) => t), mine].includes(text));
+    await expect.poll(async () => ours(await messageTexts(page))).toEqual(seeded.map(([, text]) => text));
+    await sendByKeyboard(page, mine);
+    await expect
+      .poll(async () => ours(await messageTexts(page)))
+      .toEqual([...seeded.map(([, text]) => text), mine]);
+    expect(await page.locator('#chat-messages .chat-msg.mine .chat-text').last().textContent()).toBe(mine);
     await expectNoHorizontalOverflow(page);
     await page.evaluate(() => window.scrollTo(0, 0));
     await screenshot(page, 'chat-phone');
     expectNoConsoleErrors(errors);
+    await context.close();
+  });
+
+  it('shows forged messages harmlessly, replayed or live, and skips what is no message at all', async () => {
+    // Anyone with a demo token may publish anything on a room; the room replays from `earliest`,
+    // so whatever is there reaches every later visitor.
+    const hostile = [
+      JSON.stringify({ from: 'Mallory', text: 'From the year 275760 and beyond', atMs: 1e300 }),
+      '{"from":"Mallory","text":"At an infinite time","atMs":1e999}',
+      'not JSON at all',
+      '[1, 2, 3]',
+      JSON.stringify({ from: 42, text: 'A number for a name' }),
+      JSON.stringify({ from: 'Mallory', text: 'No time at all' }),
+      JSON.stringify({ from: 'M'.repeat(200), text: 'x'.repeat(5000), atMs: -1e300 }),
+    ];
+    for (const data of hostile) await publishOnRoom(demo, 'help', data);
+    await seedRoom(demo, 'help', [['Carol', 'A real message after the forged ones']]);
+
+    const { context, errors, page } = await openInNewContext(demo, '/chat?as=dev&room=help', PHONE);
+    const expected = [
+      'From the year 275760 and beyond',
+      'At an infinite time',
+      'No time at all',
+      'x'.repeat(MAX_TEXT_LENGTH),
+      'A real message after the forged ones',
+    ];
+    const live = ['Live from far away', 'Live and real'];
+    const ours = (texts: string[]) => texts.filter((text) => expected.includes(text) || live.includes(text));
+    await expect.poll(async () => ours(await messageTexts(page))).toEqual(expected);
+
+    // Live, too: the same forged time, then a real message, both after the page opened.
+    await publishOnRoom(
+      demo,
+      'help',
+      JSON.stringify({ from: 'Mallory', text: 'Live from far away', atMs: 1e300 }),
+    );
+    await seedRoom(demo, 'help', [['Carol', 'Live and real']]);
+    await expect.poll(async () => ours(await messageTexts(page))).toEqual([...expected, ...live]);
+
+    // Each shown message has a readable time and a bounded name; nothing says NaN or Invalid.
+    const shown = await page.locator('#chat-messages .chat-msg').evaluateAll((items) =>
+      items.map((item) => ({
+        from: item.querySelector('.chat-from')?.textContent ?? '',
+        time: item.querySelector('time')?.textContent ?? '',
+        datetime: item.querySelector('time')?.getAttribute('datetime') ?? '',
+      })),
+    );
+    expect(shown.length).toBeGreaterThanOrEqual(expected.length + live.length);
+    for (const { from, time, datetime } of shown) {
+      expect(from.length).toBeGreaterThan(0);
+      expect(from.length).toBeLessThanOrEqual(MAX_FROM_LENGTH);
+      expect(time).toMatch(/\d{1,2}:\d\d/);
+      expect(Number.isNaN(Date.parse(datetime))).toBe(false);
+    }
+    expect(await page.textContent('#chat-messages')).not.toMatch(/NaN|Invalid/);
+    // A 500-character word wraps inside its bubble on a phone.
+    await expectNoHorizontalOverflow(page);
+    // And the page still works: a message sent now arrives.
+    await sendByKeyboard(page, 'Still here after all that');
+    await expect.poll(async () => (await messageTexts(page)).at(-1)).toBe('Still here after all that');
+    expectNoConsoleErrors(errors);
+    await context.close();
+  });
+
+  it('acts as Alice, and says so, for a user the hub does not know', async () => {
+    const { context, errors, page } = await openInNewContext(demo, '/chat?as=zed&room=help');
+    expect(await page.textContent('#banner')).toBe('There is no demo user "zed": this tab acts as Alice.');
+    expect(await page.isVisible('#banner')).toBe(true);
+    expect(await page.getAttribute('#chat-users a[aria-current]', 'data-user')).toBe('alice');
+    await expect.poll(() => onlineNames(page)).toContain('Alice');
+    await sendByKeyboard(page, 'Posted as Alice');
+    await expect
+      .poll(() => page.locator('#chat-messages .chat-msg.mine .chat-from').last().textContent())
+      .toBe('Alice');
+    // The browser logs the hub's 400 for the unknown user; nothing else.
+    const [unknown, ...others] = errors;
+    expect(unknown).toMatch(/status of 400/);
+    expectNoConsoleErrors(others);
     await context.close();
   });
 });

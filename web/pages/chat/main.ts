@@ -2,7 +2,7 @@ import '../../shared/demo.css';
 import './chat.css';
 import { byId, h } from '../../shared/dom.js';
 import { followConnection, markReady, mountLayout, showBanner } from '../../shared/layout.js';
-import { DemoSession, type Identity, userFromLocation } from '../../shared/session.js';
+import { DemoSession, userFromLocation } from '../../shared/session.js';
 import { renderUserSwitcher, type SwitcherEntry } from '../../shared/user-switcher.js';
 import { isAfter, loadLastRead, saveLastRead } from './last-read.js';
 import { hueOf, MessageList } from './messages.js';
@@ -19,8 +19,11 @@ type RoomId = (typeof ROOMS)[number]['id'];
 /** `?as=reader`: a token with role `subscriber`, which reads the rooms and may not post. */
 const READER = 'reader';
 
+const DEFAULT_USER = 'alice';
+
 const setConnection = mountLayout('chat');
-const who = userFromLocation('alice');
+/** Who this tab is: `?as=`, until the hub says there is no such user (then the default one). */
+let who = userFromLocation(DEFAULT_USER);
 const messages = new MessageList(byId<HTMLOListElement>('chat-messages'));
 const input = byId<HTMLInputElement>('chat-input');
 const status = byId('chat-status');
@@ -38,8 +41,7 @@ start().catch((error: unknown) => {
 });
 
 async function start(): Promise<void> {
-  const identity: Identity = who === READER ? { name: 'Reader', role: 'subscriber' } : { user: who };
-  const session = await DemoSession.open(identity);
+  const session = await openSession();
   const myName = session.user?.name ?? 'Reader';
   renderIdentities(session);
   renderRooms(session, myName);
@@ -77,6 +79,17 @@ async function start(): Promise<void> {
   });
 
   await enterRoom(session, myName);
+}
+
+/** The reader's role, or the user asked for; an unknown user is the default one, with a banner. */
+async function openSession(): Promise<DemoSession> {
+  if (who === READER) return DemoSession.open({ name: 'Reader', role: 'subscriber' });
+  const { session, fellBack } = await DemoSession.openAs(who, DEFAULT_USER);
+  if (fellBack !== undefined) {
+    who = session.user?.id ?? DEFAULT_USER;
+    showBanner(fellBack);
+  }
+  return session;
 }
 
 async function enterRoom(session: DemoSession, myName: string): Promise<void> {

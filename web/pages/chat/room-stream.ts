@@ -90,12 +90,27 @@ async function fetchSubscriptions(
   }
 }
 
+/** Longest name and message shown: the hub's demo names and the input's `maxlength` (chat.html). */
+export const MAX_FROM_LENGTH = 24;
+export const MAX_TEXT_LENGTH = 500;
+/** `Date` and `Intl` refuse instants beyond ±100,000,000 days of 1970: they would throw while rendering. */
+const MAX_TIME_MS = 8.64e15;
+
+/**
+ * The event's data as a `ChatMessage`, or `undefined` when it is not one. Anyone with a demo token
+ * may publish anything on a room, and the room replays from `earliest`: a message that made the
+ * page throw would break it for every later visitor, so each field is checked and bounded.
+ */
 export function parseChatMessage(data: string): ChatMessage | undefined {
-  const value = parseJsonObject(data) as Partial<ChatMessage> | undefined;
-  if (typeof value?.from !== 'string' || typeof value.text !== 'string') return undefined;
+  const value = parseJsonObject(data);
+  if (value === undefined) return undefined;
+  const { from, text, atMs } = value;
+  if (typeof from !== 'string' || typeof text !== 'string') return undefined;
+  if (from.trim() === '' || text.trim() === '') return undefined;
   return {
-    from: value.from,
-    text: value.text,
-    atMs: typeof value.atMs === 'number' ? value.atMs : Date.now(),
+    from: from.slice(0, MAX_FROM_LENGTH),
+    text: text.slice(0, MAX_TEXT_LENGTH),
+    // A time the page cannot show is replaced by the arrival time rather than dropping the message.
+    atMs: typeof atMs === 'number' && Math.abs(atMs) <= MAX_TIME_MS ? atMs : Date.now(),
   };
 }
