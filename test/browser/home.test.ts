@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 // The part of the overview's `window.heraldDemo.state` this test reads, as the page declares it.
 import type { TickerState } from '../../web/pages/home/live-ticker.js';
+import { formatDollars } from '../../web/pages/stocks/prices.js';
 import {
   expectNoConsoleErrors,
   expectNoHorizontalOverflow,
@@ -14,6 +15,8 @@ import {
   waitForDemoReady,
   waitForStateCount,
 } from './demo-support.js';
+
+const STOCK_TOPIC_PREFIX = 'https://demo.herald.dev/stocks/';
 
 /** The pages the overview links to, in its order (the navigation's). */
 const PAGES = ['/stocks', '/notifications', '/chat', '/meetings', '/lab'];
@@ -52,7 +55,7 @@ describe('overview page', () => {
     await waitForStateCount<TickerState>(page, 'updates', 3);
     const before = Number(await page.textContent('#home-updates'));
     expect(before).toBeGreaterThanOrEqual(1);
-    expect(await page.textContent('#home-price')).toMatch(/^\$\d+\.\d\d$/);
+    expect(await page.textContent('#home-price')).toMatch(/^\$[\d,]+\.\d\d$/);
     await page.waitForFunction(
       (seen) => Number(document.getElementById('home-updates')?.textContent) >= seen + 3,
       before,
@@ -65,7 +68,7 @@ describe('overview page', () => {
       document.getElementById('home-price')?.textContent,
     ]);
     expect(symbol).toBe(state.last?.symbol);
-    expect(price).toBe(`$${((state.last?.priceCents ?? 0) / 100).toFixed(2)}`);
+    expect(price).toBe(formatDollars(state.last?.priceCents ?? 0));
     // The hub's own gauge counts this page's stream.
     await page.waitForFunction(
       () => /SSE [1-9]\d*/.test(document.getElementById('home-connections')?.textContent ?? ''),
@@ -97,6 +100,70 @@ describe('overview page', () => {
     expectNoConsoleErrors(errors);
     await context.close();
   }, 60_000);
+
+  it('skips price events it cannot show, and shows nothing broken', async () => {
+    const { context, errors, page } = await openInNewContext(demo, '/');
+    await waitForStateCount<TickerState>(page, 'updates', 1);
+    // Every text the quote shows from now on: each write adds a text node, so none is missed even
+    // when several events are handled before the page paints.
+    await page.evaluate(() => {
+      const shown: string[] = [];
+      (window as unknown as { shown: string[] }).shown = shown;
+      new MutationObserver((records) => {
+        for (const record of records) {
+          for (const node of record.addedNodes) shown.push(node.textContent ?? '');
+        }
+      }).observe(document.getElementById('home-quote')?.parentElement ?? document.body, {
+        subtree: true,
+        childList: true,
+        characterData: true,
+      });
+    });
+
+    const topic = `${STOCK_TOPIC_PREFIX}EVIL`;
+    const nowMs = Date.now();
+    const hostile = [
+      'not JSON at all',
+      '{"symbol":"EVIL"}',
+      JSON.stringify({ symbol: 'EVIL', priceCents: 12_345, openCents: 0, atMs: nowMs }),
+      JSON.stringify({ symbol: 'EVIL', priceCents: 12_345, openCents: 10_000, atMs: 1e300 }),
+      JSON.stringify({ symbol: 'EVIL', priceCents: '123', openCents: 100, atMs: nowMs }),
+      JSON.stringify({ symbol: 'EVIL', priceCents: -5, openCents: 100, atMs: nowMs }),
+    ];
+    // A demo token may not publish on the ticker's topics (the hub's side of the defence)…
+    const { url } = demo.hub;
+    const tokenResponse = await fetch(`${url}/demo/token?user=bob`, { method: 'POST' });
+    const { token } = (await tokenResponse.json()) as { token: string };
+    const refused = await fetch(`${url}/.well-known/mercure`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ topic, type: 'price', data: hostile[3] ?? '' }),
+    });
+    expect(refused.status).toBe(403);
+    // …but a publisher with the hub's key can, so the page must not trust the stream either. A
+    // good price goes last: once it is shown, every event before it was handled.
+    for (const data of hostile) await demo.hub.herald.publish({ topics: [topic], type: 'price', data });
+    const good = { symbol: 'GOOD', priceCents: 4_242, openCents: 4_000, atMs: Date.now() };
+    await demo.hub.herald.publish({
+      topics: [`${STOCK_TOPIC_PREFIX}GOOD`],
+      type: 'price',
+      data: JSON.stringify(good),
+    });
+    const shown = () => page.evaluate(() => (window as unknown as { shown: string[] }).shown);
+    await expect.poll(shown, { timeout: 5_000 }).toContain('GOOD');
+    const texts = await shown();
+    expect(texts).toContain('$42.42');
+    expect(texts).toContain('▲ 6.05% today');
+    expect(texts).not.toContain('EVIL');
+    for (const text of texts) expect(text).not.toMatch(/NaN|Infinity|Invalid|undefined/);
+    // The ticker goes on as before.
+    const updates = await page.evaluate(
+      () => (window.heraldDemo?.state as TickerState | undefined)?.updates ?? 0,
+    );
+    await waitForStateCount<TickerState>(page, 'updates', updates + 3);
+    expectNoConsoleErrors(errors);
+    await context.close();
+  });
 
   it('fits a phone without horizontal scrolling', async () => {
     const { context, errors, page } = await openInNewContext(demo, '/', PHONE);

@@ -1,15 +1,13 @@
 import { EventSource, hubUrl } from '../../../src/client/index.js';
 import { byId, formatClock } from '../../shared/dom.js';
-
-/** The demo ticker's topics (src/http/demo-ticker.ts): one per symbol, all matched by a template. */
-const STOCK_TOPICS = 'https://demo.herald.dev/stocks/{symbol}';
-
-interface Price {
-  symbol: string;
-  priceCents: number;
-  openCents: number;
-  atMs: number;
-}
+import {
+  changePct,
+  directionOf,
+  formatChange,
+  formatDollars,
+  type Price,
+  parsePrice,
+} from '../stocks/prices.js';
 
 /** What the page shows (and the test reads): updates received and the latest one. */
 export interface TickerState {
@@ -17,29 +15,39 @@ export interface TickerState {
   last?: Price;
 }
 
+/** `Date` and `Intl` refuse instants beyond ±100,000,000 days of 1970: formatting would throw. */
+const MAX_TIME_MS = 8.64e15;
+
 /**
  * The page's one stream: every price the demo's ticker publishes (10 a second while someone
- * listens), shown as the latest move. Not an `aria-live` region: ten announcements a second would
- * drown a screen reader; the counter says it is moving.
+ * listens) on `topic` (a template matching each symbol's topic), shown as the latest move. Not an
+ * `aria-live` region: ten announcements a second would drown a screen reader; the counter says
+ * it is moving. An event that is no price the page can show is skipped.
  */
-export function startLiveTicker(state: TickerState): EventSource {
-  const source = new EventSource(hubUrl('/', { topics: [STOCK_TOPICS] }));
+export function startLiveTicker(topic: string, state: TickerState): EventSource {
+  const source = new EventSource(hubUrl('/', { topics: [topic] }));
   const symbol = byId('home-symbol');
   const price = byId('home-price');
   const change = byId('home-change');
   const updates = byId('home-updates');
   const last = byId('home-last');
   source.addEventListener('price', (event) => {
-    const next = JSON.parse((event as MessageEvent<string>).data) as Price;
+    const next = parsePrice((event as MessageEvent<string>).data);
+    if (next === undefined || !isShowable(next)) return;
     state.updates += 1;
     state.last = next;
-    const deltaPct = ((next.priceCents - next.openCents) / next.openCents) * 100;
+    const pct = changePct(next);
     symbol.textContent = next.symbol;
-    price.textContent = `$${(next.priceCents / 100).toFixed(2)}`;
-    change.textContent = `${deltaPct >= 0 ? '▲' : '▼'} ${Math.abs(deltaPct).toFixed(2)}% today`;
-    change.className = deltaPct >= 0 ? 'up' : 'down';
+    price.textContent = formatDollars(next.priceCents);
+    change.textContent = `${formatChange(pct)} today`;
+    change.className = directionOf(pct);
     updates.textContent = String(state.updates);
     last.textContent = `, the latest at ${formatClock(next.atMs)}`;
   });
   return source;
+}
+
+/** A price at all (no zero open to divide by) and a time `Intl` can format. */
+function isShowable(price: Price): boolean {
+  return price.priceCents > 0 && price.openCents > 0 && Math.abs(price.atMs) <= MAX_TIME_MS;
 }
