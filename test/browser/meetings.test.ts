@@ -2,11 +2,13 @@ import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import type { MeetingsState } from '../../web/pages/meetings/main.js';
 import {
+  type DemoBrowser,
   expectNoConsoleErrors,
   expectNoHorizontalOverflow,
   openDemoPage,
   openInNewContext,
   PHONE,
+  SCREENSHOT_DIR,
   screenshot,
   tabTo,
   useDemoBrowser,
@@ -38,6 +40,54 @@ async function expectPreview(page: Page, rows: Record<string, string[]>): Promis
   await expect.poll(() => row(page, '#zone-preview', first[0])).toEqual(first[1]);
   for (const [user, expected] of others)
     expect(await row(page, '#zone-preview', user), user).toEqual(expected);
+}
+
+/** A demo token, as any visitor of the demo may get one (Bob's: a publisher). */
+async function demoToken(demo: DemoBrowser): Promise<string> {
+  const response = await fetch(`${demo.hub.url}/demo/token?user=bob`, { method: 'POST' });
+  expect(response.status).toBe(200);
+  return ((await response.json()) as { token: string }).token;
+}
+
+/** A `reminder` published now on a user's topic from the test process: a form POST to the hub. */
+async function publishReminder(demo: DemoBrowser, user: string, data: string): Promise<void> {
+  const response = await fetch(`${demo.hub.url}/.well-known/mercure`, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${await demoToken(demo)}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: new URLSearchParams({ topic: `https://demo.herald.dev/users/${user}`, type: 'reminder', data }),
+  });
+  expect(response.status, await response.text()).toBe(200);
+}
+
+/** A reminder as the page publishes it, with `title`. */
+function reminderData(title: string, changes: Record<string, unknown> = {}): string {
+  return JSON.stringify({
+    meetingId: 'test',
+    title,
+    organizer: 'Bob',
+    zone: 'America/New_York',
+    local: '2026-07-15T09:00',
+    startMs: Date.parse('2026-07-15T13:00:00Z'),
+    durationMinutes: 30,
+    lead: 'reminder at the start',
+    ...changes,
+  });
+}
+
+/** The state of a schedule as the hub's schedules API tells it. */
+async function scheduleState(demo: DemoBrowser, id: string): Promise<string> {
+  const response = await fetch(`${demo.hub.url}/.well-known/mercure/schedules/${encodeURIComponent(id)}`, {
+    headers: { authorization: `Bearer ${await demoToken(demo)}` },
+  });
+  expect(response.status).toBe(200);
+  return ((await response.json()) as { state: string }).state;
+}
+
+function stateOf(page: Page): Promise<MeetingsState> {
+  return page.evaluate(() => window.heraldDemo?.state as MeetingsState);
 }
 
 function columnOf(page: Page, zone: string): Promise<string[]> {
@@ -135,6 +185,10 @@ describe('demo page: meetings', () => {
 
     await toast.locator('.toast-close').click();
     await expect.poll(() => toast.count()).toBe(0);
+    // Sent: the booking no longer offers to cancel them.
+    await expect
+      .poll(() => alice.locator('#booked-list .cancel-reminders').first().textContent(), { timeout: 5_000 })
+      .toBe('Reminders sent (Release sync)');
     expectNoConsoleErrors(errors);
     await context.close();
   });
@@ -179,6 +233,14 @@ describe('demo page: meetings', () => {
     await expect.poll(() => answer.textContent()).toContain('2027-03-28T02:30:00 Europe/Oslo');
     expect(await answer.locator('.hub-instant').textContent()).toBe('2027-03-28T01:30:00.000Z');
     expect(await answer.textContent()).toContain('(Sun 28 Mar, 03:30 in Oslo, UTC+02:00)');
+    // Nothing stays behind in the hub's store for 2027: the booking's reminders are cancelled.
+    const [booked] = (await stateOf(page)).booked;
+    expect(booked?.scheduleIds).toHaveLength(4);
+    await page.click('#booked-list .booked:first-child .cancel-reminders');
+    await expect
+      .poll(() => page.textContent('#booked-list .booked:first-child .cancel-result'))
+      .toBe('Cancelled: Herald will not send the reminders for Alice, Bob, Carol and Dev.');
+    for (const id of booked?.scheduleIds ?? []) expect(await scheduleState(demo, id)).toBe('cancelled');
 
     // Under `reject` the hub refuses it and names both candidates; the page shows its answer.
     await page.selectOption('#meeting-policy', 'reject');
@@ -194,6 +256,114 @@ describe('demo page: meetings', () => {
     // The browser logs each refused request (one per participant): those are the point here.
     expect(errors.filter((error) => !/status of 400/.test(error))).toEqual([]);
     expect(errors).toHaveLength(4);
+    await context.close();
+  });
+
+  it('cancels a booking’s reminders by keyboard: Herald never sends them', async () => {
+    const { context, errors, page } = await openInNewContext(demo, '/meetings?as=alice');
+    await page.uncheck('#participant-carol');
+    await page.uncheck('#participant-dev');
+    expect(await page.inputValue('#meeting-lead')).toBe('soon');
+    await page.fill('#meeting-title', 'Called off');
+    await page.press('#meeting-title', 'Enter');
+    const entry = page.locator('#booked-list .booked').first();
+    await expect.poll(() => entry.locator('.booked-head b').textContent()).toBe('Called off');
+
+    // Within the 5 seconds, by keyboard: Tab to the entry's button, Enter.
+    await tabTo(page, '#booked-list .booked:first-child .cancel-reminders');
+    await page.keyboard.press('Enter');
+    await expect
+      .poll(() => entry.locator('.cancel-result').textContent())
+      .toBe('Cancelled: Herald will not send the reminders for Alice and Bob.');
+    const button = entry.locator('.cancel-reminders');
+    expect(await button.textContent()).toBe('Reminders cancelled (Called off)');
+    expect(await button.getAttribute('aria-disabled')).toBe('true');
+    // The focus stays where the keyboard user is.
+    expect(await page.evaluate(() => document.activeElement?.classList.contains('cancel-reminders'))).toBe(
+      true,
+    );
+    await entry.screenshot({ path: `${SCREENSHOT_DIR}/meetings-cancelled.png` });
+    const ids = (await stateOf(page)).booked[0]?.scheduleIds ?? [];
+    expect(ids).toHaveLength(2);
+    for (const id of ids) expect(await scheduleState(demo, id)).toBe('cancelled');
+
+    // A second booking, due after the first would have been: the hub delivers in due order, so
+    // once it is here the cancelled one would have come before it.
+    await page.fill('#meeting-title', 'Still on');
+    await page.press('#meeting-title', 'Enter');
+    await expect
+      .poll(() => page.locator('#reminder-list .reminder-title').allTextContents(), { timeout: 12_000 })
+      .toEqual(['Still on']);
+    expect((await stateOf(page)).reminders.map((reminder) => reminder.title)).toEqual(['Still on']);
+    expectNoConsoleErrors(errors);
+    await context.close();
+  });
+
+  it('drops forged reminders silently and still shows real ones', async () => {
+    const { context, errors, page } = await openInNewContext(demo, '/meetings?as=alice', PHONE);
+    // Anyone with a demo token may publish on a user's topic.
+    const hostile = [
+      'not JSON at all',
+      '["a", "list"]',
+      JSON.stringify({ title: 'Only a title', local: '2026-07-15T09:00' }),
+      reminderData('Unknown zone', { zone: 'Mars/Olympus_Mons' }),
+      reminderData('Zone not a string', { zone: 42 }),
+      reminderData('Far future', { startMs: 1e300 }),
+      reminderData('Start as text', { startMs: '1784120400000' }),
+      reminderData('Endless', { durationMinutes: 1e300 }),
+      reminderData('No duration', { durationMinutes: null }),
+      reminderData('No organizer', { organizer: undefined }),
+    ];
+    for (const data of hostile) await publishReminder(demo, 'alice', data);
+    await publishReminder(demo, 'alice', reminderData('A real one', { startMs: null }));
+    await publishReminder(demo, 'alice', reminderData('T'.repeat(300)));
+
+    await expect
+      .poll(() => page.locator('#reminder-list .reminder-title').allTextContents())
+      .toEqual(['T'.repeat(80), 'A real one']);
+    expect((await stateOf(page)).reminders.map((reminder) => reminder.title)).toEqual([
+      'A real one',
+      'T'.repeat(80),
+    ]);
+    const list = (await page.textContent('#reminder-list')) ?? '';
+    expect(list).toContain('Booked for 2026-07-15 09:00 in New York');
+    expect(list).toContain('Starts Wed 15 Jul, 15:00 your time (Oslo)');
+    expect(list).not.toMatch(/NaN|Invalid|undefined/);
+    await expectNoHorizontalOverflow(page);
+    expectNoConsoleErrors(errors);
+    await context.close();
+  });
+
+  it('hands the focus on when a focused toast is crowded out by newer ones', async () => {
+    const { context, errors, page } = await openInNewContext(demo, '/meetings?as=carol');
+    await publishReminder(demo, 'carol', reminderData('First'));
+    await expect.poll(() => page.locator('#toasts .toast').count()).toBe(1);
+    await tabTo(page, '#toasts .toast-close', 80);
+    // Four more: at most four toasts, so the focused first one gives way.
+    for (const title of ['Second', 'Third', 'Fourth', 'Fifth']) {
+      await publishReminder(demo, 'carol', reminderData(title));
+    }
+    await expect
+      .poll(() => page.locator('#toasts .toast .reminder-title').allTextContents())
+      .toEqual(['Second', 'Third', 'Fourth', 'Fifth']);
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe(
+      'Book and schedule reminders',
+    );
+    expectNoConsoleErrors(errors);
+    await context.close();
+  });
+
+  it('acts as Alice, and says so, for a user the hub does not know', async () => {
+    const { context, errors, page } = await openInNewContext(demo, '/meetings?as=zed');
+    expect(await page.textContent('#banner')).toBe('There is no demo user "zed": this tab acts as Alice.');
+    expect(await page.isVisible('#banner')).toBe(true);
+    expect(await page.getAttribute('#meeting-users a[aria-current]', 'data-user')).toBe('alice');
+    expect(await page.inputValue('#meeting-zone')).toBe('Europe/Oslo');
+    expect((await stateOf(page)).user).toBe('alice');
+    // The browser logs the hub's 400 for the unknown user; nothing else.
+    const [unknown, ...others] = errors;
+    expect(unknown).toMatch(/status of 400/);
+    expectNoConsoleErrors(others);
     await context.close();
   });
 

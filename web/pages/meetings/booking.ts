@@ -60,6 +60,22 @@ export type ReminderOutcome =
   | { user: DemoUser; ok: true; schedule: ScheduleAnswer }
   | { user: DemoUser; ok: false; status: number; message: string };
 
+export type CancelOutcome =
+  | { user: DemoUser; ok: true }
+  | { user: DemoUser; ok: false; status: number; message: string };
+
+/** `Accept: application/json` publishes answer a schedule; anything else is not what was asked. */
+function parseScheduleAnswer(body: string): ScheduleAnswer | undefined {
+  try {
+    const value = JSON.parse(body) as Partial<ScheduleAnswer> | null;
+    return typeof value?.id === 'string' && typeof value.requestedAtMs === 'number'
+      ? (value as ScheduleAnswer)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function booking(fields: Omit<Booking, 'reading' | 'startMs'>): Booking | undefined {
   const reading = readWallTime(fields.local, fields.zone);
   if (reading === undefined) return undefined;
@@ -115,7 +131,41 @@ export async function publishReminders(
       );
       const body = await response.text();
       if (!response.ok) return { user, ok: false, status: response.status, message: body.trim() };
-      return { user, ok: true, schedule: JSON.parse(body) as ScheduleAnswer };
+      const schedule = parseScheduleAnswer(body);
+      if (schedule === undefined)
+        return { user, ok: false, status: response.status, message: 'no schedule in the answer' };
+      return { user, ok: true, schedule };
+    }),
+  );
+}
+
+/**
+ * `DELETE /.well-known/mercure/schedules/{id}` for each participant's reminder (docs/time.md): the
+ * schedules live in the hub's store until they are delivered or cancelled, so a meeting called
+ * off should not leave them behind. The session's token may cancel them because it may publish
+ * on every topic they deliver to. 409 means already delivered (or cancelled), 404 unknown.
+ */
+export async function cancelReminders(
+  session: DemoSession,
+  reminders: readonly { user: DemoUser; scheduleId: string }[],
+): Promise<CancelOutcome[]> {
+  return Promise.all(
+    reminders.map(async ({ user, scheduleId }): Promise<CancelOutcome> => {
+      try {
+        const response = await fetch(`/.well-known/mercure/schedules/${encodeURIComponent(scheduleId)}`, {
+          method: 'DELETE',
+          headers: { authorization: `Bearer ${session.token}` },
+        });
+        if (response.ok) return { user, ok: true };
+        return { user, ok: false, status: response.status, message: (await response.text()).trim() };
+      } catch (error) {
+        return {
+          user,
+          ok: false,
+          status: 0,
+          message: error instanceof Error ? error.message : String(error),
+        };
+      }
     }),
   );
 }

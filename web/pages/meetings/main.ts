@@ -4,18 +4,12 @@ import { byId, h } from '../../shared/dom.js';
 import { followConnection, markReady, mountLayout, showBanner } from '../../shared/layout.js';
 import { DemoSession, type DemoUser, userFromLocation } from '../../shared/session.js';
 import { renderUserSwitcher } from '../../shared/user-switcher.js';
-import {
-  type Booking,
-  booking,
-  LEADS,
-  type Lead,
-  publishReminders,
-  type ReminderOutcome,
-} from './booking.js';
+import { pendingReminders, renderBooked } from './booked.js';
+import { type Booking, booking, LEADS, type Lead, publishReminders } from './booking.js';
 import { dstNote, zoneRows } from './clock-view.js';
 import { DST_SERIES, renderSeriesTable } from './dst-series.js';
 import { listenForReminders, type ReceivedReminder } from './reminders.js';
-import { cityOf, type Disambiguation, dateAndTimeIn, formatInZone, offsetLabel } from './zones.js';
+import { cityOf, type Disambiguation, dateAndTimeIn } from './zones.js';
 
 /** Zones to book in beyond the fake users' own. */
 const MORE_ZONES = [
@@ -28,16 +22,17 @@ const MORE_ZONES = [
   'Pacific/Auckland',
 ];
 
-const NAME_LIST = new Intl.ListFormat('en-GB', { type: 'conjunction' });
-
 /** What the page exposes to tests as `window.heraldDemo.state`. */
 export interface MeetingsState {
   user: string;
   reminders: ReceivedReminder[];
+  /** Bookings made from this tab, newest last, with the ids of their pending schedules. */
+  booked: { title: string; scheduleIds: string[] }[];
 }
 
+const DEFAULT_USER = 'alice';
+
 const setConnection = mountLayout('meetings');
-const who = userFromLocation('alice');
 
 const form = byId<HTMLFormElement>('booking');
 const title = byId<HTMLInputElement>('meeting-title');
@@ -55,14 +50,17 @@ start().catch((error: unknown) => {
 });
 
 async function start(): Promise<void> {
-  const session = await DemoSession.open({ user: who });
+  // An unknown `?as=` acts as the default user, and says so, as every page of the demo does.
+  const { session, fellBack } = await DemoSession.openAs(userFromLocation(DEFAULT_USER), DEFAULT_USER);
+  if (fellBack !== undefined) showBanner(fellBack);
   const me = session.user;
-  if (me === undefined) throw new Error(`the hub knows no demo user "${who}"`);
+  if (me === undefined) throw new Error('the hub answered a user token without its user');
   const users = session.users;
-  renderIdentities(users);
+  renderIdentities(users, me);
   setUpForm(users, me);
   renderSeriesTable(byId<HTMLTableElement>('dst-table'), users);
 
+  const state: MeetingsState = { user: me.id, reminders: [], booked: [] };
   let isBooking = false;
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
@@ -80,7 +78,11 @@ async function start(): Promise<void> {
     status.textContent = 'Scheduling the reminders…';
     try {
       const outcomes = await publishReminders(session, meeting, crypto.randomUUID(), me.name);
-      byId('booked-list').prepend(renderBooked(meeting, outcomes));
+      byId('booked-list').prepend(renderBooked(session, meeting, outcomes));
+      state.booked.push({
+        title: meeting.title,
+        scheduleIds: pendingReminders(outcomes).map((reminder) => reminder.scheduleId),
+      });
       const scheduled = outcomes.filter((outcome) => outcome.ok).length;
       status.textContent =
         scheduled === outcomes.length
@@ -93,7 +95,6 @@ async function start(): Promise<void> {
     }
   });
 
-  const state: MeetingsState = { user: me.id, reminders: [] };
   byId('reminders-hint').replaceChildren(
     'Private updates on ',
     h('code', {}, `users/${me.id}`),
@@ -192,72 +193,7 @@ function renderPreview(meeting: Booking | undefined): void {
   );
 }
 
-function renderIdentities(users: readonly DemoUser[]): void {
+function renderIdentities(users: readonly DemoUser[], me: DemoUser): void {
   const entries = users.map((user) => ({ id: user.id, label: user.name }));
-  renderUserSwitcher(byId('meeting-users'), entries, who, (id) => `?as=${id}`);
-}
-
-/** A booked meeting: its time on everyone's clock and what Herald answered for the reminders. */
-function renderBooked(meeting: Booking, outcomes: readonly ReminderOutcome[]): HTMLLIElement {
-  const leadLabel = LEADS.find((option) => option.value === meeting.lead)?.short ?? meeting.lead;
-  const item = h(
-    'li',
-    { class: 'booked' },
-    h(
-      'p',
-      { class: 'booked-head' },
-      h('b', {}, meeting.title),
-      ' ',
-      h(
-        'small',
-        {},
-        `${meeting.local.replace('T', ' ')} ${meeting.zone} · ${meeting.durationMinutes} min · ${leadLabel}`,
-      ),
-    ),
-  );
-  if (meeting.startMs !== undefined) {
-    item.append(
-      h(
-        'ul',
-        { class: 'zone-rows compact' },
-        ...zoneRows(meeting.startMs, meeting.zone, meeting.participants),
-      ),
-    );
-  }
-  // Every participant's reminder has the same fields: group the answers rather than repeat them.
-  const groups = new Map<string, { outcome: ReminderOutcome; names: string[] }>();
-  for (const outcome of outcomes) {
-    const key = outcome.ok
-      ? `ok ${outcome.schedule.requestedAtMs}`
-      : `no ${outcome.status} ${outcome.message}`;
-    const group = groups.get(key) ?? { outcome, names: [] };
-    group.names.push(outcome.user.name);
-    groups.set(key, group);
-  }
-  for (const { outcome, names } of groups.values()) item.append(renderAnswer(outcome, names, meeting.zone));
-  return item;
-}
-
-function renderAnswer(outcome: ReminderOutcome, names: string[], bookingZone: string): HTMLElement {
-  const whom = NAME_LIST.format(names);
-  if (!outcome.ok) {
-    return h(
-      'p',
-      { class: 'hub-answer refused' },
-      `Herald refused the reminder${names.length > 1 ? 's' : ''} for ${whom}: ${outcome.status} `,
-      h('code', {}, outcome.message),
-    );
-  }
-  const { schedule } = outcome;
-  const zoneId = schedule.zone ?? bookingZone;
-  return h(
-    'p',
-    { class: 'hub-answer' },
-    `Herald scheduled the reminder${names.length > 1 ? 's' : ''} for ${whom}: `,
-    h('code', {}, `${schedule.local ?? '?'} ${zoneId}`),
-    ' → ',
-    h('code', { class: 'hub-instant' }, schedule.requestedAt),
-    ` (${formatInZone(schedule.requestedAtMs, zoneId)} in ${cityOf(zoneId)}, ${offsetLabel(schedule.requestedAtMs, zoneId)})`,
-    schedule.isPast ? ': already past, so Herald delivered it at once.' : '.',
-  );
+  renderUserSwitcher(byId('meeting-users'), entries, me.id, (id) => `?as=${id}`);
 }

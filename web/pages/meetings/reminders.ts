@@ -3,10 +3,14 @@ import { h, parseJsonObject, prependBounded } from '../../shared/dom.js';
 import type { DemoSession, DemoUser } from '../../shared/session.js';
 import { Toasts } from '../../shared/toasts.js';
 import type { ReminderData } from './booking.js';
-import { cityOf, formatInZone, formatPreciseClockInZone } from './zones.js';
+import { cityOf, formatInZone, formatPreciseClockInZone, isTimeZone, MAX_TIME_MS } from './zones.js';
 
 const TOAST_MS = 12_000;
 const MAX_LISTED = 8;
+/** The booking form's bounds (meetings.html), so a forged reminder cannot flood the page. */
+const MAX_TITLE_LENGTH = 80;
+const MAX_TEXT_LENGTH = 40;
+const MAX_DURATION_MINUTES = 24 * 60;
 
 export interface ReceivedReminder {
   title: string;
@@ -27,10 +31,17 @@ export function listenForReminders(
   const source = session.subscribe([session.userTopic(user.id)], `herald-demo:meetings:${user.id}`);
   const list = document.getElementById('reminder-list');
   const region = document.getElementById('toasts');
-  const toasts = region === null ? undefined : new Toasts(region, { durationMs: TOAST_MS });
+  const toasts =
+    region === null
+      ? undefined
+      : new Toasts(region, {
+          durationMs: TOAST_MS,
+          // A dismissed (or crowded out) toast that had the focus hands it to the booking form.
+          returnFocusTo: () => document.querySelector<HTMLElement>('#booking button[type="submit"]'),
+        });
   source.addEventListener('reminder', (event) => {
     const arrivedMs = Date.now();
-    const data = parse(event.data);
+    const data = parseReminder(event.data);
     if (data === undefined || list === null) return;
     const dueMs = timeOfEventId(event.lastEventId) ?? arrivedMs;
     const lateMs = arrivedMs - dueMs;
@@ -64,9 +75,39 @@ function describe<K extends 'li' | 'div'>(
   ) as HTMLElementTagNameMap[K];
 }
 
-function parse(data: string): ReminderData | undefined {
+/**
+ * The event's data as `ReminderData`, or `undefined`: anyone with a demo token may publish on a
+ * user's topic, and a zone or an instant that `Intl` refuses would throw while rendering. Invalid
+ * reminders are dropped without a word; texts are cut to the form's lengths.
+ */
+export function parseReminder(data: string): ReminderData | undefined {
   const value = parseJsonObject(data);
-  return typeof value?.title === 'string' && typeof value.local === 'string'
-    ? (value as unknown as ReminderData)
-    : undefined;
+  if (value === undefined) return undefined;
+  const { meetingId, title, organizer, zone, local, startMs, durationMinutes, lead } = value;
+  if (!isText(meetingId) || !isText(title) || !isText(organizer) || !isText(local) || !isText(lead)) {
+    return undefined;
+  }
+  if (!isText(zone) || !isTimeZone(zone)) return undefined;
+  if (startMs !== null && !(typeof startMs === 'number' && Math.abs(startMs) <= MAX_TIME_MS))
+    return undefined;
+  if (
+    typeof durationMinutes !== 'number' ||
+    !(durationMinutes > 0 && durationMinutes <= MAX_DURATION_MINUTES)
+  ) {
+    return undefined;
+  }
+  return {
+    meetingId: meetingId.slice(0, MAX_TEXT_LENGTH),
+    title: title.slice(0, MAX_TITLE_LENGTH),
+    organizer: organizer.slice(0, MAX_TEXT_LENGTH),
+    zone,
+    local: local.slice(0, MAX_TEXT_LENGTH),
+    startMs,
+    durationMinutes,
+    lead: lead.slice(0, MAX_TEXT_LENGTH),
+  };
+}
+
+function isText(value: unknown): value is string {
+  return typeof value === 'string' && value.trim() !== '';
 }
