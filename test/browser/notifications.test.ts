@@ -117,6 +117,19 @@ describe('demo page: notifications', () => {
     await context.close();
   });
 
+  it('acts as Alice, and says so, for a user the hub does not know', async () => {
+    const { context, errors, page } = await openInNewContext(demo, '/notifications?as=zed');
+    expect(await page.textContent('#banner')).toBe('There is no demo user "zed": this tab acts as Alice.');
+    expect(await page.isVisible('#banner')).toBe(true);
+    expect((await stateOf(page)).user).toBe('alice');
+    expect(await page.textContent('#me')).toBe('Alice');
+    // The browser logs the hub's 400 for the unknown user; nothing else.
+    const [unknown, ...others] = errors;
+    expect(unknown).toMatch(/status of 400/);
+    expectNoConsoleErrors(others);
+    await context.close();
+  });
+
   it('fits a phone screen without horizontal scrolling, toasts included', async () => {
     const { context, errors, page } = await openInNewContext(demo, '/notifications?as=bob', PHONE);
     const text = 'A rather long notification that has to wrap on a phone screen without any trouble';

@@ -29,7 +29,9 @@ const PUBLIC_PATH = 'notifications';
 const setStatus = mountLayout('notifications');
 
 try {
-  const session = await openSession(userFromLocation(DEFAULT_USER));
+  // An unknown `?as=` acts as the default user, and says so, as every page of the demo does.
+  const { session, fellBack } = await DemoSession.openAs(userFromLocation(DEFAULT_USER), DEFAULT_USER);
+  if (fellBack !== undefined) showBanner(fellBack);
   const me = session.user as DemoUser;
   const state: NotificationsState = { user: me.id, received: [], unread: 0 };
   renderIdentity(me, session.users);
@@ -105,18 +107,6 @@ try {
 } catch (error) {
   showBanner(error instanceof Error ? error.message : String(error));
   setStatus('closed');
-}
-
-/** The wanted user, or the default one (with a word why) when the hub knows no such user. */
-async function openSession(wanted: string): Promise<DemoSession> {
-  try {
-    return await DemoSession.open({ user: wanted });
-  } catch (error) {
-    if (wanted === DEFAULT_USER) throw error;
-    const session = await DemoSession.open({ user: DEFAULT_USER });
-    showBanner(`There is no demo user "${wanted}": this tab acts as ${session.user?.name ?? DEFAULT_USER}.`);
-    return session;
-  }
 }
 
 /** "You are Alice", and links to act as each other fake user (in this tab or a new one). */
