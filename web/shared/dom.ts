@@ -52,3 +52,11 @@ export function parseJsonObject(data: string): Record<string, unknown> | undefin
     ? (value as Record<string, unknown>)
     : undefined;
 }
+
+/** `Date`, `Intl` and Temporal refuse instants beyond ±100,000,000 days of 1970 (a RangeError). */
+const MAX_TIME_MS = 8.64e15;
+
+/** An instant (ms since the epoch) that the page can format without throwing. */
+export function isShowableTime(ms: unknown): ms is number {
+  return typeof ms === 'number' && Math.abs(ms) <= MAX_TIME_MS;
+}

@@ -1,5 +1,5 @@
 import { EventSource, hubUrl, timeOfEventId } from '../../../src/client/index.js';
-import { parseJsonObject } from '../../shared/dom.js';
+import { isShowableTime, parseJsonObject } from '../../shared/dom.js';
 import type { DemoSession } from '../../shared/session.js';
 import { isAfter } from './last-read.js';
 import { isSubscriptionDoc, type Person, Presence, type SubscriptionDoc } from './presence.js';
@@ -93,8 +93,6 @@ async function fetchSubscriptions(
 /** Longest name and message shown: the hub's demo names and the input's `maxlength` (chat.html). */
 export const MAX_FROM_LENGTH = 24;
 export const MAX_TEXT_LENGTH = 500;
-/** `Date` and `Intl` refuse instants beyond ±100,000,000 days of 1970: they would throw while rendering. */
-const MAX_TIME_MS = 8.64e15;
 
 /**
  * The event's data as a `ChatMessage`, or `undefined` when it is not one. Anyone with a demo token
@@ -111,6 +109,6 @@ export function parseChatMessage(data: string): ChatMessage | undefined {
     from: from.slice(0, MAX_FROM_LENGTH),
     text: text.slice(0, MAX_TEXT_LENGTH),
     // A time the page cannot show is replaced by the arrival time rather than dropping the message.
-    atMs: typeof atMs === 'number' && Math.abs(atMs) <= MAX_TIME_MS ? atMs : Date.now(),
+    atMs: isShowableTime(atMs) ? atMs : Date.now(),
   };
 }

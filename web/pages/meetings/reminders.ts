@@ -1,9 +1,9 @@
 import { type SharedEventSource, timeOfEventId } from '../../../src/client/index.js';
-import { h, parseJsonObject, prependBounded } from '../../shared/dom.js';
+import { h, isShowableTime, parseJsonObject, prependBounded } from '../../shared/dom.js';
 import type { DemoSession, DemoUser } from '../../shared/session.js';
 import { Toasts } from '../../shared/toasts.js';
 import type { ReminderData } from './booking.js';
-import { cityOf, formatInZone, formatPreciseClockInZone, isTimeZone, MAX_TIME_MS } from './zones.js';
+import { cityOf, formatInZone, formatPreciseClockInZone, isTimeZone } from './zones.js';
 
 const TOAST_MS = 12_000;
 const MAX_LISTED = 8;
@@ -88,8 +88,7 @@ export function parseReminder(data: string): ReminderData | undefined {
     return undefined;
   }
   if (!isText(zone) || !isTimeZone(zone)) return undefined;
-  if (startMs !== null && !(typeof startMs === 'number' && Math.abs(startMs) <= MAX_TIME_MS))
-    return undefined;
+  if (startMs !== null && !isShowableTime(startMs)) return undefined;
   if (
     typeof durationMinutes !== 'number' ||
     !(durationMinutes > 0 && durationMinutes <= MAX_DURATION_MINUTES)

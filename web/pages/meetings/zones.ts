@@ -122,9 +122,6 @@ export function formatClockInZone(ms: number, zone: string): string {
   return `${String(time.hour).padStart(2, '0')}:${String(time.minute).padStart(2, '0')}`;
 }
 
-/** `Date`, `Intl` and Temporal refuse instants beyond ±100,000,000 days of 1970 (a RangeError). */
-export const MAX_TIME_MS = 8.64e15;
-
 /** Whether `Intl` knows the zone (an IANA name, any case); it throws a RangeError for any other. */
 export function isTimeZone(zone: string): boolean {
   try {

@@ -1,4 +1,4 @@
-import { parseJsonObject } from '../../shared/dom.js';
+import { isShowableTime, parseJsonObject } from '../../shared/dom.js';
 
 /** What each `price` event of the hub's demo ticker carries (src/http/demo-ticker.ts). */
 export interface Price {
@@ -16,7 +16,8 @@ export function parsePrice(data: string): Price | undefined {
   if (value === undefined) return undefined;
   const { symbol, priceCents, openCents, atMs } = value;
   if (typeof symbol !== 'string' || !/^[A-Z]{1,8}$/.test(symbol)) return undefined;
-  if (!isFiniteNumber(priceCents) || !isFiniteNumber(openCents) || !isFiniteNumber(atMs)) return undefined;
+  // Prices to divide by and draw, a time to format: anything else would throw or show NaN.
+  if (!isPositive(priceCents) || !isPositive(openCents) || !isShowableTime(atMs)) return undefined;
   return { symbol, priceCents, openCents, atMs };
 }
 
@@ -46,8 +47,8 @@ export class SymbolSet {
   }
 }
 
-function isFiniteNumber(value: unknown): value is number {
-  return typeof value === 'number' && Number.isFinite(value);
+function isPositive(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0;
 }
 
 const DOLLARS = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' });
