@@ -194,3 +194,33 @@ export async function tabTo(page: Page, selector: string, maxTabs = 40): Promise
   }
   throw new Error(`${selector} never received focus within ${maxTabs} Tab presses`);
 }
+
+/** A demo token for `user`, as any visitor of the demo may get one (`POST /demo/token`). */
+export async function demoToken(hub: DemoHub, user = 'bob'): Promise<string> {
+  const response = await fetch(`${hub.url}/demo/token?user=${user}`, { method: 'POST' });
+  expect(response.status).toBe(200);
+  return ((await response.json()) as { token: string }).token;
+}
+
+/**
+ * Publishes from the test process as any visitor of the demo may: a form POST to the hub with a
+ * demo token for `user`. Resolves with the hub's answer (not checked).
+ */
+export async function publishWithDemoToken(
+  hub: DemoHub,
+  fields: Record<string, string>,
+  user = 'bob',
+): Promise<Response> {
+  const token = await demoToken(hub, user);
+  return fetch(`${hub.url}/.well-known/mercure`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(fields),
+  });
+}
+
+/** The page says, in its banner, that it acts as Alice for the unknown user `?as=zed`. */
+export async function expectFallbackToAlice(page: Page): Promise<void> {
+  expect(await page.textContent('#banner')).toBe('There is no demo user "zed": this tab acts as Alice.');
+  expect(await page.isVisible('#banner')).toBe(true);
+}

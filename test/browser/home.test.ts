@@ -9,6 +9,7 @@ import {
   openDemoPage,
   openInNewContext,
   PHONE,
+  publishWithDemoToken,
   screenshot,
   tabTo,
   useDemoBrowser,
@@ -131,14 +132,7 @@ describe('overview page', () => {
       JSON.stringify({ symbol: 'EVIL', priceCents: -5, openCents: 100, atMs: nowMs }),
     ];
     // A demo token may not publish on the ticker's topics (the hub's side of the defence)…
-    const { url } = demo.hub;
-    const tokenResponse = await fetch(`${url}/demo/token?user=bob`, { method: 'POST' });
-    const { token } = (await tokenResponse.json()) as { token: string };
-    const refused = await fetch(`${url}/.well-known/mercure`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ topic, type: 'price', data: hostile[3] ?? '' }),
-    });
+    const refused = await publishWithDemoToken(demo.hub, { topic, type: 'price', data: hostile[3] ?? '' });
     expect(refused.status).toBe(403);
     // …but a publisher with the hub's key can, so the page must not trust the stream either. A
     // good price goes last: once it is shown, every event before it was handled.

@@ -6,6 +6,7 @@ import {
   expectNoHorizontalOverflow,
   openInNewContext,
   PHONE,
+  publishWithDemoToken,
   screenshot,
   tabTo,
   useDemoBrowser,
@@ -147,15 +148,7 @@ describe('demo page: stock ticker', () => {
     const topic = `${STOCK_TOPIC_PREFIX}ZZZ`;
     const data = JSON.stringify({ symbol: 'ZZZ', priceCents: 100, openCents: 100, atMs: Date.now() });
     // A demo token may not publish on the ticker's topics at all (the hub's side of the defence)…
-    const { url } = demo.hub;
-    const tokenResponse = await fetch(`${url}/demo/token?user=bob`, { method: 'POST' });
-    expect(tokenResponse.status).toBe(200);
-    const { token } = (await tokenResponse.json()) as { token: string };
-    const refused = await fetch(`${url}/.well-known/mercure`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ topic, type: 'price', data }),
-    });
+    const refused = await publishWithDemoToken(demo.hub, { topic, type: 'price', data });
     expect(refused.status).toBe(403);
     // …but any publisher holding the hub's key can: the page must not trust the stream either.
     await demo.hub.herald.hub.publish({ topics: [topic], type: 'price', data });
