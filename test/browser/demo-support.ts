@@ -109,6 +109,15 @@ export function expectNoConsoleErrors(errors: string[]): void {
   expect(errors).toEqual([]);
 }
 
+/**
+ * The console errors are exactly the expected ones, in order: the browser logs a refused request
+ * (a 4xx the page shows on purpose) as an error; anything else fails the test.
+ */
+export function expectOnlyConsoleErrors(errors: string[], expected: RegExp[]): void {
+  expect(errors).toHaveLength(expected.length);
+  expected.forEach((pattern, i) => expect(errors[i]).toMatch(pattern));
+}
+
 /** Opens `path` of the demo in a new tab of `context` and waits until the page says it is ready. */
 export async function openDemoPage(context: BrowserContext, hub: DemoHub, path: string): Promise<Page> {
   const page = await context.newPage();
