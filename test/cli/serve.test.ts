@@ -1,11 +1,16 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { legacyToken, publish, SECRET, subscribe } from '../http/helpers.js';
 
 const MAIN = resolve(import.meta.dirname, '../../src/cli/main.ts');
+const PACKAGE_JSON = resolve(import.meta.dirname, '../../package.json');
+/** tsx's loader by path: the CLI may run in another working directory (where `tsx` resolves to nothing). */
+const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
 interface Cli {
   child: ChildProcess;
@@ -14,11 +19,12 @@ interface Cli {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-async function startCli(args: string[]): Promise<Cli> {
+async function startCli(args: string[], cwd?: string): Promise<Cli> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', MAIN, 'serve', '--port', '0', '--host', '127.0.0.1', ...args],
+    ['--import', TSX, MAIN, 'serve', '--port', '0', '--host', '127.0.0.1', ...args],
     {
+      cwd,
       env: { ...process.env, HERALD_JWT_KEY: SECRET, HERALD_LOG_LEVEL: 'info' },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
@@ -127,5 +133,34 @@ describe('herald serve', () => {
     const replay = await subscribe(second.url, 'topic=term&lastEventID=earliest');
     expect((await replay.waitFor(20)).map((e) => e.id)).toEqual(ids);
     replay.close();
+  });
+
+  it('--demo, what `npm start` runs: SQLite in ./herald.db, the demo routes, tokens for fake users and the ticker', async () => {
+    const { scripts } = JSON.parse(readFileSync(PACKAGE_JSON, 'utf8')) as { scripts: Record<string, string> };
+    expect(scripts['start']).toBe('npm run build && node dist/cli/main.js serve --demo');
+    const dir = mkdtempSync(join(tmpdir(), 'herald-cli-demo-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const cli = await startCli(['--demo'], dir);
+    cleanups.push(() => cli.child.kill('SIGKILL'));
+    expect(cli.output.join('')).toContain('"store":"sqlite"');
+    expect(existsSync(join(dir, 'herald.db'))).toBe(true);
+    const page = await fetch(`${cli.url}/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    const token = await fetch(`${cli.url}/demo/token?user=alice`, { method: 'POST' });
+    expect(token.status).toBe(200);
+    expect(((await token.json()) as { user: { timeZone: string } }).user.timeZone).toBe('Europe/Oslo');
+    // The in-process publisher: prices arrive once someone listens, ten a second.
+    const stream = await subscribe(
+      cli.url,
+      `topic=${encodeURIComponent('https://demo.herald.dev/stocks/{symbol}')}`,
+    );
+    const prices = await stream.waitFor(5, 5_000);
+    expect(prices.every((event) => event.event === 'price')).toBe(true);
+    const snapshot = (await (await fetch(`${cli.url}/demo/stocks`)).json()) as { prices: unknown[] };
+    expect(snapshot.prices).toHaveLength(20);
+    stream.close();
+    cli.child.kill('SIGTERM');
+    expect(await cli.exited).toEqual({ code: 0, signal: null });
   });
 });
