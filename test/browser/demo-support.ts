@@ -115,7 +115,7 @@ export function expectNoConsoleErrors(errors: string[]): void {
  */
 export function expectOnlyConsoleErrors(errors: string[], expected: RegExp[]): void {
   expect(errors).toHaveLength(expected.length);
-  expected.forEach((pattern, i) => expect(errors[i]).toMatch(pattern));
+  for (const [i, pattern] of expected.entries()) expect(errors[i]).toMatch(pattern);
 }
 
 /** Opens `path` of the demo in a new tab of `context` and waits until the page says it is ready. */
