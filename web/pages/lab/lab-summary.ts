@@ -62,7 +62,7 @@ function shortPolling({ panes, shortPollIntervalMs }: SummaryInput): string {
     `It asks every ${interval} whether anything happened, so its requests grow with time, not with events.`,
   ];
   if (p50Ms !== undefined) {
-    const isAboutHalf = p50Ms > shortPollIntervalMs * 0.25 && p50Ms < shortPollIntervalMs * 0.75;
+    const isAboutHalf = p50Ms > shortPollIntervalMs * 0.35 && p50Ms < shortPollIntervalMs * 0.65;
     sentences.push(
       isAboutHalf
         ? `Its median latency, ${formatMs(p50Ms)} (p95 ${formatMs(p95Ms)}), is about half its ${interval} interval: an event waits for the next poll.`
