@@ -26,14 +26,9 @@ export const DEMO_SYMBOLS = [
 ] as const;
 
 /** One topic per symbol; a page subscribes to all of them with the template `…/stocks/{symbol}`. */
-export const DEMO_STOCK_TOPIC_TEMPLATE = `${DEMO_TOPIC_PREFIX}stocks/{symbol}`;
-
 export function demoStockTopic(symbol: string): string {
   return `${DEMO_TOPIC_PREFIX}stocks/${symbol}`;
 }
-
-/** Kept for the first symbol (the ticker's topics all follow `demoStockTopic`). */
-export const DEMO_STOCK_TOPIC = demoStockTopic('HRLD');
 
 /** What each `price` event carries (JSON). */
 export interface DemoPrice {

@@ -10,10 +10,6 @@ import { type DemoRole, issueDemoToken, sanitizeDemoName } from './demo-token.js
 import { DEMO_USERS, findDemoUser } from './demo-users.js';
 import { HttpError } from './errors.js';
 
-export { DEMO_STOCK_TOPIC, DEMO_STOCK_TOPIC_TEMPLATE, DEMO_SYMBOLS, demoStockTopic } from './demo-ticker.js';
-export { DEMO_TOKEN_TTL_MS, DEMO_TOPIC_PREFIX, demoUserTopic } from './demo-token.js';
-export { DEMO_USERS, type DemoUser } from './demo-users.js';
-
 /** `createHub({ demo: true })` or `{ demo: { ... } }`: the local demo page and its token endpoint. */
 export interface DemoOptions {
   /** HMAC key of the demo's tokens. Default: 32 random bytes, new at every start. */
