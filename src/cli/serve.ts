@@ -61,16 +61,17 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<voi
     );
   }
 
+  const SHUTDOWN_GRACE_MS = 2_000;
   let isStopping = false;
   const stop = async (signal: string) => {
     if (isStopping) return;
     isStopping = true;
     logger.info({ signal }, 'shutting down');
-    // Stop accepting, tell subscribers to come back (retry hint), close them, close the store.
+    // Stop accepting, tell subscribers to come back (retry hint), close them, close the store;
+    // then let the connections end cleanly (a reset could lose the hint), cutting them after 2 s.
     herald.stopAccepting();
-    server.close();
     await herald.close();
-    hubServer.closeAllConnections();
+    await hubServer.close(SHUTDOWN_GRACE_MS);
     logger.info('stopped');
     logger.flush?.();
     process.exit(0);

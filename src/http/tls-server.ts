@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createSecureServer, type Http2SecureServer, type Http2Session } from 'node:http2';
-import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import type { HeraldHub } from './create-hub.js';
 
 export interface TlsFiles {
@@ -18,6 +18,28 @@ export interface HubServer {
   readonly isSecure: boolean;
   /** Ends every open connection and HTTP/2 session (after the hub told its subscribers to go). */
   closeAllConnections(): void;
+  /**
+   * Stops accepting and closes connections the polite way: idle HTTP/1.1 sockets end after their
+   * last response is flushed, HTTP/2 sessions send GOAWAY and close once their streams are done.
+   * Resolves when every connection is gone, or after `timeoutMs`, when the rest are cut. Call it
+   * after the hub ended its streams, so subscribers read their retry hint and a clean end rather
+   * than a reset.
+   */
+  close(timeoutMs: number): Promise<void>;
+}
+
+/** `server.close()` resolves once every connection closed; past `timeoutMs`, `cut()` ends the rest. */
+function closeWithin(server: Server | Http2SecureServer, timeoutMs: number, cut: () => void): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      cut();
+      resolve();
+    }, timeoutMs);
+    server.close(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }
 
 /**
@@ -30,7 +52,17 @@ export function createHubServer(herald: HeraldHub, tls?: TlsFiles): HubServer {
   if (tls === undefined) {
     const server = createHttpServer(herald.handleNode);
     server.on('clientError', (_error, socket) => socket.destroy());
-    return { server, isSecure: false, closeAllConnections: () => server.closeAllConnections() };
+    const closeAllConnections = () => server.closeAllConnections();
+    return {
+      server,
+      isSecure: false,
+      closeAllConnections,
+      close(timeoutMs) {
+        const closed = closeWithin(server, timeoutMs, closeAllConnections);
+        server.closeIdleConnections();
+        return closed;
+      },
+    };
   }
   const server = createSecureServer(
     { allowHTTP1: true, cert: readFileSync(tls.certPath), key: readFileSync(tls.keyPath) },
@@ -39,24 +71,32 @@ export function createHubServer(herald: HeraldHub, tls?: TlsFiles): HubServer {
   // Http2SecureServer has no closeAllConnections: track HTTP/2 sessions and the TLS sockets that
   // fell back to HTTP/1.1 ourselves.
   const sessions = new Set<Http2Session>();
-  const sockets = new Set<Socket>();
+  const sockets = new Set<TLSSocket>();
   server.on('session', (session: Http2Session) => {
     sessions.add(session);
     session.once('close', () => sessions.delete(session));
   });
-  server.on('secureConnection', (socket: Socket) => {
+  server.on('secureConnection', (socket: TLSSocket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
   });
   // A failed handshake or a malformed request: drop that connection, keep serving the others.
   server.on('tlsClientError', () => {});
   server.on('sessionError', () => {});
+  const closeAllConnections = () => {
+    for (const session of sessions) session.destroy();
+    for (const socket of sockets) socket.destroy();
+  };
   return {
     server,
     isSecure: true,
-    closeAllConnections() {
-      for (const session of sessions) session.destroy();
-      for (const socket of sockets) socket.destroy();
+    closeAllConnections,
+    close(timeoutMs) {
+      const closed = closeWithin(server, timeoutMs, closeAllConnections);
+      for (const session of sessions) session.close();
+      // HTTP/1.1 over TLS: the hub ended their responses; end the sockets once those are written.
+      for (const socket of sockets) if (socket.alpnProtocol !== 'h2') socket.end();
+      return closed;
     },
   };
 }
