@@ -45,8 +45,9 @@ const RENEW_BEFORE_MS = 60_000;
 
 /**
  * A demo identity: a short-lived token from `POST /demo/token` (only a hub in demo mode mints
- * them), renewed before it expires. A publisher may publish under the demo prefix; a fake user's
- * token also reads that user's private topic, `users/{id}`, and no one else's.
+ * them), renewed before it expires. A publisher may publish on the topics the pages write
+ * (notifications, users, chat rooms, lab runs); a fake user's token also reads that user's
+ * private topic, `users/{id}`, and no one else's.
  */
 export class DemoSession {
   #current: TokenResponse;
