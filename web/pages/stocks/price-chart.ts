@@ -50,6 +50,8 @@ export class PriceChart {
     this.#container = container;
     this.#plot = new uPlot(this.#options(), [[], [], []], container);
     new ResizeObserver(() => this.#resize()).observe(container);
+    // The held price's line grows with the clock, between prices too.
+    setInterval(() => this.#scheduleDraw(), 1_000);
   }
 
   /** Points of the selected symbol (for the page's test state). */
@@ -113,14 +115,33 @@ export class PriceChart {
 
   #draw(): void {
     const history = this.#histories.get(this.#symbol);
-    if (history === undefined) {
+    const count = history?.xs.length ?? 0;
+    if (history === undefined || count === 0) {
       this.#plot.setData([[], [], []]);
       return;
     }
-    const lastS = history.xs[history.xs.length - 1] ?? 0;
+    // A price holds until the next one: the line runs on to now, and a price set before the
+    // window shows from the window's start. So a symbol that has not moved since the snapshot
+    // still has its line, not an empty chart.
+    const lastS = history.xs[count - 1] ?? 0;
+    const endS = Math.max(lastS, Date.now() / 1000);
+    const startS = endS - WINDOW_S;
     let from = 0;
-    while (from < history.xs.length && (history.xs[from] ?? 0) < lastS - WINDOW_S) from += 1;
-    this.#plot.setData([history.xs.slice(from), history.ys.slice(from), history.caughtUp.slice(from)]);
+    while (from < count && (history.xs[from] ?? 0) < startS) from += 1;
+    const xs = history.xs.slice(from);
+    const ys = history.ys.slice(from);
+    const caughtUp = history.caughtUp.slice(from);
+    if (from > 0) {
+      xs.unshift(startS);
+      ys.unshift(history.ys[from - 1] ?? 0);
+      caughtUp.unshift(null);
+    }
+    if (endS > lastS) {
+      xs.push(endS);
+      ys.push(history.ys[count - 1] ?? 0);
+      caughtUp.push(null);
+    }
+    this.#plot.setData([xs, ys, caughtUp]);
   }
 
   #resize(): void {
@@ -146,6 +167,14 @@ export class PriceChart {
           // At least half a minute wide: the first seconds' few points would otherwise get
           // millisecond ticks.
           range: (_plot, min, max) => [Math.min(min, max - MIN_SPAN_S), max],
+        },
+        y: {
+          // Around the prices, at least ±0.5% of them: a price that has not moved yet is a flat
+          // line in the middle, not a line at the top of a $0-to-double scale.
+          range: (_plot, min, max) => {
+            const pad = Math.max((max - min) * 0.1, ((min + max) / 2) * 0.005);
+            return [min - pad, max + pad];
+          },
         },
       },
       axes: [
