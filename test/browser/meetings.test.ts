@@ -158,13 +158,15 @@ describe('demo page: meetings', () => {
 
     // Delivered by the hub's scheduler at the due instant: a toast in Alice's tab, a list entry in Bob's.
     const toast = alice.locator('#toasts .toast');
-    await expect.poll(() => toast.count(), { timeout: 12_000 }).toBe(1);
+    await expect.poll(() => toast.count(), { timeout: 20_000 }).toBe(1);
     expect(await toast.locator('.reminder-title').textContent()).toContain('Release sync');
     const state = (await alice.evaluate(() => window.heraldDemo?.state)) as MeetingsState;
     expect(state.reminders).toHaveLength(1);
     expect(state.reminders[0]?.dueMs).toBe(instant);
+    // Not early, and at its due time rather than at some later retry (a loose bound: this is no
+    // benchmark; `npm run bench:lateness` measures lateness).
     expect(state.reminders[0]?.lateMs).toBeGreaterThanOrEqual(0);
-    expect(state.reminders[0]?.lateMs).toBeLessThan(3000);
+    expect(state.reminders[0]?.lateMs).toBeLessThan(10_000);
     expect(await toast.locator('.reminder-late').textContent()).toMatch(
       /^Due \d\d:\d\d:\d\d\.\d{3}, arrived \d+ ms late$/,
     );
