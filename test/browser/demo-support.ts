@@ -5,7 +5,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { type CreateHubOptions, createHub, type HeraldHub } from '../../src/http/index.js';
 import { launchChromium } from '../support/chromium.js';
-import { serveOnLoopback } from '../support/listen.js';
+import { serveHub } from '../support/listen.js';
 
 // The pages' own declaration: importing it also brings layout.ts's `Window.heraldDemo` into the
 // tests' program, so page functions read `window.heraldDemo` typed as the pages write it.
@@ -32,16 +32,7 @@ export async function startDemoHub(options: CreateHubOptions = {}): Promise<Demo
   const { buildWeb } = (await import(script)) as BuildWebModule;
   await buildWeb(webDir);
   const herald = await createHub({ demo: { webDir }, subscriptionsApi: true, ...options });
-  const { url, close } = await serveOnLoopback(herald.handleNode);
-  return {
-    herald,
-    url,
-    async close() {
-      await herald.close();
-      await close();
-      rmSync(webDir, { recursive: true, force: true });
-    },
-  };
+  return serveHub(herald, () => rmSync(webDir, { recursive: true, force: true }));
 }
 
 /** What `useDemoBrowser` hands a test file: its Chromium and its demo hub, once `beforeAll` ran. */

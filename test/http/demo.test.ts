@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type CreateHubOptions, createHub } from '../../src/http/index.js';
-import { serveOnLoopback } from '../support/listen.js';
+import { serveHub } from '../support/listen.js';
 import { legacyToken, publish, SECRET } from './helpers.js';
 
 interface TokenJson {
@@ -23,12 +23,8 @@ afterEach(async () => {
 });
 
 async function start(options: CreateHubOptions): Promise<string> {
-  const herald = await createHub(options);
-  const { url, close } = await serveOnLoopback(herald.handleNode);
-  closers.push(async () => {
-    await herald.close();
-    await close();
-  });
+  const { url, close } = await serveHub(await createHub(options));
+  closers.push(close);
   return url;
 }
 

@@ -7,7 +7,7 @@ import { afterEach } from 'vitest';
 import { type CreateHubOptions, createHub, type HeraldHub } from '../../src/http/index.js';
 import { openStore } from '../../src/store/open.js';
 import { type EventStreamReader, openEventStream, type ReceivedEvent } from '../support/event-stream.js';
-import { serveOnLoopback } from '../support/listen.js';
+import { serveHub } from '../support/listen.js';
 
 export const SECRET = 'test-secret-key-with-enough-bytes-0123456789';
 export const RESOURCE = 'https://hub.test/.well-known/mercure';
@@ -59,17 +59,9 @@ export async function startHub(kind: StoreKind, options: CreateHubOptions = {}):
     jwt: { key: { type: 'hmac', secret: SECRET }, resource: RESOURCE },
     ...options,
   });
-  const { server, url, close } = await serveOnLoopback(herald.handleNode);
-  return {
-    herald,
-    server,
-    url,
-    async close() {
-      await herald.close();
-      await close();
-      if (dir) rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  return serveHub(herald, () => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
 }
 
 /**

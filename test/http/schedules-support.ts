@@ -1,7 +1,7 @@
 import { type CreateHubOptions, createHub, type HeraldHub } from '../../src/http/index.js';
 import type { StoredEvent } from '../../src/hub/ports.js';
 import { openStore } from '../../src/store/open.js';
-import { serveOnLoopback } from '../support/listen.js';
+import { serveHub } from '../support/listen.js';
 import { FakeTime, settle } from '../time/fake-time.js';
 import { RESOURCE, SECRET } from './helpers.js';
 
@@ -29,15 +29,7 @@ export async function startTimedHub(
     pruneIntervalMs: 0,
     ...options,
   });
-  const { url, close } = await serveOnLoopback(herald.handleNode);
-  return {
-    herald,
-    url,
-    async close() {
-      await herald.close();
-      await close();
-    },
-  };
+  return serveHub(herald);
 }
 
 /** Lets in-flight requests and scheduler passes finish, moves fake time, lets them finish again. */

@@ -5,6 +5,7 @@
 import { once } from 'node:events';
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo, Server as NetServer } from 'node:net';
+import type { HeraldHub } from '../../src/http/index.js';
 
 export interface LoopbackServer {
   server: Server;
@@ -31,4 +32,27 @@ export async function serveOnLoopback(listener: RequestListener): Promise<Loopba
   const server = createServer(listener);
   const port = await listenOnLoopback(server);
   return { server, url: `http://127.0.0.1:${port}`, close: () => closeServer(server) };
+}
+
+/** A hub served on loopback; `close` closes the hub (ending its streams), then the server. */
+export interface ServedHub extends LoopbackServer {
+  herald: HeraldHub;
+}
+
+/**
+ * Serves `herald` (`createHub`'s result) on a loopback port; `cleanup` runs after both are
+ * closed (a temporary directory to remove, say).
+ */
+export async function serveHub(herald: HeraldHub, cleanup?: () => void): Promise<ServedHub> {
+  const { server, url, close } = await serveOnLoopback(herald.handleNode);
+  return {
+    herald,
+    server,
+    url,
+    async close() {
+      await herald.close();
+      await close();
+      cleanup?.();
+    },
+  };
 }
