@@ -21,13 +21,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
+import { systemClock } from '../src/clock/index.js';
 import { createHub } from '../src/http/index.js';
-import { systemClock } from '../src/hub/ports.js';
+import { ScheduleRunner } from '../src/schedule/runner.js';
+import type { ScheduleStore } from '../src/schedule/store.js';
 import { type OpenedStore, openStore } from '../src/store/open.js';
 import { MemoryScheduleStore } from '../src/store/schedule-memory.js';
 import { SqliteScheduleStore } from '../src/store/schedule-sqlite.js';
-import type { ScheduleStore } from '../src/time/schedule-store.js';
-import { Scheduler } from '../src/time/scheduler.js';
 import { startCountingServer } from './support/counting-server.js';
 import { machineLine, markdownTable } from './support/markdown-table.js';
 import { writeResults } from './support/results-file.js';
@@ -116,7 +116,7 @@ async function runSchedulerAlone(kind: StoreKind, dir: string): Promise<Schedule
   const finished = new Promise<void>((resolve) => {
     finish = resolve;
   });
-  const scheduler = new Scheduler({
+  const scheduler = new ScheduleRunner({
     store,
     clock: systemClock,
     batchSize: 500,

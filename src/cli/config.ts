@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import type { KeySpec } from '../hub/jwt-keys.js';
+import type { KeySpec } from '../hub/index.js';
 
 export interface ServeConfig {
   port: number;

@@ -1,7 +1,6 @@
 import type { AddressInfo } from 'node:net';
-import { createHub } from '../http/index.js';
-import { createHubServer } from '../http/tls-server.js';
-import { openStore } from '../store/open.js';
+import { type CreateHubOptions, createHub, createHubServer, type HeraldHub } from '../http/index.js';
+import { openStore } from '../store/index.js';
 import { keySpecOf, parseServeConfig } from './config.js';
 import { createLogger } from './logger.js';
 
@@ -13,7 +12,7 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<voi
     synchronous: config.sqliteSynchronous,
     retention: { maxEvents: config.historyMaxEvents, maxAgeMs: config.historyMaxAgeMs },
   });
-  const herald = await createHub({
+  const hubOptions: CreateHubOptions = {
     store: opened,
     jwt: {
       key: keySpecOf(config.jwtKey),
@@ -32,12 +31,10 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<voi
     heartbeatMs: config.heartbeatMs,
     flushDelayMs: config.flushDelayMs,
     subscriptionsApi: config.subscriptions,
-    demo: config.demo,
-    // An explicit --host is where the demo was meant to be reached: its token endpoint answers there.
-    demoHosts: config.demo && config.host !== undefined ? [config.host] : [],
     authorizationServers: config.authorizationServers,
     logger,
-  });
+  };
+  const herald = await startHub(hubOptions, config.demo ? { host: config.host } : undefined);
   const hubServer = createHubServer(
     herald,
     config.tlsCert !== undefined && config.tlsKey !== undefined
@@ -78,4 +75,15 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<voi
   };
   process.once('SIGTERM', () => void stop('SIGTERM'));
   process.once('SIGINT', () => void stop('SIGINT'));
+}
+
+/** The hub, or with `demo` the hub and its demo: the demo's code is loaded only then. */
+async function startHub(
+  options: CreateHubOptions,
+  demo: { host: string | undefined } | undefined,
+): Promise<HeraldHub> {
+  if (demo === undefined) return createHub(options);
+  const { createDemoHub } = await import('../demo/index.js');
+  // An explicit --host is where the demo was meant to be reached: its token endpoint answers there.
+  return createDemoHub({ ...options, demo: { hosts: demo.host === undefined ? [] : [demo.host] } });
 }

@@ -1,16 +1,24 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { Logger } from 'pino';
-import type { Hub } from '../hub/hub.js';
-import type { Exchange } from '../transports/exchange.js';
-import { type Authorizer, createAuthorizer } from './authorizer.js';
-import { type DemoAsset, defaultDemoWebDir, findDemoAsset, loadDemoAssets } from './demo-assets.js';
-import { DEMO_PAGE } from './demo-page.js';
-import { DemoTicker } from './demo-ticker.js';
-import { type DemoRole, issueDemoToken, sanitizeDemoName } from './demo-token.js';
-import { DEMO_USERS, findDemoUser } from './demo-users.js';
-import { HttpError } from './errors.js';
+import {
+  type Authorizer,
+  type CreateHubOptions,
+  createAuthorizer,
+  createHub,
+  type HeraldHub,
+  HttpError,
+  type HubExtension,
+  type HubExtensionContext,
+  type HubExtensionFactory,
+} from '../http/index.js';
+import type { Exchange } from '../transports/index.js';
+import { type DemoAsset, defaultDemoWebDir, findDemoAsset, loadDemoAssets } from './assets.js';
+import { isAllowedLocalHost } from './loopback-host.js';
+import { DemoTicker } from './ticker.js';
+import { type DemoRole, issueDemoToken, sanitizeDemoName } from './token.js';
+import { UNBUILT_PAGE } from './unbuilt-page.js';
+import { DEMO_USERS, findDemoUser } from './users.js';
 
-/** `createHub({ demo: true })` or `{ demo: { ... } }`: the local demo page and its token endpoint. */
+/** `createDemoHub({ demo: { ... } })`: the local demo's pages, token endpoint and ticker. */
 export interface DemoOptions {
   /** HMAC key of the demo's tokens. Default: 32 random bytes, new at every start. */
   secret?: Uint8Array | undefined;
@@ -19,20 +27,11 @@ export interface DemoOptions {
   /** Time between two stock price updates of the in-process publisher; 0 turns it off. Default 100 ms. */
   tickerIntervalMs?: number | undefined;
   random?: (() => number) | undefined;
-}
-
-/** The routes the demo adds to the hub's handler. */
-export interface DemoRoutes {
-  /** Answers and resolves `true` when the request is the demo's; `false` leaves it to the hub. */
-  handle(exchange: Exchange, path: string, cors: Record<string, string>): Promise<boolean>;
-}
-
-export interface DemoContext {
-  hub: Hub;
-  /** The configured authorizer, or `undefined` when no JWT key was configured. */
-  configured: Authorizer | undefined;
-  subscriptionsApi: boolean;
-  logger?: Logger | undefined;
+  /**
+   * Host names besides loopback ones under which `POST /demo/token` answers: only for a demo bound
+   * to another host on purpose (a DNS-rebinding guard refuses every other `Host`).
+   */
+  hosts?: readonly string[] | undefined;
 }
 
 const NO_STORE = 'no-store';
@@ -44,24 +43,26 @@ const MAX_TOKEN_REQUEST_BYTES = 4096;
  * a hub with real keys keeps them; without keys the demo key is the only one. Never on unless
  * asked for: `POST /demo/token` hands a publishing token to anyone who can reach the hub.
  */
-export class DemoMode implements DemoRoutes {
+class DemoMode implements HubExtension {
   readonly authorizer: Authorizer;
-  #context: DemoContext;
+  #context: HubExtensionContext;
+  #hosts: readonly string[];
   #secret: Uint8Array;
   #assets: Map<string, DemoAsset>;
   #ticker: DemoTicker | undefined;
 
-  constructor(context: DemoContext, options: DemoOptions = {}) {
+  constructor(context: HubExtensionContext, options: DemoOptions = {}) {
     this.#context = context;
+    this.#hosts = options.hosts ?? [];
     this.#secret = options.secret ?? randomBytes(32);
     this.#assets = loadDemoAssets(options.webDir ?? defaultDemoWebDir());
     const own = createAuthorizer({ key: { type: 'hmac', secret: this.#secret } });
-    this.authorizer = eitherAuthorizer(own, context.configured);
+    this.authorizer = eitherAuthorizer(own, context.hasConfiguredKeys ? context.authorizer : undefined);
     const intervalMs = options.tickerIntervalMs ?? 100;
     if (intervalMs > 0) {
       this.#ticker = new DemoTicker({
         hub: context.hub,
-        scheduler: context.hub.scheduler,
+        timers: context.hub.timers,
         intervalMs,
         random: options.random ?? Math.random,
         onError: (error) => context.logger?.warn({ err: error }, 'demo ticker failed to publish'),
@@ -80,6 +81,7 @@ export class DemoMode implements DemoRoutes {
   handle = async (exchange: Exchange, path: string, cors: Record<string, string>): Promise<boolean> => {
     const { method } = exchange;
     if (path === '/demo/token') {
+      this.#assertLocalHost(exchange);
       if (method !== 'POST') throw new HttpError(405, 'METHOD_NOT_ALLOWED', 'use POST', { allow: 'POST' });
       await this.#issueToken(exchange, cors);
       return true;
@@ -100,7 +102,7 @@ export class DemoMode implements DemoRoutes {
       exchange.respond(
         200,
         { 'content-type': 'text/html; charset=utf-8', 'cache-control': NO_STORE },
-        DEMO_PAGE,
+        UNBUILT_PAGE,
       );
       return true;
     }
@@ -121,6 +123,18 @@ export class DemoMode implements DemoRoutes {
 
   close(): void {
     this.#ticker?.stop();
+  }
+
+  /**
+   * `POST /demo/token` hands a publishing token to whoever asks: only a loopback `Host` (or one the
+   * demo was bound to on purpose) may, so a DNS-rebound name cannot fetch one from a local hub.
+   */
+  #assertLocalHost(exchange: Exchange): void {
+    const { headers } = exchange;
+    const host = headers.host ?? (headers[':authority'] as string | undefined);
+    if (!isAllowedLocalHost(host, this.#hosts)) {
+      throw new HttpError(403, 'HOST_FORBIDDEN', 'demo tokens are only issued to a loopback Host');
+    }
   }
 
   async #issueToken(exchange: Exchange, cors: Record<string, string>): Promise<void> {
@@ -175,15 +189,23 @@ function eitherAuthorizer(first: Authorizer, second: Authorizer | undefined): Au
   return { verifyPublisher: either('verifyPublisher'), verifySubscriber: either('verifySubscriber') };
 }
 
-/** `createHub`'s `demo` option: `undefined` when off (the default). */
-export function startDemo(
-  option: boolean | DemoOptions | undefined,
-  context: Omit<DemoContext, 'configured'> & { authorizer: Authorizer; hasConfiguredKeys: boolean },
-): DemoMode | undefined {
-  if (option === undefined || option === false) return undefined;
-  const { authorizer, hasConfiguredKeys, ...rest } = context;
-  return new DemoMode(
-    { ...rest, configured: hasConfiguredKeys ? authorizer : undefined },
-    option === true ? {} : option,
-  );
+/** The demo as a hub extension: its routes, tokens and ticker, started with the hub. */
+export function demoExtension(options: DemoOptions = {}): HubExtensionFactory {
+  return (context) => new DemoMode(context, options);
+}
+
+export interface DemoHubOptions extends CreateHubOptions {
+  demo?: DemoOptions | undefined;
+}
+
+/**
+ * A hub with the local demo (`herald serve --demo`): the pages at `/`, `POST /demo/token` (tokens
+ * for fake users, confined to the demo's topics), a stock ticker, and anonymous subscribers.
+ * Without JWT keys a random demo key is the only one. Never in production: anyone who reaches the
+ * hub can mint a token. `herald serve` refuses it under `NODE_ENV=production` and binds it to
+ * loopback; an embedding application that calls this owns that decision.
+ */
+export function createDemoHub(options: DemoHubOptions = {}): Promise<HeraldHub> {
+  const { demo, ...hubOptions } = options;
+  return createHub({ ...hubOptions, allowAnonymous: true, extension: demoExtension(demo) });
 }

@@ -1,5 +1,6 @@
-import type { Hub, Scheduler } from '../hub/hub.js';
-import { DEMO_TOPIC_PREFIX } from './demo-token.js';
+import type { Timers } from '../clock/index.js';
+import type { Hub } from '../hub/index.js';
+import { DEMO_TOPIC_PREFIX } from './token.js';
 
 /** The ticker's symbols: invented, so nobody mistakes the demo for market data. */
 export const DEMO_SYMBOLS = [
@@ -48,7 +49,7 @@ export interface DemoSnapshot {
 
 export interface TickerOptions {
   hub: Hub;
-  scheduler: Scheduler;
+  timers: Timers;
   /** Time between two updates (each moves one symbol). Default in demo mode: 100 ms, 10 a second. */
   intervalMs: number;
   /** Uniform in [0, 1): which symbol moves and by how much. Injected so tests are deterministic. */
@@ -110,17 +111,17 @@ export class DemoTicker {
 
   stop(): void {
     this.#isStopped = true;
-    this.#options.scheduler.clearTimeout(this.#timer);
+    this.#options.timers.clearTimeout(this.#timer);
   }
 
   #schedule(): void {
     if (this.#isStopped) return;
-    const { intervalMs, hub, scheduler } = this.#options;
+    const { intervalMs, hub, timers } = this.#options;
     const nowMs = hub.clock.nowMs();
     this.#nextAtMs += intervalMs;
     // More than a tick behind (a stalled process, a slow disk): start a new timeline, no burst.
     if (this.#nextAtMs < nowMs) this.#nextAtMs = nowMs + intervalMs;
-    this.#timer = scheduler.setTimeout(() => void this.#tick(), this.#nextAtMs - nowMs);
+    this.#timer = timers.setTimeout(() => void this.#tick(), this.#nextAtMs - nowMs);
   }
 
   async #tick(): Promise<void> {

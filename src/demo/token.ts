@@ -1,5 +1,5 @@
 import { SignJWT } from 'jose';
-import type { DemoUser } from './demo-users.js';
+import type { DemoUser } from './users.js';
 
 /**
  * Every demo token is confined to topics under this prefix. A fixed, non-resolvable host: the

@@ -1,8 +1,8 @@
 /**
- * Served at `/` when the demo is off, or on before the page was built: says how to get the demo.
+ * Served at `/` in demo mode before the pages were built: says how to build them.
  * (The demo itself is `web/`, bundled by `scripts/build-web.mjs` into `dist/web/`.)
  */
-export const DEMO_PAGE = `<!doctype html>
+export const UNBUILT_PAGE = `<!doctype html>
 <html lang="en">
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -12,8 +12,8 @@ code{background:#eef1f6;padding:.1rem .3rem;border-radius:4px}</style>
 <h1>Herald</h1>
 <p>This is a Mercure hub: subscribe at <code>/.well-known/mercure?topic=…</code>, publish with a
 <code>POST</code> to the same URL.</p>
-<p>For the interactive demo (notifications, a live price, chat, reminders and a lab comparing SSE,
-long polling and short polling), build the page and start the hub in demo mode:
-<code>npm run build &amp;&amp; node dist/cli/main.js serve --demo</code> (or just <code>npm start</code>).</p>
+<p>The demo's pages (notifications, a live price, chat, reminders and a lab comparing SSE, long
+polling and short polling) are not built yet: run <code>npm run build</code>, then start the hub in
+demo mode again (or just <code>npm start</code>).</p>
 </html>
 `;

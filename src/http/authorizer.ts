@@ -1,7 +1,13 @@
-import type { Grant, TokenProtocol } from '../hub/authorization.js';
-import { createJwtVerifier, type JwtVerifier } from '../hub/jwt.js';
-import { type KeySpec, loadKey } from '../hub/jwt-keys.js';
-import type { Clock } from '../hub/ports.js';
+import type { Clock } from '../clock/index.js';
+import {
+  AuthError,
+  createJwtVerifier,
+  type Grant,
+  type JwtVerifier,
+  type KeySpec,
+  loadKey,
+  type TokenProtocol,
+} from '../hub/index.js';
 
 /** Verifies tokens for each role. Rejects with `AuthError` (401 codes). */
 export interface Authorizer {
@@ -49,7 +55,6 @@ export function createAuthorizer(options: JwtOptions): Authorizer {
     role: string,
   ): Promise<Grant> => {
     if (verifier === undefined) {
-      const { AuthError } = await import('../hub/errors.js');
       throw new AuthError('TOKEN_INVALID', `no ${role} key is configured`);
     }
     return verifier.verify(token);

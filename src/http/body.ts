@@ -1,4 +1,4 @@
-import type { Exchange } from '../transports/exchange.js';
+import type { Exchange } from '../transports/index.js';
 import { HttpError } from './errors.js';
 
 /**

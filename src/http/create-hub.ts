@@ -1,16 +1,25 @@
 import type { Logger } from 'pino';
-import { Hub, type Hub as HubCore, type Scheduler } from '../hub/hub.js';
-import type { Broker, Clock, RetentionPolicy, Store, StoredEvent } from '../hub/ports.js';
-import type { PublishInput } from '../hub/publish.js';
-import type { ScheduledPublishing } from '../hub/scheduled-publishing.js';
-import { openStore } from '../store/open.js';
-import type { ScheduleStore } from '../time/schedule-store.js';
-import type { NodeRequest, NodeResponse } from '../transports/node-exchange.js';
+import type { Clock, Timers } from '../clock/index.js';
+import {
+  type Broker,
+  Hub,
+  type Hub as HubCore,
+  type PublishInput,
+  type RetentionPolicy,
+  type Store,
+  type StoredEvent,
+} from '../hub/index.js';
+import { ScheduleService, type ScheduleServiceOptions, type ScheduleStore } from '../schedule/index.js';
+import { MemoryScheduleStore, openStore } from '../store/index.js';
+import type { NodeRequest, NodeResponse } from '../transports/index.js';
 import { type Authorizer, createAuthorizer, type JwtOptions } from './authorizer.js';
-import { type DemoOptions, startDemo } from './demo.js';
-import { defaultHttpOptions, HttpHandler, type HttpOptions } from './handler.js';
+import type { HubExtensionFactory } from './extension.js';
 import { HubMetrics } from './metrics.js';
-import { type SchedulingOptions, startScheduling } from './scheduling.js';
+import { defaultHttpOptions, type HttpOptions } from './options.js';
+import { HubRouter } from './router.js';
+
+/** `createHub`'s `scheduling` option: the schedule runner's knobs (timers, lease, horizon, worker id). */
+export type SchedulingOptions = Omit<ScheduleServiceOptions, 'hub' | 'store' | 'onError'>;
 
 export interface CreateHubOptions extends Partial<HttpOptions> {
   /** `memory` (default), `sqlite:PATH`, or an opened store and broker (closed with the hub). */
@@ -21,17 +30,15 @@ export interface CreateHubOptions extends Partial<HttpOptions> {
   retention?: RetentionPolicy;
   pruneIntervalMs?: number;
   clock?: Clock;
-  scheduler?: Scheduler;
+  /** What token expiry, retention and scheduled deliveries wait on; fake ones in tests. */
+  timers?: Timers;
   /** Scheduled publishing (`deliver_*` publish fields, docs/time.md): timers, lease, horizon… */
   scheduling?: SchedulingOptions;
   /**
-   * Local demo (`herald serve --demo`): the pages at `/`, `POST /demo/token` (tokens for fake
-   * users, confined to the demo's topics), a stock ticker, and anonymous subscribers. Without JWT
-   * keys a random demo key is the only one. Never in production: anyone who reaches the hub can
-   * mint a token. `herald serve` refuses it under `NODE_ENV=production` and binds it to loopback;
-   * an embedding application that turns it on owns that decision.
+   * Routes of another module, offered each request the hub's endpoints do not take (the demo's
+   * `demoExtension`, through `createDemoHub`).
    */
-  demo?: boolean | DemoOptions;
+  extension?: HubExtensionFactory;
   logger?: Logger;
 }
 
@@ -40,7 +47,7 @@ export interface HeraldHub {
   readonly hub: HubCore;
   readonly metrics: HubMetrics;
   /** Scheduled and recurring publications: list, cancel, publish later from code. */
-  readonly schedules: ScheduledPublishing;
+  readonly schedules: ScheduleService;
   /**
    * For `node:http` (and Express/Fastify raw handlers) and `node:http2`'s compatibility API, e.g.
    * `http2.createSecureServer({ allowHTTP1: true, ... }, handleNode)`: HTTP/2 and HTTP/1.1 on one port.
@@ -63,7 +70,6 @@ export async function createHub(options: CreateHubOptions = {}): Promise<HeraldH
   for (const key of Object.keys(defaultHttpOptions) as (keyof HttpOptions)[]) {
     if (options[key] !== undefined) (httpOptions as unknown as Record<string, unknown>)[key] = options[key];
   }
-  if (options.demo) httpOptions.allowAnonymous = true;
   httpOptions.resource ??= options.jwt?.resource;
   const opened =
     typeof options.store === 'object'
@@ -74,7 +80,7 @@ export async function createHub(options: CreateHubOptions = {}): Promise<HeraldH
     store: opened.store,
     broker: opened.broker,
     clock: options.clock,
-    scheduler: options.scheduler,
+    timers: options.timers,
     retention: options.retention ?? opened.retention,
     pruneIntervalMs: options.pruneIntervalMs,
     subscriptionEvents: httpOptions.subscriptionsApi,
@@ -84,36 +90,47 @@ export async function createHub(options: CreateHubOptions = {}): Promise<HeraldH
   const authorizer =
     options.authorizer ??
     createAuthorizer({ ...options.jwt, baseUrl: options.jwt?.baseUrl ?? httpOptions.hubUrl });
-  const schedules = await startScheduling(hub, opened.schedules, options.scheduling, options.logger);
-  const demo = startDemo(options.demo, {
+  const logger = options.logger;
+  // The schedule store opened beside the events (a memory one for a store passed without it).
+  // `start` delivers what fell due while the hub was down before the hub serves requests.
+  const schedules = new ScheduleService({
+    ...options.scheduling,
+    hub,
+    store: opened.schedules ?? new MemoryScheduleStore(),
+    timers: options.scheduling?.timers ?? hub.timers,
+    onError: (error, schedule) =>
+      logger?.error({ err: error, scheduleId: schedule?.id }, 'scheduled delivery failed'),
+  });
+  await schedules.start();
+  const extension = options.extension?.({
     hub,
     authorizer,
     hasConfiguredKeys:
       options.authorizer !== undefined ||
       [options.jwt?.key, options.jwt?.publisherKey, options.jwt?.subscriberKey].some(Boolean),
     subscriptionsApi: httpOptions.subscriptionsApi,
-    logger: options.logger,
+    logger,
   });
-  const handler = new HttpHandler(
+  const router = new HubRouter({
     hub,
-    demo?.authorizer ?? authorizer,
+    authorizer,
     metrics,
-    httpOptions,
-    options.logger,
+    options: httpOptions,
+    logger,
     schedules,
-    demo,
-  );
+    extension,
+  });
   return {
     hub,
     metrics,
     schedules,
-    handleNode: handler.handle,
-    handleFetch: handler.handleFetch,
+    handleNode: router.handle,
+    handleFetch: router.handleFetch,
     publish: (input) => hub.publish(input),
-    stopAccepting: () => handler.stopAccepting(),
+    stopAccepting: () => router.stopAccepting(),
     async close() {
-      handler.stopAccepting();
-      demo?.close();
+      router.stopAccepting();
+      extension?.close();
       await schedules.close();
       await hub.close();
     },

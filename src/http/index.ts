@@ -1,6 +1,11 @@
-export type { Authorizer, JwtOptions } from './authorizer.js';
-export { type CreateHubOptions, createHub, type HeraldHub } from './create-hub.js';
+/**
+ * herald/hub: the Mercure hub over HTTP, to embed (`createHub`) or serve (`createHubServer`).
+ * Other folders of Herald import this folder through this file only.
+ */
+export { type Authorizer, createAuthorizer, type JwtOptions } from './authorizer.js';
+export { type CreateHubOptions, createHub, type HeraldHub, type SchedulingOptions } from './create-hub.js';
 export { discoveryLinkHeader } from './discovery.js';
-export { defaultHttpOptions, type HttpOptions, HUB_PATH } from './handler.js';
-export type { SchedulingOptions } from './scheduling.js';
+export { HttpError } from './errors.js';
+export type { HubExtension, HubExtensionContext, HubExtensionFactory } from './extension.js';
+export { defaultHttpOptions, type HttpOptions, HUB_PATH } from './options.js';
 export { createHubServer, type HubServer, type TlsFiles } from './tls-server.js';

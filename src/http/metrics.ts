@@ -1,6 +1,5 @@
 import { Counter, Gauge, Registry } from 'prom-client';
-import type { HubObserver } from '../hub/hub.js';
-import type { Update } from '../hub/update.js';
+import type { HubObserver, Update } from '../hub/index.js';
 
 /** A label child of a counter: what a transport increments. */
 export interface ByteCounter {

@@ -3,6 +3,10 @@
  * Metadata says the hub SHOULD publish: how a generic OAuth client learns the `aud` to request
  * (`resource`), where to get a token (`authorization_servers`) and how to present it.
  */
+import type { Exchange } from '../transports/index.js';
+import { HttpError } from './errors.js';
+import type { HttpOptions } from './options.js';
+import { sendJson } from './send.js';
 
 /** RFC 9728 §3: the well-known suffix inserted between the host and the path of the resource. */
 export const RESOURCE_METADATA_PREFIX = '/.well-known/oauth-protected-resource';
@@ -47,4 +51,17 @@ export function resourceMetadataUrl(resource: string): string | undefined {
   }
   const path = url.pathname === '/' ? '' : url.pathname;
   return `${url.origin}${RESOURCE_METADATA_PREFIX}${path}${url.search}`;
+}
+
+/** `GET /.well-known/oauth-protected-resource/.well-known/mercure`, when a resource is configured. */
+export function serveResourceMetadata(
+  options: HttpOptions & { resource: string },
+  exchange: Exchange,
+  cors: Record<string, string>,
+): void {
+  if (exchange.method !== 'GET' && exchange.method !== 'HEAD') {
+    throw new HttpError(405, 'METHOD_NOT_ALLOWED', 'use GET');
+  }
+  const { resource, authorizationServers, subscriptionsApi } = options;
+  sendJson(exchange, 200, resourceMetadata({ resource, authorizationServers, subscriptionsApi }), cors);
 }

@@ -1,7 +1,5 @@
-import { AuthError, SelectorError } from '../hub/errors.js';
-import { isStoreError } from '../hub/ports.js';
-import { PublishError } from '../hub/publish-error.js';
-import type { Exchange } from '../transports/exchange.js';
+import { AuthError, isStoreError, PublishError, SelectorError } from '../hub/index.js';
+import type { Exchange } from '../transports/index.js';
 import { HttpError } from './errors.js';
 
 /** Maps the stable error codes of every layer to a status and a message the client can act on. */

@@ -4,8 +4,8 @@ import {
   type Selector,
   type SelectorKind,
   selectorKindForQueryParam,
-} from '../hub/selector.js';
-import type { ProtocolVersion } from '../transports/subscription-context.js';
+} from '../hub/index.js';
+import type { ProtocolVersion } from '../transports/index.js';
 import { HttpError } from './errors.js';
 
 export type TransportName = 'sse' | 'long-poll' | 'short-poll';

@@ -1,6 +1,10 @@
-import type { Hub } from '../hub/hub.js';
-import { subscriptionDocument } from '../hub/subscription-topic.js';
-import { formatInstant } from '../time/instant.js';
+import { AuthError, type Hub, subscriptionDocument } from '../hub/index.js';
+import { formatInstant } from '../time/index.js';
+import type { Exchange } from '../transports/index.js';
+import type { HttpContext } from './context.js';
+import { HttpError } from './errors.js';
+import { sendJson } from './send.js';
+import { subscriberGrant } from './subscribe.js';
 
 /**
  * Herald extension member: when the subscription started, RFC 3339 UTC with milliseconds. A
@@ -44,4 +48,25 @@ export function subscriptionsDocument(hub: Hub, path: string): Record<string, un
     lastEventID: hub.lastEventId,
     subscriptions: documents,
   };
+}
+
+/**
+ * `GET /.well-known/mercure/subscriptions[/…]`: the active subscriptions API, authorized like a
+ * subscription to the requested path (draft-08 §Subscription API).
+ */
+export async function serveSubscriptions(
+  context: HttpContext,
+  exchange: Exchange,
+  url: URL,
+  cors: Record<string, string>,
+): Promise<void> {
+  if (exchange.method !== 'GET') throw new HttpError(405, 'METHOD_NOT_ALLOWED', 'use GET', { allow: 'GET' });
+  const grant = await subscriberGrant(context, exchange, url);
+  const rawPath = exchange.target.split('?')[0] ?? '';
+  if (!grant?.canSubscribe(rawPath)) {
+    throw new AuthError('FORBIDDEN', 'the token does not allow reading these subscriptions');
+  }
+  const doc = subscriptionsDocument(context.hub, rawPath);
+  if (doc === undefined) throw new HttpError(404, 'NOT_FOUND', 'no such active subscription');
+  sendJson(exchange, 200, doc, { ...cors, 'cache-control': 'must-revalidate' }, 'application/ld+json');
 }

@@ -1,28 +1,13 @@
-import { uuidv7 } from '../time/uuidv7.js';
-import type { Broker, Clock, Cursor, NewEvent, RetentionPolicy, Store, StoredEvent } from './ports.js';
-import { systemClock } from './ports.js';
+import { type Clock, MAX_TIMER_DELAY_MS, systemClock, systemTimers, type Timers } from '../clock/index.js';
+import { uuidv7 } from '../time/index.js';
+import { PublishError } from './errors.js';
+import type { Broker, Cursor, NewEvent, RetentionPolicy, Store, StoredEvent } from './ports.js';
 import { defaultPublishLimits, type PublishInput, type PublishLimits, toNewEvent } from './publish.js';
-import { PublishError } from './publish-error.js';
 import type { Selector } from './selector.js';
-import { type CloseReason, Subscriber, type SubscriberSink } from './subscriber.js';
+import { Subscriber, type SubscriberCloseReason, type SubscriberSink } from './subscriber.js';
 import { subscriptionDocument, subscriptionTopic } from './subscription-topic.js';
 import { TopicIndex } from './topic-index.js';
 import { Update } from './update.js';
-
-/** Timers, injected so that tests can fire token expiry and pruning on fake time. */
-export interface Scheduler {
-  setTimeout(callback: () => void, delayMs: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export const systemScheduler: Scheduler = {
-  setTimeout: (callback, delayMs) => {
-    const handle = setTimeout(callback, delayMs);
-    handle.unref?.();
-    return handle;
-  },
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-};
 
 /** Counters the hub reports to (Prometheus in `src/http`); every method optional. */
 export interface HubObserver {
@@ -35,14 +20,15 @@ export interface HubObserver {
    * delivery (a per-delivery `inc` was ~3.6% of a full-speed CPU profile, bench/fanout/RESULTS.md).
    */
   sent?(transport: string, update: Update, count: number): void;
-  subscriberClosed?(transport: string, reason: CloseReason): void;
+  subscriberClosed?(transport: string, reason: SubscriberCloseReason): void;
 }
 
 export interface HubOptions {
   store: Store;
   broker: Broker;
   clock?: Clock;
-  scheduler?: Scheduler;
+  /** Token expiry and retention wait on these; fake ones let tests fire them. */
+  timers?: Timers;
   retention?: RetentionPolicy;
   /** How often retention runs; 0 disables the periodic prune. Default 60 s. */
   pruneIntervalMs?: number;
@@ -102,7 +88,6 @@ export interface OpenSubscription {
 }
 
 export const EARLIEST = 'earliest';
-const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
 
 /**
  * The hub's domain: validates and stores publications, fans them out to subscribers, replays
@@ -112,7 +97,7 @@ export class Hub {
   readonly store: Store;
   readonly broker: Broker;
   readonly clock: Clock;
-  readonly scheduler: Scheduler;
+  readonly timers: Timers;
   #options: HubOptions;
   #limits: PublishLimits;
   #subscribers = new Set<Subscriber>();
@@ -135,7 +120,7 @@ export class Hub {
     this.store = options.store;
     this.broker = options.broker;
     this.clock = options.clock ?? systemClock;
-    this.scheduler = options.scheduler ?? systemScheduler;
+    this.timers = options.timers ?? systemTimers;
     this.#limits = { ...defaultPublishLimits, ...options.publishLimits };
   }
 
@@ -182,7 +167,7 @@ export class Hub {
       stored = await this.store.append(event, nowMs);
     } catch (error) {
       if ((error as { code?: unknown }).code === 'DUPLICATE_ID') {
-        throw new PublishError('ID_DUPLICATE', 'id', `"id" ${JSON.stringify(event.id)} is already used`);
+        throw new PublishError('ID_DUPLICATE', `"id" ${JSON.stringify(event.id)} is already used`, 'id');
       }
       throw error;
     }
@@ -264,10 +249,10 @@ export class Hub {
     };
   }
 
-  #onSubscriberClosed = (closed: Subscriber, reason: CloseReason): void => {
+  #onSubscriberClosed = (closed: Subscriber, reason: SubscriberCloseReason): void => {
     const expiryTimer = this.#expiryTimers.get(closed);
     if (expiryTimer !== undefined) {
-      this.scheduler.clearTimeout(expiryTimer);
+      this.timers.clearTimeout(expiryTimer);
       this.#expiryTimers.delete(closed);
     }
     this.#subscribers.delete(closed);
@@ -284,7 +269,7 @@ export class Hub {
       return;
     }
     // Timers cap at 2^31-1 ms: re-arm rather than fire early.
-    const handle = this.scheduler.setTimeout(
+    const handle = this.timers.setTimeout(
       () => {
         this.#expiryTimers.delete(subscriber);
         if (subscriber.isClosed) return;
@@ -397,7 +382,7 @@ export class Hub {
     ) {
       return;
     }
-    this.#pruneTimer = this.scheduler.setTimeout(() => {
+    this.#pruneTimer = this.timers.setTimeout(() => {
       void this.prune().finally(() => {
         if (!this.#isClosed) this.#schedulePrune();
       });
@@ -415,7 +400,7 @@ export class Hub {
   async close(): Promise<void> {
     if (this.#isClosed) return;
     this.#isClosed = true;
-    if (this.#pruneTimer !== undefined) this.scheduler.clearTimeout(this.#pruneTimer);
+    if (this.#pruneTimer !== undefined) this.timers.clearTimeout(this.#pruneTimer);
     this.#unsubscribeBroker?.();
     for (const subscriber of [...this.#subscribers]) subscriber.close('shutdown');
     await this.broker.close();

@@ -1,9 +1,31 @@
-export { EARLIEST, Hub, type HubObserver, type HubOptions, type Scheduler, systemScheduler } from './hub.js';
-export type { PublishInput } from './publish.js';
-export { PublishError, type PublishErrorCode } from './publish-error.js';
+/**
+ * The hub's domain: publications, selectors, authorization, subscribers and fan-out, talking to
+ * storage only through its ports. Other folders import it through this file only.
+ */
+export { canReceive, type Grant, type TokenProtocol } from './authorization.js';
+export { AuthError, PublishError, type PublishErrorCode, SelectorError } from './errors.js';
 export {
-  type ScheduledPublication,
-  ScheduledPublishing,
-  type ScheduledPublishingOptions,
-} from './scheduled-publishing.js';
+  EARLIEST,
+  Hub,
+  type HubObserver,
+  type HubOptions,
+  type OpenSubscription,
+  type SubscribeRequest,
+} from './hub.js';
+export { createJwtVerifier, type JwtVerifier } from './jwt.js';
+export { type KeySpec, loadKey } from './jwt-keys.js';
+export {
+  type Broker,
+  type Cursor,
+  isStoreError,
+  type NewEvent,
+  type RetentionPolicy,
+  type Store,
+  type StoredEvent,
+  type StoreErrorCode,
+} from './ports.js';
+export { defaultPublishLimits, type PublishInput, type PublishLimits, toNewEvent } from './publish.js';
+export { compileSelector, type Selector, type SelectorKind, selectorKindForQueryParam } from './selector.js';
+export { Subscriber, type SubscriberCloseReason, type SubscriberSink } from './subscriber.js';
+export { subscriptionDocument } from './subscription-topic.js';
 export { type PollEvent, Update } from './update.js';

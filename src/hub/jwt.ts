@@ -1,5 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import { decodeProtectedHeader, importJWK, type JWTPayload, jwtVerify } from 'jose';
+import { type Clock, systemClock } from '../clock/index.js';
 import {
   DEFAULT_GRANT_LIMITS,
   type Grant,
@@ -9,7 +10,6 @@ import {
 } from './authorization.js';
 import { AuthError } from './errors.js';
 import type { VerificationKey } from './jwt-keys.js';
-import { type Clock, systemClock } from './ports.js';
 import type { CompileSelectorOptions } from './selector.js';
 
 /**

@@ -74,14 +74,6 @@ export interface Broker {
   close(): Promise<void>;
 }
 
-/** Wall-clock time, injected so that tests run on fake time. */
-export interface Clock {
-  /** Milliseconds since the Unix epoch, UTC. */
-  nowMs(): number;
-}
-
-export const systemClock: Clock = { nowMs: () => Date.now() };
-
 /**
  * Stable error codes of stores and brokers, shared here so the hub (which imports only ports) can
  * branch on them. HTTP mapping: DUPLICATE_ID -> 409, UNAVAILABLE -> 503, the rest -> 500.

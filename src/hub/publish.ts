@@ -1,5 +1,5 @@
+import { PublishError } from './errors.js';
 import type { NewEvent } from './ports.js';
-import { PublishError } from './publish-error.js';
 
 /**
  * What a publisher sends, from HTTP (form fields) or from code. A delivery time (`deliver_*` form
@@ -52,40 +52,40 @@ export function isReservedTopic(topic: string): boolean {
 const byteLength = (value: string) => Buffer.byteLength(value, 'utf8');
 
 function validateTopics(topics: string[], limits: PublishLimits): void {
-  if (topics.length === 0) throw new PublishError('TOPIC_MISSING', 'topic', 'missing "topic" field');
+  if (topics.length === 0) throw new PublishError('TOPIC_MISSING', 'missing "topic" field', 'topic');
   if (topics.length > limits.maxTopics) {
-    throw new PublishError('TOO_MANY_TOPICS', 'topic', `too many "topic" fields (max ${limits.maxTopics})`);
+    throw new PublishError('TOO_MANY_TOPICS', `too many "topic" fields (max ${limits.maxTopics})`, 'topic');
   }
   for (const topic of topics) {
     if (topic === '' || CONTROL_CHARACTERS.test(topic) || !topic.isWellFormed()) {
       throw new PublishError(
         'TOPIC_INVALID',
-        'topic',
         '"topic" must be non-empty text without control characters',
+        'topic',
       );
     }
     if (byteLength(topic) > limits.maxTopicLengthBytes) {
       throw new PublishError(
         'FIELD_TOO_LARGE',
-        'topic',
         `"topic" is longer than ${limits.maxTopicLengthBytes} bytes`,
+        'topic',
       );
     }
     if (isReservedTopic(topic)) {
-      throw new PublishError('TOPIC_RESERVED', 'topic', '"topic" must not be under /.well-known/mercure');
+      throw new PublishError('TOPIC_RESERVED', '"topic" must not be under /.well-known/mercure', 'topic');
     }
   }
 }
 
 function validateId(id: string, limits: PublishLimits): void {
   if (id.startsWith('#') || id === 'earliest' || id === '') {
-    throw new PublishError('ID_INVALID', 'id', '"id" must not be empty, start with "#" or be "earliest"');
+    throw new PublishError('ID_INVALID', '"id" must not be empty, start with "#" or be "earliest"', 'id');
   }
   if (CONTROL_CHARACTERS.test(id) || !id.isWellFormed()) {
-    throw new PublishError('ID_INVALID', 'id', '"id" must not contain control characters (CR, LF, NUL, ...)');
+    throw new PublishError('ID_INVALID', '"id" must not contain control characters (CR, LF, NUL, ...)', 'id');
   }
   if (byteLength(id) > limits.maxIdLengthBytes) {
-    throw new PublishError('FIELD_TOO_LARGE', 'id', `"id" is longer than ${limits.maxIdLengthBytes} bytes`);
+    throw new PublishError('FIELD_TOO_LARGE', `"id" is longer than ${limits.maxIdLengthBytes} bytes`, 'id');
   }
 }
 
@@ -93,18 +93,18 @@ function validateType(type: string): void {
   if (CONTROL_CHARACTERS.test(type) || !type.isWellFormed()) {
     throw new PublishError(
       'TYPE_INVALID',
-      'type',
       '"type" must not contain control characters (CR, LF, NUL, ...)',
+      'type',
     );
   }
   // The hub's own event type: a publisher must not make its updates look like hub messages.
-  if (type === 'mercure') throw new PublishError('TYPE_INVALID', 'type', '"type" must not be "mercure"');
+  if (type === 'mercure') throw new PublishError('TYPE_INVALID', '"type" must not be "mercure"', 'type');
 }
 
 function parseRetry(retry: number | string): number {
   const value = typeof retry === 'number' ? retry : DIGITS_ONLY.test(retry) ? Number(retry) : Number.NaN;
   if (!Number.isSafeInteger(value) || value < 0) {
-    throw new PublishError('RETRY_INVALID', 'retry', '"retry" must be ASCII digits only (milliseconds)');
+    throw new PublishError('RETRY_INVALID', '"retry" must be ASCII digits only (milliseconds)', 'retry');
   }
   return value;
 }
@@ -115,7 +115,7 @@ export function toNewEvent(input: PublishInput, limits: PublishLimits, generateI
   if (input.id !== undefined) validateId(input.id, limits);
   if (input.type !== undefined && input.type !== '') validateType(input.type);
   const data = input.data ?? '';
-  if (!data.isWellFormed()) throw new PublishError('DATA_INVALID', 'data', '"data" must be valid UTF-8');
+  if (!data.isWellFormed()) throw new PublishError('DATA_INVALID', '"data" must be valid UTF-8', 'data');
   return {
     id: input.id ?? generateId(),
     topics: [...input.topics],

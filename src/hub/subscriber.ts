@@ -3,7 +3,7 @@ import { matchesAny, type Selector } from './selector.js';
 import type { Update } from './update.js';
 
 /** Why a subscriber stopped receiving events. */
-export type CloseReason = 'client' | 'overflow' | 'token-expired' | 'shutdown' | 'error';
+export type SubscriberCloseReason = 'client' | 'overflow' | 'token-expired' | 'shutdown' | 'error';
 
 /** Where a subscriber's events go: one transport's connection. */
 export interface SubscriberSink {
@@ -17,7 +17,7 @@ export interface SubscriberSink {
    */
   isBackedUp?(): boolean;
   /** Ends the connection; called once, by the subscriber. */
-  close(reason: CloseReason): void;
+  close(reason: SubscriberCloseReason): void;
 }
 
 /**
@@ -40,7 +40,7 @@ export interface SubscriberOptions {
   payloadFor?: ((selector: Selector) => unknown) | undefined;
   /** When the subscription started (ms since the epoch), shown in the subscriptions API. */
   subscribedAtMs?: number;
-  onClose?: (subscriber: Subscriber, reason: CloseReason) => void;
+  onClose?: (subscriber: Subscriber, reason: SubscriberCloseReason) => void;
 }
 
 /**
@@ -58,7 +58,7 @@ export class Subscriber {
   #sink: SubscriberSink;
   #maxBufferedEvents: number;
   #payloadFor: ((selector: Selector) => unknown) | undefined;
-  #onClose: ((subscriber: Subscriber, reason: CloseReason) => void) | undefined;
+  #onClose: ((subscriber: Subscriber, reason: SubscriberCloseReason) => void) | undefined;
   #state: 'replaying' | 'live' | 'closed' = 'replaying';
   #buffer: Update[] = NO_UPDATES;
   #lastCursor = 0;
@@ -130,7 +130,7 @@ export class Subscriber {
     }
   }
 
-  close(reason: CloseReason): void {
+  close(reason: SubscriberCloseReason): void {
     if (this.#state === 'closed') return;
     this.#state = 'closed';
     this.#buffer = NO_UPDATES;

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import { formatUuidv7 } from './uuidv7.js';
+import { formatUuidv7 } from '../time/index.js';
 
 /**
  * The public id of the event one occurrence of a schedule publishes: a UUIDv7 whose time is the
  * occurrence's due instant and whose random bits are a SHA-256 of (schedule id, due instant).
- * Deterministic on purpose: a scheduler that crashes between delivering and `complete`, or two
- * schedulers whose leases overlap, publish the same id twice, and the event store's unique id
+ * Deterministic on purpose: a runner that crashes between delivering and `complete`, or two
+ * runners whose leases overlap, publish the same id twice, and the event store's unique id
  * index turns the second append into a `DUPLICATE_ID` instead of a second delivery.
  */
 export function occurrenceEventId(scheduleId: string, dueAtMs: number): string {

@@ -1,4 +1,5 @@
-import type { Clock } from '../hub/ports.js';
+import { type Clock, MAX_TIMER_DELAY_MS, systemTimers, type Timers } from '../clock/index.js';
+import { uuidv7 } from '../time/index.js';
 import { occurrenceEventId } from './occurrence-id.js';
 import {
   DEFAULT_LATE_TOLERANCE_MS,
@@ -7,19 +8,7 @@ import {
   type ScheduleJson,
   scheduleToJson,
 } from './schedule.js';
-import type { Completion, ScheduleStore } from './schedule-store.js';
-import { uuidv7 } from './uuidv7.js';
-
-/** The timer functions the scheduler uses, injected so tests drive them with fake time. */
-export interface TimerFunctions {
-  setTimeout(callback: () => void, delayMs: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export const systemTimers: TimerFunctions = {
-  setTimeout: (callback, delayMs) => setTimeout(callback, delayMs),
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-};
+import type { Completion, ScheduleStore } from './store.js';
 
 /** One occurrence handed to the hub's `deliver` callback. */
 export interface Delivery {
@@ -35,30 +24,28 @@ export interface Delivery {
   json: ScheduleJson;
 }
 
-export interface SchedulerOptions {
+export interface ScheduleRunnerOptions {
   store: ScheduleStore;
   clock: Clock;
   /** Publishes the occurrence. A rejection leaves the claim to expire, so another pass retries it. */
   deliver: (delivery: Delivery) => Promise<void>;
-  timers?: TimerFunctions;
+  timers?: Timers;
   /** Identifies this process in claims. Default: a fresh UUIDv7. */
   workerId?: string;
   /**
    * Longest single wait. Node fires any delay above 2^31-1 ms (24.8 days) at once, and other
-   * processes sharing the store may add earlier schedules, so the scheduler wakes at least this
+   * processes sharing the store may add earlier schedules, so the runner wakes at least this
    * often to ask the store. Default 60 s.
    */
   maxWaitMs?: number;
-  /** How long a claim protects a delivery from other schedulers. Default 60 s. */
+  /** How long a claim protects a delivery from other runners. Default 60 s. */
   leaseMs?: number;
   /** Schedules claimed per store round trip. Default 100. */
   batchSize?: number;
   lateToleranceMs?: number;
-  /** Errors from the store or from `deliver`; the scheduler keeps running. */
+  /** Errors from the store or from `deliver`; the runner keeps running. */
   onError?: (error: unknown, schedule?: Schedule) => void;
 }
-
-export const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
 
 /**
  * Delivers schedules when the store says they are due. Each wake: claim due schedules in
@@ -66,15 +53,16 @@ export const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
  * several occurrences while the hub was down delivers one, late, then resumes after now), then
  * sleep until the store's next due time, never longer than `maxWaitMs`.
  */
-export class Scheduler {
+export class ScheduleRunner {
   readonly workerId: string;
-  readonly #o: Required<Omit<SchedulerOptions, 'workerId' | 'onError'>> & Pick<SchedulerOptions, 'onError'>;
+  readonly #o: Required<Omit<ScheduleRunnerOptions, 'workerId' | 'onError'>> &
+    Pick<ScheduleRunnerOptions, 'onError'>;
   #timer: unknown;
   #isRunning = false;
   #pass: Promise<void> | undefined;
   #wantsAnotherPass = false;
 
-  constructor(options: SchedulerOptions) {
+  constructor(options: ScheduleRunnerOptions) {
     const maxWaitMs = options.maxWaitMs ?? 60_000;
     if (!(maxWaitMs > 0 && maxWaitMs <= MAX_TIMER_DELAY_MS)) {
       throw new RangeError(`maxWaitMs must be in 1..${MAX_TIMER_DELAY_MS}, got ${maxWaitMs}`);

@@ -1,17 +1,19 @@
-import type { NewEvent } from '../hub/ports.js';
-import { lexDateTime } from './date-time-text.js';
-import type { DeliveryTime } from './delivery-time.js';
-import { formatInstant } from './instant.js';
-import { nextOccurrence } from './recurrence.js';
-import { parseRrule } from './rrule.js';
-import type { Disambiguation } from './zoned-time.js';
+import type { NewEvent } from '../hub/index.js';
+import {
+  type DeliveryTime,
+  type Disambiguation,
+  formatInstant,
+  lexDateTime,
+  nextOccurrence,
+  parseRrule,
+} from '../time/index.js';
 
 /** What a schedule publishes at each occurrence; its id is derived per occurrence (`occurrenceEventId`). */
 export type ScheduledEvent = Omit<NewEvent, 'id' | 'topics'>;
 
 /**
- * `pending`: waiting for `dueAtMs`. `claimed`: a scheduler is delivering it (until `leaseUntilMs`;
- * after that any scheduler may claim it again). `done`: delivered, no occurrence left.
+ * `pending`: waiting for `dueAtMs`. `claimed`: a runner is delivering it (until `leaseUntilMs`;
+ * after that any runner may claim it again). `done`: delivered, no occurrence left.
  * `cancelled`: cancelled before it was done.
  */
 export type ScheduleState = 'pending' | 'claimed' | 'done' | 'cancelled';

@@ -1,16 +1,21 @@
-import { type DeliveryTime, type DeliveryTimeInput, resolveDeliveryTime } from '../time/delivery-time.js';
-import { newSchedule, type Schedule } from '../time/schedule.js';
-import type { ScheduleFilter, ScheduleStore } from '../time/schedule-store.js';
-import { type Delivery, Scheduler, type TimerFunctions } from '../time/scheduler.js';
-import { uuidv7 } from '../time/uuidv7.js';
-import type { Hub } from './hub.js';
-import { defaultPublishLimits, type PublishInput, type PublishLimits, toNewEvent } from './publish.js';
-import { PublishError } from './publish-error.js';
+import type { Timers } from '../clock/index.js';
+import {
+  defaultPublishLimits,
+  type Hub,
+  PublishError,
+  type PublishInput,
+  type PublishLimits,
+  toNewEvent,
+} from '../hub/index.js';
+import { type DeliveryTime, type DeliveryTimeInput, resolveDeliveryTime, uuidv7 } from '../time/index.js';
+import { type Delivery, ScheduleRunner } from './runner.js';
+import { newSchedule, type Schedule } from './schedule.js';
+import type { ScheduleFilter, ScheduleStore } from './store.js';
 
-export interface ScheduledPublishingOptions {
+export interface ScheduleServiceOptions {
   hub: Hub;
   store: ScheduleStore;
-  timers?: TimerFunctions | undefined;
+  timers?: Timers | undefined;
   /** Identifies this process in claims (default: a fresh UUIDv7). */
   workerId?: string | undefined;
   maxWaitMs?: number | undefined;
@@ -32,26 +37,26 @@ export interface ScheduledPublication {
 
 /**
  * Deferred and recurring publication (a Herald extension to Mercure): validates a publish exactly as
- * an immediate one, stores it in the `ScheduleStore`, and runs the `Scheduler` that publishes each
+ * an immediate one, stores it in the `ScheduleStore`, and runs the `ScheduleRunner` that publishes each
  * occurrence through the hub's normal path (store, broker, fan-out) when it falls due.
  *
  * Exactly once: each occurrence is appended with the id `occurrenceEventId(schedule, due)`, so a
  * redelivery (a crash between append and `complete`, a lease taken over by another process) is a
  * duplicate the event store refuses; that refusal counts as success here.
  */
-export class ScheduledPublishing {
-  readonly scheduler: Scheduler;
+export class ScheduleService {
+  readonly runner: ScheduleRunner;
   readonly store: ScheduleStore;
   readonly #hub: Hub;
   readonly #limits: PublishLimits;
   readonly #horizonMs: number | undefined;
 
-  constructor(options: ScheduledPublishingOptions) {
+  constructor(options: ScheduleServiceOptions) {
     this.#hub = options.hub;
     this.store = options.store;
     this.#limits = { ...defaultPublishLimits, ...options.publishLimits };
     this.#horizonMs = options.horizonMs;
-    this.scheduler = new Scheduler({
+    this.runner = new ScheduleRunner({
       store: options.store,
       clock: options.hub.clock,
       deliver: (delivery) => this.deliver(delivery),
@@ -67,11 +72,11 @@ export class ScheduledPublishing {
 
   /** Delivers what fell due while the hub was down (marked late), then keeps waking. */
   start(): Promise<void> {
-    return this.scheduler.start();
+    return this.runner.start();
   }
 
   stop(): Promise<void> {
-    return this.scheduler.stop();
+    return this.runner.stop();
   }
 
   nowMs(): number {
@@ -88,7 +93,7 @@ export class ScheduledPublishing {
 
   /**
    * Validates `input` as an immediate publish would (same `toNewEvent`), then stores the schedule and
-   * wakes the scheduler. The caller has authorized the topics. A past instant is due now.
+   * wakes the runner. The caller has authorized the topics. A past instant is due now.
    */
   async publishLater(
     input: PublishInput,
@@ -98,7 +103,7 @@ export class ScheduledPublishing {
     if (input.id !== undefined) {
       // Each occurrence's id is derived from (schedule id, due instant): that is what makes a
       // redelivery a refused duplicate. A publisher's id would be reused by every occurrence.
-      throw new PublishError('ID_INVALID', 'id', '"id" cannot be given with a delivery time');
+      throw new PublishError('ID_INVALID', '"id" cannot be given with a delivery time', 'id');
     }
     const nowMs = this.#hub.clock.nowMs();
     const scheduleId = `urn:uuid:${uuidv7(nowMs)}`;
@@ -106,7 +111,7 @@ export class ScheduledPublishing {
     const schedule = await this.store.add(
       newSchedule(delivery, { id: scheduleId, topics, ownerId, event, createdAtMs: nowMs }),
     );
-    this.scheduler.poke();
+    this.runner.poke();
     return { schedule, delivery };
   }
 
@@ -123,7 +128,7 @@ export class ScheduledPublishing {
     return this.store.cancel(id);
   }
 
-  /** The scheduler's `deliver`: one occurrence through the hub's publish path. */
+  /** The runner's `deliver`: one occurrence through the hub's publish path. */
   async deliver(delivery: Delivery): Promise<void> {
     const { schedule } = delivery;
     try {
@@ -142,9 +147,9 @@ export class ScheduledPublishing {
     }
   }
 
-  /** Stops the scheduler and closes the schedule store. */
+  /** Stops the runner and closes the schedule store. */
   async close(): Promise<void> {
-    await this.scheduler.stop();
+    await this.runner.stop();
     await this.store.close();
   }
 }

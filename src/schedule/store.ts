@@ -39,7 +39,7 @@ export interface ScheduleStore {
     delivery: DeliveryRecord,
   ): Promise<boolean>;
   /**
-   * `complete` for several schedules in one transaction: what the scheduler calls once per claimed
+   * `complete` for several schedules in one transaction: what the runner calls once per claimed
    * batch, so that SQLite pays one fsync per batch instead of one per delivery. Returns how many
    * completions took effect.
    */

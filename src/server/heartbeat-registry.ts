@@ -1,4 +1,4 @@
-import type { SseClock } from './options.js';
+import type { Timers } from '../clock/index.js';
 
 /** What the registry needs from a stream. */
 export interface HeartbeatMember {
@@ -18,7 +18,7 @@ export interface HeartbeatMember {
 export const TICKS_PER_INTERVAL = 4;
 
 /**
- * All streams that share one clock and one heartbeat interval. Why one timer for all rather than
+ * All streams that share one `Timers` and one heartbeat interval. Why one timer for all rather than
  * one per stream: 10 000 `setTimeout`s, each re-armed on every write, cost a timer-heap insert
  * per event per stream; here a write costs one integer store (`lastActivityTick = tick`), and
  * the tick walks an array of 10 000 entries in well under a millisecond every few seconds.
@@ -30,7 +30,7 @@ export class HeartbeatGroup {
   #timer: unknown;
 
   constructor(
-    readonly clock: SseClock,
+    readonly timers: Timers,
     readonly intervalMs: number,
     private readonly onEmpty: (group: HeartbeatGroup) => void,
   ) {}
@@ -43,10 +43,7 @@ export class HeartbeatGroup {
     member.heartbeatIndex = this.#members.length;
     member.lastActivityTick = this.tick;
     this.#members.push(member);
-    if (this.#timer === undefined) {
-      const tickMs = Math.max(1, Math.ceil(this.intervalMs / TICKS_PER_INTERVAL));
-      this.#timer = this.clock.setInterval(() => this.onTick(), tickMs);
-    }
+    if (this.#timer === undefined) this.#arm();
   }
 
   /** Swap-remove: O(1), order does not matter. */
@@ -60,10 +57,20 @@ export class HeartbeatGroup {
     }
     member.heartbeatIndex = -1;
     if (this.#members.length === 0) {
-      this.clock.clearInterval(this.#timer);
+      this.timers.clearTimeout(this.#timer);
       this.#timer = undefined;
       this.onEmpty(this);
     }
+  }
+
+  /** One timeout per tick, re-armed while the group has members (a timeout port has no interval). */
+  #arm(): void {
+    const tickMs = Math.max(1, Math.ceil(this.intervalMs / TICKS_PER_INTERVAL));
+    this.#timer = this.timers.setTimeout(() => {
+      this.#timer = undefined;
+      this.onTick();
+      if (this.#members.length > 0 && this.#timer === undefined) this.#arm();
+    }, tickMs);
   }
 
   onTick(): void {
@@ -79,44 +86,32 @@ export class HeartbeatGroup {
   }
 }
 
-/** Groups by clock, then by interval. The default clock's map lives as long as the module. */
-const groupsByClock = new WeakMap<SseClock, Map<number, HeartbeatGroup>>();
+/** Groups by timers, then by interval. The default timers' map lives as long as the module. */
+const groupsByTimers = new WeakMap<Timers, Map<number, HeartbeatGroup>>();
 
 function forgetGroup(group: HeartbeatGroup): void {
-  groupsByClock.get(group.clock)?.delete(group.intervalMs);
+  groupsByTimers.get(group.timers)?.delete(group.intervalMs);
 }
 
-/** Registers `member` for heartbeats every `intervalMs` on `clock`; returns its group. */
-export function joinHeartbeat(clock: SseClock, intervalMs: number, member: HeartbeatMember): HeartbeatGroup {
-  let groups = groupsByClock.get(clock);
+/** Registers `member` for heartbeats every `intervalMs` on `timers`; returns its group. */
+export function joinHeartbeat(timers: Timers, intervalMs: number, member: HeartbeatMember): HeartbeatGroup {
+  let groups = groupsByTimers.get(timers);
   if (groups === undefined) {
     groups = new Map();
-    groupsByClock.set(clock, groups);
+    groupsByTimers.set(timers, groups);
   }
   let group = groups.get(intervalMs);
   if (group === undefined) {
-    group = new HeartbeatGroup(clock, intervalMs, forgetGroup);
+    group = new HeartbeatGroup(timers, intervalMs, forgetGroup);
     groups.set(intervalMs, group);
   }
   group.add(member);
   return group;
 }
 
-/** Number of streams registered for heartbeats on `clock` (for leak checks in tests and metrics). */
-export function heartbeatMemberCount(clock: SseClock): number {
+/** Number of streams registered for heartbeats on `timers` (for leak checks in tests and metrics). */
+export function heartbeatMemberCount(timers: Timers): number {
   let count = 0;
-  for (const group of groupsByClock.get(clock)?.values() ?? []) count += group.size;
+  for (const group of groupsByTimers.get(timers)?.values() ?? []) count += group.size;
   return count;
 }
-
-export const systemClock: SseClock = {
-  setInterval(callback, intervalMs) {
-    const timer = setInterval(callback, intervalMs);
-    // Deno/browsers return a number; Node returns a Timeout that can be unref'd.
-    (timer as { unref?: () => void }).unref?.();
-    return timer;
-  },
-  clearInterval(handle) {
-    clearInterval(handle as Parameters<typeof clearInterval>[0]);
-  },
-};

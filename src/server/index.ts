@@ -9,7 +9,7 @@
  * stream.sendBytes(encodeEvent(event))                  // encode once, send the same bytes to many streams
  * stream.comment(text); stream.close();
  * stream.queuedBytes; await stream.waitForDrain()       // pace a long send (e.g. a replay) to the client
- * stream.closed: Promise<CloseReason>; stream.signal: AbortSignal
+ * stream.closed: Promise<StreamCloseReason>; stream.signal: AbortSignal
  * stream.lastEventId: string | undefined; stream.isClosed: boolean
  * ```
  *
@@ -30,16 +30,17 @@
  * - A client that goes away ends the stream with `client-closed`: heartbeat membership, queue and
  *   listeners are released.
  */
+
+export type { Timers } from '../clock/index.js';
 export { createFetchSseResponse } from './fetch-sse-response.js';
 export { createNodeSseStream, type NodeSseRequest, type NodeSseResponse } from './node-sse-stream.js';
 export {
-  type CloseReason,
   DEFAULT_HEARTBEAT_MS,
   DEFAULT_LAST_EVENT_ID_PARAM,
   DEFAULT_MAX_QUEUE_BYTES,
-  type SseClock,
   type SseLogger,
   type SseStreamOptions,
+  type StreamCloseReason,
 } from './options.js';
 export type { SseStream } from './sse-stream.js';
 export { SseStreamClosedError } from './stream-closed-error.js';

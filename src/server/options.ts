@@ -1,3 +1,5 @@
+import type { Timers } from '../clock/index.js';
+
 /**
  * Why a stream ended. Stable codes: callers branch on them (metrics, logs), never on messages.
  * - `client-closed`: the client went away (socket closed, HTTP/2 stream reset, body cancelled).
@@ -7,21 +9,11 @@
  *   buffering for it without bound.
  * - `write-error`: the transport reported an error while writing.
  */
-export type CloseReason = 'client-closed' | 'server-closed' | 'queue-overflow' | 'write-error';
+export type StreamCloseReason = 'client-closed' | 'server-closed' | 'queue-overflow' | 'write-error';
 
 /** A pino-compatible subset: `logger.warn({ reason, ... }, 'message')`. */
 export interface SseLogger {
   warn(details: object, message: string): void;
-}
-
-/**
- * The timer the shared heartbeat registry ticks on. Injected so tests drive heartbeats by hand
- * instead of sleeping. The default uses the global `setInterval` and unrefs it, so an idle
- * heartbeat never keeps a process alive.
- */
-export interface SseClock {
-  setInterval(callback: () => void, intervalMs: number): unknown;
-  clearInterval(handle: unknown): void;
 }
 
 export interface SseStreamOptions {
@@ -53,11 +45,15 @@ export interface SseStreamOptions {
   /** Extra response headers. They may override ours, except that connection-specific headers are dropped on HTTP/2. */
   headers?: Record<string, string>;
   /** Called once, when the stream ends, with why. */
-  onClose?: (reason: CloseReason, error?: unknown) => void;
+  onClose?: (reason: StreamCloseReason, error?: unknown) => void;
   /** Receives a warning for abnormal ends (`queue-overflow`, `write-error`). */
   logger?: SseLogger;
-  /** Timer source for heartbeats. Default: the global timers. */
-  clock?: SseClock;
+  /**
+   * The timers the shared heartbeat registry ticks on, injected so tests drive heartbeats by hand
+   * instead of sleeping. Default: the global timers, unref'd, so an idle heartbeat never keeps a
+   * process alive.
+   */
+  timers?: Timers;
 }
 
 /** 15 s: see {@link SseStreamOptions.heartbeatMs}. */

@@ -1,16 +1,12 @@
+import { systemTimers } from '../clock/index.js';
 import { encodeComment, encodeEvent, encodeRetry, type SseEvent } from '../sse/index.js';
 import { type Flushable, scheduleFlush } from './flush-batcher.js';
+import { type HeartbeatGroup, type HeartbeatMember, joinHeartbeat } from './heartbeat-registry.js';
 import {
-  type HeartbeatGroup,
-  type HeartbeatMember,
-  joinHeartbeat,
-  systemClock,
-} from './heartbeat-registry.js';
-import {
-  type CloseReason,
   DEFAULT_HEARTBEAT_MS,
   DEFAULT_MAX_QUEUE_BYTES,
   type SseStreamOptions,
+  type StreamCloseReason,
 } from './options.js';
 import { SseStreamClosedError } from './stream-closed-error.js';
 
@@ -28,7 +24,7 @@ export interface SseStream {
   /** Writes what is queued, then ends the response. Idempotent. */
   close(): void;
   /** Resolves once, with why the stream ended. */
-  readonly closed: Promise<CloseReason>;
+  readonly closed: Promise<StreamCloseReason>;
   /** Aborted when the stream ends; `signal.reason` is an `SseStreamClosedError`. */
   readonly signal: AbortSignal;
   /** From `Last-Event-ID`, or the query parameter on a first connection; see `lastEventIdParam`. */
@@ -84,11 +80,11 @@ export abstract class BaseSseStream implements SseStream, Flushable, HeartbeatMe
   #isFlushScheduled = false;
   /** The transport refused more (write() returned false) and we wait for it to drain. */
   #isBlocked = false;
-  #closeReason: CloseReason | undefined;
+  #closeReason: StreamCloseReason | undefined;
   #heartbeatGroup: HeartbeatGroup | undefined;
   #abortController: AbortController | undefined;
-  #closedPromise: Promise<CloseReason> | undefined;
-  #resolveClosed: ((reason: CloseReason) => void) | undefined;
+  #closedPromise: Promise<StreamCloseReason> | undefined;
+  #resolveClosed: ((reason: StreamCloseReason) => void) | undefined;
   /** Pending `waitForDrain` calls; only producers that pace themselves ever create it. */
   #drainWaiters: (() => void)[] | undefined;
 
@@ -138,13 +134,13 @@ export abstract class BaseSseStream implements SseStream, Flushable, HeartbeatMe
     for (const resolve of waiters) resolve();
   }
 
-  get closed(): Promise<CloseReason> {
+  get closed(): Promise<StreamCloseReason> {
     if (this.#closedPromise === undefined) {
       const reason = this.#closeReason;
       this.#closedPromise =
         reason !== undefined
           ? Promise.resolve(reason)
-          : new Promise<CloseReason>((resolve) => {
+          : new Promise<StreamCloseReason>((resolve) => {
               this.#resolveClosed = resolve;
             });
     }
@@ -212,7 +208,7 @@ export abstract class BaseSseStream implements SseStream, Flushable, HeartbeatMe
   protected open(firstBytes: Uint8Array): void {
     const heartbeatMs = this.#options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
     if (heartbeatMs > 0) {
-      this.#heartbeatGroup = joinHeartbeat(this.#options.clock ?? systemClock, heartbeatMs, this);
+      this.#heartbeatGroup = joinHeartbeat(this.#options.timers ?? systemTimers, heartbeatMs, this);
     }
     this.#write(firstBytes);
   }
@@ -259,7 +255,7 @@ export abstract class BaseSseStream implements SseStream, Flushable, HeartbeatMe
     }
   }
 
-  #fail(reason: CloseReason, error: unknown): void {
+  #fail(reason: StreamCloseReason, error: unknown): void {
     if (this.#closeReason !== undefined) return;
     const queuedBytes = this.#queuedBytes;
     this.#finish(reason, error);
@@ -270,7 +266,7 @@ export abstract class BaseSseStream implements SseStream, Flushable, HeartbeatMe
     this.destroyTransport(new SseStreamClosedError(reason, { cause: error }));
   }
 
-  #finish(reason: CloseReason, error: unknown): void {
+  #finish(reason: StreamCloseReason, error: unknown): void {
     this.#closeReason = reason;
     this.#queue.length = 0;
     this.#queuedBytes = 0;

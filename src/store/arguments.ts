@@ -3,7 +3,7 @@
  * inputs with the same code instead of each failing in its own way (SQLite would happily store a
  * float cursor bound; a JavaScript array would return nothing).
  */
-import type { Cursor } from '../hub/ports.js';
+import type { Cursor } from '../hub/index.js';
 import { StoreError } from './errors.js';
 
 export function isNonNegativeInteger(value: unknown): value is number {

@@ -1,4 +1,4 @@
-import type { StoreErrorCode } from '../hub/ports.js';
+import type { StoreErrorCode } from '../hub/index.js';
 
 export type { StoreErrorCode };
 

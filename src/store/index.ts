@@ -14,4 +14,5 @@ export {
   parseStoreUrl,
   type StoreLocation,
 } from './open.js';
+export { MemoryScheduleStore } from './schedule-memory.js';
 export type { SqliteStore, SqliteStoreOptions, SqliteSynchronous } from './sqlite.js';

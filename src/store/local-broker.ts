@@ -2,8 +2,13 @@
  * The Broker for a single hub process: `publish` hands the event to every listener synchronously,
  * in subscription order, before its promise is returned. Across processes the Redis broker takes
  * this role.
+ *
+ * Delivery follows publish order, which the hub makes cursor order. A publish made from inside a
+ * listener (a relay) is queued and dispatched once the current event has reached every listener:
+ * dispatching it at once would hand the listeners after the relay the newer event first, and a
+ * subscriber drops an event older than one it already sent, i.e. skips it.
  */
-import type { Broker, StoredEvent } from '../hub/ports.js';
+import type { Broker, StoredEvent } from '../hub/index.js';
 import { closedError } from './errors.js';
 
 type Listener = (event: StoredEvent) => void;
@@ -23,6 +28,9 @@ export class LocalBroker implements Broker {
    */
   #listeners: readonly Listener[] = [];
   readonly #onListenerError: (error: unknown, event: StoredEvent) => void;
+  /** Events published by listeners during the current dispatch, in publish order. */
+  readonly #published: StoredEvent[] = [];
+  #isDispatching = false;
   #isClosed = false;
 
   constructor(options: LocalBrokerOptions = {}) {
@@ -31,6 +39,24 @@ export class LocalBroker implements Broker {
 
   publish(event: StoredEvent): Promise<void> {
     if (this.#isClosed) return Promise.reject(closedError('The broker'));
+    if (this.#isDispatching) {
+      // Reached from a listener: the outer publish delivers it, before its caller resumes.
+      this.#published.push(event);
+      return Promise.resolve();
+    }
+    this.#isDispatching = true;
+    try {
+      this.#dispatch(event);
+      // Indexed, not iterated: listeners may publish more while we go.
+      for (let i = 0; i < this.#published.length; i++) this.#dispatch(this.#published[i]!);
+    } finally {
+      this.#published.length = 0;
+      this.#isDispatching = false;
+    }
+    return Promise.resolve();
+  }
+
+  #dispatch(event: StoredEvent): void {
     for (const listener of this.#listeners) {
       try {
         listener(event);
@@ -38,7 +64,6 @@ export class LocalBroker implements Broker {
         this.#onListenerError(error, event);
       }
     }
-    return Promise.resolve();
   }
 
   subscribe(listener: Listener): () => void {

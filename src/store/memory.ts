@@ -3,7 +3,7 @@
  * process, tests and demos; history is lost on exit. Memory is bounded by `maxEvents`, applied on
  * every append (a ring), because unlike a disk a heap has no room for "until the next prune".
  */
-import type { Cursor, NewEvent, RetentionPolicy, Store, StoredEvent } from '../hub/ports.js';
+import type { Cursor, NewEvent, RetentionPolicy, Store, StoredEvent } from '../hub/index.js';
 import { checkPublishedAtMs, checkRange } from './arguments.js';
 import { closedError, StoreError } from './errors.js';
 import { ageCutoffMs, checkRetention } from './retention.js';

@@ -4,8 +4,8 @@
  * (nor, later, a Redis client).
  */
 import { isAbsolute, resolve } from 'node:path';
-import type { Broker, RetentionPolicy, Store } from '../hub/ports.js';
-import type { ScheduleStore } from '../time/schedule-store.js';
+import type { Broker, RetentionPolicy, Store } from '../hub/index.js';
+import type { ScheduleStore } from '../schedule/index.js';
 import { StoreError } from './errors.js';
 import { LocalBroker, type LocalBrokerOptions } from './local-broker.js';
 import { MemoryStore } from './memory.js';

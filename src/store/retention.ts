@@ -14,7 +14,7 @@
  *   dropping it alone would punch a hole.
  * - Both set: the longer of the two prefixes is dropped.
  */
-import type { RetentionPolicy } from '../hub/ports.js';
+import type { RetentionPolicy } from '../hub/index.js';
 import { isNonNegativeInteger } from './arguments.js';
 import { StoreError } from './errors.js';
 

@@ -1,4 +1,4 @@
-import type { NewSchedule, Schedule } from '../time/schedule.js';
+import type { NewSchedule, Schedule } from '../schedule/index.js';
 import {
   type Completion,
   DEFAULT_LIST_LIMIT,
@@ -6,7 +6,7 @@ import {
   type ScheduleFilter,
   type ScheduleStore,
   ScheduleStoreError,
-} from '../time/schedule-store.js';
+} from '../schedule/index.js';
 
 const byDue = (a: Schedule, b: Schedule) => a.dueAtMs - b.dueAtMs || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import type { NewSchedule, Schedule, ScheduledEvent, ScheduleState } from '../time/schedule.js';
+import type { NewSchedule, Schedule, ScheduledEvent, ScheduleState } from '../schedule/index.js';
 import {
   type Completion,
   DEFAULT_LIST_LIMIT,
@@ -7,8 +7,8 @@ import {
   type ScheduleFilter,
   type ScheduleStore,
   ScheduleStoreError,
-} from '../time/schedule-store.js';
-import type { Disambiguation } from '../time/zoned-time.js';
+} from '../schedule/index.js';
+import type { Disambiguation } from '../time/index.js';
 
 /**
  * Schedules in their own table of a SQLite file, shareable by several hub processes (each opens its

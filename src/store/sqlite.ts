@@ -23,7 +23,7 @@
  * port that Redis needs.
  */
 import Database from 'better-sqlite3';
-import type { Cursor, NewEvent, RetentionPolicy, Store, StoredEvent } from '../hub/ports.js';
+import type { Cursor, NewEvent, RetentionPolicy, Store, StoredEvent } from '../hub/index.js';
 import { checkPublishedAtMs, checkRange, isNonNegativeInteger } from './arguments.js';
 import { closedError, StoreError } from './errors.js';
 import { ageCutoffMs, checkRetention } from './retention.js';

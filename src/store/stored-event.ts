@@ -1,4 +1,4 @@
-import type { Cursor, NewEvent, StoredEvent } from '../hub/ports.js';
+import type { Cursor, NewEvent, StoredEvent } from '../hub/index.js';
 
 /**
  * The stored form of an event, copied field by field: the caller may reuse its object (or pass one

@@ -191,17 +191,3 @@ function anchorOfLocal(input: DeliveryTimeInput, disambiguation: Disambiguation)
       : resolveWallTimeWithOffset(wall, lexed.offset, zone, field);
   return { atMs, zone, recurrence: { wall, zone, disambiguation } };
 }
-
-/**
- * Reads the delivery fields of a publish form. Each may appear at most once
- * (`TIME_REPEATED_FIELD`); an empty value counts as absent.
- */
-export function deliveryInputFromForm(form: URLSearchParams): DeliveryTimeInput {
-  const input: DeliveryTimeInput = {};
-  for (const [key, field] of Object.entries(DELIVERY_FIELDS) as [keyof DeliveryTimeInput, string][]) {
-    const values = form.getAll(field);
-    if (values.length > 1) throw new TimeError('TIME_REPEATED_FIELD', `${field} may appear once`, field);
-    if (values[0] !== undefined && values[0] !== '') input[key] = values[0];
-  }
-  return input;
-}

@@ -1,6 +1,4 @@
-import type { OpenSubscription } from '../hub/hub.js';
-import type { SubscriberSink } from '../hub/subscriber.js';
-import type { PollEvent, Update } from '../hub/update.js';
+import type { OpenSubscription, PollEvent, SubscriberSink, Update } from '../hub/index.js';
 import type { SubscriptionContext } from './subscription-context.js';
 
 export type PollMode = 'long-poll' | 'short-poll';
@@ -39,7 +37,7 @@ export async function servePoll(context: SubscriptionContext, options: PollOptio
   const answer = () => {
     if (isAnswered) return;
     isAnswered = true;
-    if (timer !== undefined) hub.scheduler.clearTimeout(timer);
+    if (timer !== undefined) hub.timers.clearTimeout(timer);
     open?.subscriber.close('client');
     context.onEnd();
     if (isClientGone) return;
@@ -62,8 +60,8 @@ export async function servePoll(context: SubscriptionContext, options: PollOptio
       collected.push(update);
       if (collected.length >= options.maxEvents) answer();
       else if (collected.length === 1 && !isReplaying) {
-        if (timer !== undefined) hub.scheduler.clearTimeout(timer);
-        timer = hub.scheduler.setTimeout(answer, options.gatherMs);
+        if (timer !== undefined) hub.timers.clearTimeout(timer);
+        timer = hub.timers.setTimeout(answer, options.gatherMs);
       }
     },
     close: () => answer(),
@@ -86,5 +84,5 @@ export async function servePoll(context: SubscriptionContext, options: PollOptio
     answer();
     return;
   }
-  timer = hub.scheduler.setTimeout(answer, options.timeoutMs);
+  timer = hub.timers.setTimeout(answer, options.timeoutMs);
 }

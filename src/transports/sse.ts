@@ -1,6 +1,5 @@
-import type { CloseReason, Subscriber, SubscriberSink } from '../hub/subscriber.js';
-import type { Update } from '../hub/update.js';
-import type { SseStream, CloseReason as StreamCloseReason } from '../server/index.js';
+import type { Subscriber, SubscriberCloseReason, SubscriberSink, Update } from '../hub/index.js';
+import type { SseStream, StreamCloseReason } from '../server/index.js';
 import { encodeRetry } from '../sse/index.js';
 import type { SubscriptionContext } from './subscription-context.js';
 
@@ -24,7 +23,7 @@ class SseSink implements SubscriberSink {
   subscriber: Subscriber | undefined;
   #context: Pick<SubscriptionContext, 'onEnd'>;
   #options: SseTransportOptions;
-  #pendingClose: CloseReason | undefined;
+  #pendingClose: SubscriberCloseReason | undefined;
   #hasEnded = false;
 
   constructor(context: Pick<SubscriptionContext, 'onEnd'>, options: SseTransportOptions) {
@@ -32,7 +31,7 @@ class SseSink implements SubscriberSink {
     this.#options = options;
   }
 
-  get pendingClose(): CloseReason | undefined {
+  get pendingClose(): SubscriberCloseReason | undefined {
     return this.#pendingClose;
   }
 
@@ -52,7 +51,7 @@ class SseSink implements SubscriberSink {
     return (this.stream?.queuedBytes ?? 0) >= this.#options.maxQueueBytes / 2;
   }
 
-  close(reason: CloseReason): void {
+  close(reason: SubscriberCloseReason): void {
     const stream = this.stream;
     if (!stream) {
       this.#pendingClose = reason;

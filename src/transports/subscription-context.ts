@@ -1,4 +1,4 @@
-import type { Hub, SubscribeRequest } from '../hub/hub.js';
+import type { Hub, SubscribeRequest } from '../hub/index.js';
 import type { Exchange } from './exchange.js';
 
 /** The Mercure revision a request speaks: 0.x (`topic=`) or draft-08 (`match…=`). */

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect } from 'vitest';
-import { type CreateHubOptions, createHub, type HeraldHub } from '../../src/http/index.js';
+import { createDemoHub, type DemoHubOptions } from '../../src/demo/index.js';
+import type { HeraldHub } from '../../src/http/index.js';
 import { launchChromium } from '../support/chromium.js';
 import { serveHub } from '../support/listen.js';
 
@@ -25,13 +26,13 @@ export interface DemoHub {
  * Builds the pages (scripts/build-web.mjs, Vite; well under a second) into a temporary directory
  * and serves a demo hub on port 0, with the subscriptions API on as `herald serve --demo` has it.
  */
-export async function startDemoHub(options: CreateHubOptions = {}): Promise<DemoHub> {
+export async function startDemoHub(options: DemoHubOptions = {}): Promise<DemoHub> {
   const webDir = mkdtempSync(join(tmpdir(), 'herald-web-'));
   // A variable specifier: the build script is plain JavaScript without type declarations.
   const script = new URL('../../scripts/build-web.mjs', import.meta.url).href;
   const { buildWeb } = (await import(script)) as BuildWebModule;
   await buildWeb(webDir);
-  const herald = await createHub({ demo: { webDir }, subscriptionsApi: true, ...options });
+  const herald = await createDemoHub({ demo: { webDir }, subscriptionsApi: true, ...options });
   return serveHub(herald, () => rmSync(webDir, { recursive: true, force: true }));
 }
 
@@ -46,7 +47,7 @@ export interface DemoBrowser {
  * in `beforeAll`, closed in `afterAll`. Each is assigned as soon as it is up, so a failure of the
  * other still leaves it to be closed.
  */
-export function useDemoBrowser(options: CreateHubOptions = {}): DemoBrowser {
+export function useDemoBrowser(options: DemoHubOptions = {}): DemoBrowser {
   let browser: Browser | undefined;
   let hub: DemoHub | undefined;
   beforeAll(async () => {

@@ -299,11 +299,11 @@ export function privateUpdateReceivedBy(
   );
 }
 
-/** Hub options putting its clock, its scheduler and token expiry checks on `time`. */
+/** Hub options putting its clock, its timers and token expiry checks on `time`. */
 export function onManualTime(time: ReturnType<typeof manualTime>): CreateHubOptions {
   return {
     clock: time.clock,
-    scheduler: time.scheduler,
+    timers: time.scheduler,
     jwt: { key: { type: 'hmac', secret: SECRET }, resource: RESOURCE, clock: time.clock },
   };
 }

@@ -2,9 +2,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createDemoHub, type DemoHubOptions } from '../../src/demo/index.js';
 import { type CreateHubOptions, createHub } from '../../src/http/index.js';
 import { serveHub } from '../support/listen.js';
-import { legacyToken, publish, SECRET } from './helpers.js';
+import { legacyToken, publish, SECRET } from '../http/helpers.js';
 
 interface TokenJson {
   token: string;
@@ -22,8 +23,10 @@ afterEach(async () => {
   for (const close of closers.splice(0)) await close();
 });
 
-async function start(options: CreateHubOptions): Promise<string> {
-  const { url, close } = await serveHub(await createHub(options));
+async function start(options: DemoHubOptions & { demo?: DemoHubOptions['demo'] | false }): Promise<string> {
+  const { demo, ...hubOptions } = options;
+  const herald = demo === false ? await createHub(hubOptions) : await createDemoHub({ ...hubOptions, demo });
+  const { url, close } = await serveHub(herald);
   closers.push(close);
   return url;
 }
@@ -53,7 +56,7 @@ async function demoToken(url: string, role = 'publisher'): Promise<TokenJson> {
   return (await response.json()) as TokenJson;
 }
 
-const demoOptions = (extra: CreateHubOptions = {}): CreateHubOptions => ({
+const demoOptions = (extra: CreateHubOptions = {}): DemoHubOptions => ({
   demo: { webDir: fakeWebDir(), tickerIntervalMs: 0 },
   ...extra,
 });
@@ -266,11 +269,14 @@ describe('demo mode', () => {
 
 describe('without demo mode', () => {
   it('answers 404 to POST /demo/token and does not serve the demo page', async () => {
-    const url = await start({ jwt: { key: { type: 'hmac', secret: SECRET } } });
+    const url = await start({ demo: false, jwt: { key: { type: 'hmac', secret: SECRET } } });
     expect((await fetch(`${url}/demo/token`, { method: 'POST' })).status).toBe(404);
     for (const path of ['/demo/assets/chat-1a2b.js', '/demo/stocks', '/stocks', '/chat']) {
       expect((await fetch(`${url}${path}`)).status, path).toBe(404);
     }
-    expect(await (await fetch(`${url}/`)).text()).toContain('--demo');
+    // The hub is no site: `/` is a 404 of one line saying where the hub is, never a page.
+    const home = await fetch(`${url}/`);
+    expect(home.status).toBe(404);
+    expect(await home.text()).toBe('not found: this is a Mercure hub, at /.well-known/mercure\n');
   });
 });

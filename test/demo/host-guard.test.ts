@@ -4,8 +4,9 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type CreateHubOptions, createHub, type HeraldHub } from '../../src/http/index.js';
-import { isAllowedLocalHost } from '../../src/http/loopback-host.js';
+import { createDemoHub } from '../../src/demo/index.js';
+import { isAllowedLocalHost } from '../../src/demo/loopback-host.js';
+import type { HeraldHub } from '../../src/http/index.js';
 import { serveOnLoopback } from '../support/listen.js';
 
 const closers: (() => Promise<void>)[] = [];
@@ -13,9 +14,9 @@ afterEach(async () => {
   for (const close of closers.splice(0)) await close();
 });
 
-async function demoHub(extra: CreateHubOptions = {}): Promise<HeraldHub> {
+async function demoHub(hosts: readonly string[] = []): Promise<HeraldHub> {
   const webDir = mkdtempSync(join(tmpdir(), 'herald-demo-host-'));
-  const herald = await createHub({ demo: { webDir, tickerIntervalMs: 0 }, ...extra });
+  const herald = await createDemoHub({ demo: { webDir, tickerIntervalMs: 0, hosts } });
   closers.push(async () => {
     await herald.close();
     rmSync(webDir, { recursive: true, force: true });
@@ -51,8 +52,8 @@ describe('POST /demo/token DNS-rebinding guard', () => {
     }
   });
 
-  it('accepts a host the demo was bound to explicitly (demoHosts), and still refuses others', async () => {
-    const herald = await demoHub({ demoHosts: ['demo.lan'] });
+  it('accepts a host the demo was bound to explicitly (its `hosts`), and still refuses others', async () => {
+    const herald = await demoHub(['demo.lan']);
     expect(await tokenStatus(herald, 'http://demo.lan:8080')).toBe(200);
     expect(await tokenStatus(herald, 'http://attacker.example')).toBe(403);
   });

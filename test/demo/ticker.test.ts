@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { DEMO_SYMBOLS, type DemoPrice, DemoTicker, demoStockTopic } from '../../src/http/demo-ticker.js';
-import type { Hub, Scheduler } from '../../src/hub/hub.js';
+import type { Timers } from '../../src/clock/index.js';
+import { DEMO_SYMBOLS, type DemoPrice, DemoTicker, demoStockTopic } from '../../src/demo/index.js';
+import type { Hub } from '../../src/hub/index.js';
 
-/** A scheduler whose timers fire only when the test says so. */
-function manualScheduler() {
+/** Timers that fire only when the test says so. */
+function manualTimers() {
   const pending = new Map<number, () => void>();
   let next = 0;
   const delays: number[] = [];
-  const scheduler: Scheduler = {
+  const timers: Timers = {
     setTimeout(callback, delayMs) {
       pending.set(++next, callback);
       delays.push(delayMs);
@@ -23,7 +24,7 @@ function manualScheduler() {
     for (const [, callback] of entries) callback();
     await new Promise((resolve) => setImmediate(resolve));
   };
-  return { scheduler, fire, delays, pendingCount: () => pending.size };
+  return { timers, fire, delays, pendingCount: () => pending.size };
 }
 
 function fakeHub(subscriberCount: number) {
@@ -53,10 +54,10 @@ function fakeHub(subscriberCount: number) {
 
 describe('demo ticker', () => {
   it("moves one of the 20 symbols per tick, on that symbol's topic, while someone is subscribed", async () => {
-    const { scheduler, fire } = manualScheduler();
+    const { timers, fire } = manualTimers();
     const { hub, published } = fakeHub(1);
     // Always the last symbol, always up.
-    const ticker = new DemoTicker({ hub, scheduler, intervalMs: 100, random: () => 0.999 });
+    const ticker = new DemoTicker({ hub, timers, intervalMs: 100, random: () => 0.999 });
     ticker.start();
     await fire();
     await fire();
@@ -73,9 +74,9 @@ describe('demo ticker', () => {
   });
 
   it('snapshots every price with the id of the last event published, moved only by accepted publishes', async () => {
-    const { scheduler, fire } = manualScheduler();
+    const { timers, fire } = manualTimers();
     const { hub, published } = fakeHub(1);
-    const ticker = new DemoTicker({ hub, scheduler, intervalMs: 100, random: () => 0.999 });
+    const ticker = new DemoTicker({ hub, timers, intervalMs: 100, random: () => 0.999 });
     const before = ticker.snapshot();
     expect(before.lastEventId).toBeNull();
     expect(before.prices.map((price) => price.symbol)).toEqual([...DEMO_SYMBOLS]);
@@ -90,7 +91,7 @@ describe('demo ticker', () => {
   });
 
   it('keeps its prices when the hub refuses a publish', async () => {
-    const { scheduler, fire } = manualScheduler();
+    const { timers, fire } = manualTimers();
     const { hub } = fakeHub(1);
     const errors: unknown[] = [];
     (hub as { publish: unknown }).publish = async () => {
@@ -98,7 +99,7 @@ describe('demo ticker', () => {
     };
     const ticker = new DemoTicker({
       hub,
-      scheduler,
+      timers,
       intervalMs: 100,
       random: () => 0.999,
       onError: (e) => errors.push(e),
@@ -112,9 +113,9 @@ describe('demo ticker', () => {
   });
 
   it('keeps a fixed timeline: the time a publish takes is taken off the next wait, and a stall starts anew', async () => {
-    const { scheduler, fire, delays } = manualScheduler();
+    const { timers, fire, delays } = manualTimers();
     const { hub, setNow } = fakeHub(1);
-    const ticker = new DemoTicker({ hub, scheduler, intervalMs: 100, random: () => 0.5 });
+    const ticker = new DemoTicker({ hub, timers, intervalMs: 100, random: () => 0.5 });
     ticker.start(); // at 1,000: first tick due at 1,100
     setNow(1_100);
     const publish = hub.publish.bind(hub);
@@ -130,11 +131,11 @@ describe('demo ticker', () => {
   });
 
   it('goes on for the grace period after the last subscriber left, then stops publishing', async () => {
-    const { scheduler, fire } = manualScheduler();
+    const { timers, fire } = manualTimers();
     const { hub, published, setNow, setSubscribers } = fakeHub(1);
     const ticker = new DemoTicker({
       hub,
-      scheduler,
+      timers,
       intervalMs: 100,
       random: () => 0.5,
       idleGraceMs: 60_000,
@@ -152,9 +153,9 @@ describe('demo ticker', () => {
   });
 
   it('publishes nothing while nobody was ever subscribed, and stops scheduling when stopped', async () => {
-    const { scheduler, fire, pendingCount } = manualScheduler();
+    const { timers, fire, pendingCount } = manualTimers();
     const { hub, published } = fakeHub(0);
-    const ticker = new DemoTicker({ hub, scheduler, intervalMs: 1000, random: () => 0.5 });
+    const ticker = new DemoTicker({ hub, timers, intervalMs: 1000, random: () => 0.5 });
     ticker.start();
     await fire();
     expect(published).toHaveLength(0);

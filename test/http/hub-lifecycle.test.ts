@@ -1,6 +1,6 @@
 import { request } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import type { Scheduler } from '../../src/hub/hub.js';
+import type { Timers } from '../../src/clock/index.js';
 import {
   draftToken,
   hubPerTest,
@@ -12,7 +12,7 @@ import {
 } from './helpers.js';
 
 /** Timers fired by hand: token expiry without waiting. */
-function manualScheduler(): Scheduler & { fireAll(): void } {
+function manualTimers(): Timers & { fireAll(): void } {
   const pending = new Map<number, () => void>();
   let next = 1;
   return {
@@ -41,15 +41,15 @@ describe.each(STORE_KINDS)('subscription lifecycle (%s store)', (kind) => {
 
   it('ends a subscription when its token expires', async () => {
     let nowMs = Date.now();
-    const scheduler = manualScheduler();
-    const hub = await start({ clock: { nowMs: () => nowMs }, scheduler, pruneIntervalMs: 0 });
+    const timers = manualTimers();
+    const hub = await start({ clock: { nowMs: () => nowMs }, timers, pruneIntervalMs: 0 });
     const expSec = Math.floor(nowMs / 1000) + 60;
     const stream = await subscribe(hub.url, 'topic=a', {
       authorization: `Bearer ${await legacyToken({ subscribe: ['*'] }, { expSec })}`,
     });
     await waitForSubscribers(hub.herald, 1);
     nowMs = expSec * 1000 + 1;
-    scheduler.fireAll();
+    timers.fireAll();
     await stream.ended;
     expect(hub.herald.hub.subscribers.size).toBe(0);
   });

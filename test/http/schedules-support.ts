@@ -1,8 +1,8 @@
 import { type CreateHubOptions, createHub, type HeraldHub } from '../../src/http/index.js';
 import type { StoredEvent } from '../../src/hub/ports.js';
 import { openStore } from '../../src/store/open.js';
+import { FakeTime, settle } from '../support/fake-time.js';
 import { serveHub } from '../support/listen.js';
-import { FakeTime, settle } from '../time/fake-time.js';
 import { RESOURCE, SECRET } from './helpers.js';
 
 /** 2026-03-27T00:00:00Z: two days before Europe/Oslo moves to summer time. */
@@ -25,7 +25,7 @@ export async function startTimedHub(
     jwt: { key: { type: 'hmac', secret: SECRET }, resource: RESOURCE },
     allowAnonymous: true,
     clock: time,
-    scheduler: time,
+    timers: time,
     pruneIntervalMs: 0,
     ...options,
   });

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { occurrenceEventId } from '../../src/schedule/occurrence-id.js';
 import { formatInstant } from '../../src/time/instant.js';
-import { occurrenceEventId } from '../../src/time/occurrence-id.js';
 import { legacyToken, publish, STORE_KINDS, subscribe } from './helpers.js';
 import {
   advance,

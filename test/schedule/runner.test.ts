@@ -2,15 +2,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { occurrenceEventId } from '../../src/schedule/occurrence-id.js';
+import { type Delivery, ScheduleRunner, type ScheduleRunnerOptions } from '../../src/schedule/runner.js';
+import { type NewSchedule, newSchedule } from '../../src/schedule/schedule.js';
+import type { ScheduleStore } from '../../src/schedule/store.js';
 import { MemoryScheduleStore } from '../../src/store/schedule-memory.js';
 import { SqliteScheduleStore } from '../../src/store/schedule-sqlite.js';
 import { resolveDeliveryTime } from '../../src/time/delivery-time.js';
 import { formatInstant, parseInstant } from '../../src/time/instant.js';
-import { occurrenceEventId } from '../../src/time/occurrence-id.js';
-import { type NewSchedule, newSchedule } from '../../src/time/schedule.js';
-import type { ScheduleStore } from '../../src/time/schedule-store.js';
-import { type Delivery, Scheduler, type SchedulerOptions } from '../../src/time/scheduler.js';
-import { FakeTime } from './fake-time.js';
+import { FakeTime } from '../support/fake-time.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 const MINUTE_MS = 60_000;
@@ -30,12 +30,12 @@ function oneShot(id: string, dueAtMs: number): NewSchedule {
 interface Harness {
   time: FakeTime;
   deliveries: Delivery[];
-  scheduler: Scheduler;
+  scheduler: ScheduleRunner;
 }
 
-function harness(store: ScheduleStore, time: FakeTime, extra: Partial<SchedulerOptions> = {}): Harness {
+function harness(store: ScheduleStore, time: FakeTime, extra: Partial<ScheduleRunnerOptions> = {}): Harness {
   const deliveries: Delivery[] = [];
-  const scheduler = new Scheduler({
+  const scheduler = new ScheduleRunner({
     store,
     clock: time,
     timers: time,
@@ -52,7 +52,7 @@ afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-describe('Scheduler', () => {
+describe('ScheduleRunner', () => {
   it('waits for a delivery 40 days away in capped steps and fires at the due instant', async () => {
     const store = new MemoryScheduleStore();
     const time = new FakeTime(T0);
@@ -198,7 +198,7 @@ describe('Scheduler', () => {
   });
 });
 
-describe('Scheduler: two processes on one SQLite store', () => {
+describe('ScheduleRunner: two processes on one SQLite store', () => {
   function sqlitePath(): string {
     const dir = mkdtempSync(join(tmpdir(), 'herald-scheduler-'));
     dirs.push(dir);

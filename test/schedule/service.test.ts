@@ -1,24 +1,24 @@
 import { describe, expect, it } from 'vitest';
 import { Hub } from '../../src/hub/hub.js';
-import { ScheduledPublishing } from '../../src/hub/scheduled-publishing.js';
+import type { Delivery } from '../../src/schedule/runner.js';
+import { ScheduleService } from '../../src/schedule/service.js';
 import { LocalBroker } from '../../src/store/local-broker.js';
 import { MemoryStore } from '../../src/store/memory.js';
 import { MemoryScheduleStore } from '../../src/store/schedule-memory.js';
 import { TimeError } from '../../src/time/errors.js';
-import type { Delivery } from '../../src/time/scheduler.js';
-import { FakeTime } from '../time/fake-time.js';
+import { FakeTime } from '../support/fake-time.js';
 
 const START_MS = Date.UTC(2026, 10, 25, 12);
 
 async function setUp() {
   const time = new FakeTime(START_MS);
-  const hub = new Hub({ store: new MemoryStore(), broker: new LocalBroker(), clock: time, scheduler: time });
+  const hub = new Hub({ store: new MemoryStore(), broker: new LocalBroker(), clock: time, timers: time });
   await hub.start();
-  const publishing = new ScheduledPublishing({ hub, store: new MemoryScheduleStore(), timers: time });
+  const publishing = new ScheduleService({ hub, store: new MemoryScheduleStore(), timers: time });
   return { time, hub, publishing };
 }
 
-describe('ScheduledPublishing', () => {
+describe('ScheduleService', () => {
   it('treats a redelivery of an occurrence already in the event store as delivered, storing it once', async () => {
     const { hub, publishing } = await setUp();
     const delivery = publishing.resolve({ at: '2026-11-25T12:00:00Z' });

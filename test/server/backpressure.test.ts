@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { get, type IncomingMessage, type ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { type CloseReason, createNodeSseStream, type SseStream } from '../../src/server/index.js';
+import { createNodeSseStream, type SseStream, type StreamCloseReason } from '../../src/server/index.js';
 import { EventStreamParser, encodeEvent, type ParsedEvent } from '../../src/sse/index.js';
 import { nextTurn, startServer, type TestServer, waitFor } from './support.js';
 
@@ -35,7 +35,7 @@ async function serveOne(options: Parameters<typeof createNodeSseStream>[2]) {
 
 describe('backpressure', () => {
   it('closes a stream whose reader stalls, with queue-overflow logged, and never buffers past the bound', async () => {
-    const reasons: CloseReason[] = [];
+    const reasons: StreamCloseReason[] = [];
     const warn = vi.fn();
     const { url, opened } = await serveOne({
       maxQueueBytes: MAX_QUEUE_BYTES,

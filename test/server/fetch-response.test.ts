@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
 import { Hono } from 'hono';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { type CloseReason, createFetchSseResponse, type SseStream } from '../../src/server/index.js';
+import { createFetchSseResponse, type SseStream, type StreamCloseReason } from '../../src/server/index.js';
 import { EventStreamParser, encodeEvent, type ParsedEvent, SseError } from '../../src/sse/index.js';
 import { nextTurn, openSse, waitFor } from './support.js';
 
@@ -93,7 +93,7 @@ describe('createFetchSseResponse', () => {
   });
 
   it('overflows its bounded queue when nobody reads the body, and errors the body', async () => {
-    const reasons: CloseReason[] = [];
+    const reasons: StreamCloseReason[] = [];
     const warn = vi.fn();
     const { response, stream } = createFetchSseResponse(new Request('http://localhost/events'), {
       maxQueueBytes: 64 * 1024,

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { heartbeatMemberCount } from '../../src/server/heartbeat-registry.js';
 import { createNodeSseStream, type SseStream } from '../../src/server/index.js';
 import {
-  ManualClock,
+  ManualTimers,
   nextTurn,
   openSse,
   type SseClient,
@@ -17,17 +17,17 @@ afterEach(async () => {
   host = undefined;
 });
 
-async function serve(clock: ManualClock, heartbeatMs: number) {
+async function serve(timers: ManualTimers, heartbeatMs: number) {
   const streams: SseStream[] = [];
   host = await startServer((req, res) => {
-    streams.push(createNodeSseStream(req, res, { clock, heartbeatMs }));
+    streams.push(createNodeSseStream(req, res, { timers, heartbeatMs }));
   });
   return { url: `${host.url}/events`, streams };
 }
 
 const heartbeats = (client: SseClient) => client.comments.filter((text) => text === ' heartbeat').length;
 
-/** Lets the batcher write and the client read what the last clock step produced. */
+/** Lets the batcher write and the client read what the last timer step produced. */
 async function settle(client: SseClient, expectedHeartbeats: number): Promise<void> {
   await nextTurn();
   await waitFor(() => heartbeats(client) >= expectedHeartbeats, `${expectedHeartbeats} heartbeats`);
@@ -37,73 +37,73 @@ async function settle(client: SseClient, expectedHeartbeats: number): Promise<vo
 
 describe('heartbeat', () => {
   it('writes a heartbeat comment once a stream has been idle for the interval, not before', async () => {
-    const clock = new ManualClock();
-    const { url } = await serve(clock, 1000);
+    const timers = new ManualTimers();
+    const { url } = await serve(timers, 1000);
     const client = await openSse(url);
-    clock.advance(999);
+    timers.advance(999);
     await settle(client, 0);
     expect(heartbeats(client)).toBe(0);
-    clock.advance(1);
+    timers.advance(1);
     await settle(client, 1);
     expect(heartbeats(client)).toBe(1);
-    clock.advance(1000);
+    timers.advance(1000);
     await settle(client, 2);
     expect(heartbeats(client)).toBe(2);
     client.close();
   });
 
   it('is postponed by activity', async () => {
-    const clock = new ManualClock();
-    const { url, streams } = await serve(clock, 1000);
+    const timers = new ManualTimers();
+    const { url, streams } = await serve(timers, 1000);
     const client = await openSse(url);
     for (let i = 0; i < 5; i++) {
-      clock.advance(500);
+      timers.advance(500);
       streams[0]!.send({ data: String(i) });
       await client.waitForEvents(i + 1);
     }
     expect(heartbeats(client)).toBe(0);
-    clock.advance(1000);
+    timers.advance(1000);
     await settle(client, 1);
     expect(heartbeats(client)).toBe(1);
     client.close();
   });
 
   it('runs one timer for all streams and stops it when the last stream closes', async () => {
-    const clock = new ManualClock();
-    const { url, streams } = await serve(clock, 1000);
+    const timers = new ManualTimers();
+    const { url, streams } = await serve(timers, 1000);
     const clients = await Promise.all(Array.from({ length: 20 }, () => openSse(url)));
-    expect(clock.intervals.size).toBe(1);
-    expect(heartbeatMemberCount(clock)).toBe(20);
-    clock.advance(1000);
+    expect(timers.pending.size).toBe(1);
+    expect(heartbeatMemberCount(timers)).toBe(20);
+    timers.advance(1000);
     for (const client of clients) await settle(client, 1);
     for (const client of clients) client.close();
     await waitFor(() => streams.every((stream) => stream.isClosed), 'all streams closed');
-    expect(heartbeatMemberCount(clock)).toBe(0);
-    expect(clock.intervals.size).toBe(0);
+    expect(heartbeatMemberCount(timers)).toBe(0);
+    expect(timers.pending.size).toBe(0);
   });
 
   it('registers nothing when disabled with heartbeatMs: 0', async () => {
-    const clock = new ManualClock();
-    const { url } = await serve(clock, 0);
+    const timers = new ManualTimers();
+    const { url } = await serve(timers, 0);
     const client = await openSse(url);
-    expect(clock.intervals.size).toBe(0);
-    expect(heartbeatMemberCount(clock)).toBe(0);
+    expect(timers.pending.size).toBe(0);
+    expect(heartbeatMemberCount(timers)).toBe(0);
     client.close();
   });
 });
 
 describe('heartbeat default', () => {
   it('defaults to 15 s of idle time', async () => {
-    const clock = new ManualClock();
+    const timers = new ManualTimers();
     const streams: SseStream[] = [];
     host = await startServer((req, res) => {
-      streams.push(createNodeSseStream(req, res, { clock }));
+      streams.push(createNodeSseStream(req, res, { timers }));
     });
     const client = await openSse(`${host.url}/events`);
-    clock.advance(14_999);
+    timers.advance(14_999);
     await settle(client, 0);
     expect(heartbeats(client)).toBe(0);
-    clock.advance(1);
+    timers.advance(1);
     await settle(client, 1);
     expect(heartbeats(client)).toBe(1);
     client.close();

@@ -9,7 +9,7 @@ import {
 } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type CloseReason, createNodeSseStream, type SseStream } from '../../src/server/index.js';
+import { createNodeSseStream, type SseStream, type StreamCloseReason } from '../../src/server/index.js';
 import { EventStreamParser, encodeEvent, type ParsedEvent } from '../../src/sse/index.js';
 import { nextTurn, waitFor } from './support.js';
 
@@ -64,7 +64,7 @@ describe('createNodeSseStream over node:http2 compatibility API', () => {
   });
 
   it('delivers events, reads Last-Event-ID, and sees the client reset the stream', async () => {
-    const reasons: CloseReason[] = [];
+    const reasons: StreamCloseReason[] = [];
     const { session: client, streams } = await serveHttp2({ onClose: (reason) => reasons.push(reason) });
     const { stream, events } = await request(client, '/events?lastEventId=12');
     expect(streams[0]!.lastEventId).toBe('12');
@@ -91,7 +91,7 @@ describe('createNodeSseStream over node:http2 compatibility API', () => {
   });
 
   it('closes a stalled HTTP/2 reader with queue-overflow once flow control blocks writes', async () => {
-    const reasons: CloseReason[] = [];
+    const reasons: StreamCloseReason[] = [];
     const { session: client, streams } = await serveHttp2({
       maxQueueBytes: 128 * 1024,
       onClose: (reason) => reasons.push(reason),

@@ -2,10 +2,10 @@ import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
-  type CloseReason,
   createNodeSseStream,
   type SseStream,
   SseStreamClosedError,
+  type StreamCloseReason,
 } from '../../src/server/index.js';
 import { encodeEvent, SseError } from '../../src/sse/index.js';
 import { nextTurn, openSse, startServer, type TestServer, waitFor } from './support.js';
@@ -210,7 +210,7 @@ describe('invalid input', () => {
 
 describe('closing', () => {
   it('close() writes what is queued, ends the response and reports server-closed', async () => {
-    const reasons: CloseReason[] = [];
+    const reasons: StreamCloseReason[] = [];
     const { url, streams } = await serveStreams({ onClose: (reason) => reasons.push(reason) });
     const client = await openSse(url);
     const stream = streams[0]!;

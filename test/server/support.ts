@@ -8,7 +8,7 @@ import {
   type Server,
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { SseClock } from '../../src/server/index.js';
+import type { Timers } from '../../src/server/index.js';
 import { EventStreamParser, type ParsedEvent } from '../../src/sse/index.js';
 
 export interface TestServer {
@@ -89,31 +89,36 @@ export async function openSse(url: string, headers: Record<string, string> = {})
   };
 }
 
-/** A hand-driven clock for the heartbeat registry: `advance(ms)` runs the intervals that fall due. */
-export class ManualClock implements SseClock {
-  nowMs = 0;
-  readonly intervals = new Set<{ callback: () => void; intervalMs: number; nextMs: number }>();
+interface ManualTimeout {
+  callback: () => void;
+  atMs: number;
+}
 
-  setInterval(callback: () => void, intervalMs: number): unknown {
-    const interval = { callback, intervalMs, nextMs: this.nowMs + intervalMs };
-    this.intervals.add(interval);
-    return interval;
+/** Hand-driven timers for the heartbeat registry: `advance(ms)` runs the timeouts that fall due, in order. */
+export class ManualTimers implements Timers {
+  nowMs = 0;
+  readonly pending = new Set<ManualTimeout>();
+
+  setTimeout(callback: () => void, delayMs: number): unknown {
+    const timeout = { callback, atMs: this.nowMs + delayMs };
+    this.pending.add(timeout);
+    return timeout;
   }
 
-  clearInterval(handle: unknown): void {
-    this.intervals.delete(handle as { callback: () => void; intervalMs: number; nextMs: number });
+  clearTimeout(handle: unknown): void {
+    this.pending.delete(handle as ManualTimeout);
   }
 
   advance(ms: number): void {
     const endMs = this.nowMs + ms;
     for (;;) {
-      let due: { callback: () => void; intervalMs: number; nextMs: number } | undefined;
-      for (const interval of this.intervals) {
-        if (interval.nextMs <= endMs && (due === undefined || interval.nextMs < due.nextMs)) due = interval;
+      let due: ManualTimeout | undefined;
+      for (const timeout of this.pending) {
+        if (timeout.atMs <= endMs && (due === undefined || timeout.atMs < due.atMs)) due = timeout;
       }
       if (due === undefined) break;
-      this.nowMs = due.nextMs;
-      due.nextMs += due.intervalMs;
+      this.pending.delete(due);
+      this.nowMs = due.atMs;
       due.callback();
     }
     this.nowMs = endMs;

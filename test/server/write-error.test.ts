@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { type CloseReason, createNodeSseStream, type SseStream } from '../../src/server/index.js';
+import { createNodeSseStream, type SseStream, type StreamCloseReason } from '../../src/server/index.js';
 import { nextTurn, openSse, startServer, type TestServer, waitFor } from './support.js';
 
 let host: TestServer | undefined;
@@ -10,7 +10,7 @@ afterEach(async () => {
 });
 
 async function serveOne() {
-  const reasons: CloseReason[] = [];
+  const reasons: StreamCloseReason[] = [];
   const errors: unknown[] = [];
   const warn = vi.fn();
   const opened: { stream: SseStream; res: ServerResponse }[] = [];

@@ -1,5 +1,4 @@
-import type { Clock } from '../../src/hub/ports.js';
-import type { TimerFunctions } from '../../src/time/scheduler.js';
+import type { Clock, Timers } from '../../src/clock/index.js';
 
 interface FakeTimer {
   id: number;
@@ -8,11 +7,11 @@ interface FakeTimer {
 }
 
 /** A clock and timers on fake time: `advanceBy` fires due timers in order, letting promises settle between. */
-export class FakeTime implements Clock, TimerFunctions {
+export class FakeTime implements Clock, Timers {
   #nowMs: number;
   #nextId = 1;
   #timers: FakeTimer[] = [];
-  /** Every delay ever passed to setTimeout, to check the scheduler's cap. */
+  /** Every delay ever passed to setTimeout, to check the runner's cap. */
   readonly delaysMs: number[] = [];
 
   constructor(startMs: number) {

@@ -1,9 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  type DeliveryTimeInput,
-  deliveryInputFromForm,
-  resolveDeliveryTime,
-} from '../../src/time/delivery-time.js';
+import { type DeliveryTimeInput, resolveDeliveryTime } from '../../src/time/delivery-time.js';
 import { TimeError } from '../../src/time/errors.js';
 import { formatInstant } from '../../src/time/instant.js';
 
@@ -216,21 +212,5 @@ describe('resolveDeliveryTime: recurrence', () => {
   it('rejects a rule with no occurrence left', () => {
     const error = failure({ local: '2025-01-01T09:00', zone: 'UTC', rrule: 'FREQ=DAILY;COUNT=3' });
     expect(error).toMatchObject({ code: 'RRULE_NO_OCCURRENCE', field: 'deliver_rrule' });
-  });
-});
-
-describe('deliveryInputFromForm', () => {
-  it('reads the deliver_* fields and ignores empty ones', () => {
-    const form = new URLSearchParams(
-      'topic=a&deliver_local=2026-06-01T09:00&deliver_tz=Europe/Oslo&deliver_rrule=',
-    );
-    expect(deliveryInputFromForm(form)).toEqual({ local: '2026-06-01T09:00', zone: 'Europe/Oslo' });
-  });
-
-  it('refuses a repeated field', () => {
-    const form = new URLSearchParams('deliver_at=2026-06-01T09:00:00Z&deliver_at=2026-06-02T09:00:00Z');
-    expect(() => deliveryInputFromForm(form)).toThrow(
-      expect.objectContaining({ code: 'TIME_REPEATED_FIELD' }),
-    );
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { occurrenceEventId } from '../../src/time/occurrence-id.js';
+import { occurrenceEventId } from '../../src/schedule/occurrence-id.js';
 import { createUuidv7Generator, timeOfUuidv7 } from '../../src/time/uuidv7.js';
 
 const SHAPE = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;

@@ -1,0 +1,64 @@
+import { RESOURCE_METADATA_PREFIX } from './resource-metadata.js';
+
+/** The hub's endpoint (Mercure §Discovery: a well-known URI). */
+export const HUB_PATH = '/.well-known/mercure';
+export const SUBSCRIPTIONS_PATH = `${HUB_PATH}/subscriptions`;
+/** Herald extension: scheduled publications (docs/time.md). */
+export const SCHEDULES_PATH = `${HUB_PATH}/schedules`;
+/** RFC 9728 metadata of the hub (draft-08 §Protected Resource Metadata). */
+export const RESOURCE_METADATA_PATH = `${RESOURCE_METADATA_PREFIX}${HUB_PATH}`;
+
+export interface HttpOptions {
+  /** The hub's public URL: base of relative URL patterns, and the origin allowed to publish with cookies. */
+  hubUrl: string | undefined;
+  /** Subscribers without a token may connect (they receive public updates only). */
+  allowAnonymous: boolean;
+  corsOrigins: string[];
+  /** Largest publish body. Default 1 MiB. */
+  maxBodyBytes: number;
+  /** Selectors per subscribe request. */
+  maxSelectors: number;
+  maxConnections: number;
+  maxConnectionsPerIp: number;
+  heartbeatMs: number;
+  /** Per-subscriber SSE queue bound: a slower reader is disconnected and resumes from its cursor. */
+  maxQueueBytes: number;
+  defaultLongPollTimeoutMs: number;
+  maxLongPollTimeoutMs: number;
+  /** Serve the active subscriptions API (and publish subscription events). */
+  subscriptionsApi: boolean;
+  /** The reconnection hint given to subscribers when the hub shuts down. */
+  shutdownRetryMs: number;
+  /**
+   * The hub's resource identifier (draft-08 `aud`, `--resource`): enables the protected resource
+   * metadata and its `resource_metadata` link in 401 challenges. `createHub` defaults it to `jwt.resource`.
+   */
+  resource: string | undefined;
+  /** Issuers advertised as `authorization_servers` in the protected resource metadata. */
+  authorizationServers: string[];
+  /**
+   * SSE coalescing window: events for a stream within this many milliseconds go out in one write.
+   * 0 (default): written at the end of the event-loop turn, which already batches what arrives
+   * together; a few ms trade that much latency for fewer syscalls at steady rates (bench/fanout).
+   */
+  flushDelayMs: number;
+}
+
+export const defaultHttpOptions: HttpOptions = {
+  hubUrl: undefined,
+  allowAnonymous: false,
+  corsOrigins: [],
+  maxBodyBytes: 1024 * 1024,
+  maxSelectors: 32,
+  maxConnections: 10_000,
+  maxConnectionsPerIp: 256,
+  heartbeatMs: 15_000,
+  maxQueueBytes: 1024 * 1024,
+  defaultLongPollTimeoutMs: 25_000,
+  maxLongPollTimeoutMs: 60_000,
+  subscriptionsApi: false,
+  shutdownRetryMs: 1_000,
+  resource: undefined,
+  authorizationServers: [],
+  flushDelayMs: 0,
+};

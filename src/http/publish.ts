@@ -1,0 +1,55 @@
+import { AuthError } from '../hub/index.js';
+import type { Exchange } from '../transports/index.js';
+import { readForm } from './body.js';
+import type { HttpContext } from './context.js';
+import { isOriginAllowedForCookie } from './cors.js';
+import { HttpError } from './errors.js';
+import { publishScheduled } from './schedules.js';
+import { sendText } from './send.js';
+import { presentedToken } from './token.js';
+
+/**
+ * `POST /.well-known/mercure`: verify the token, authorize every topic, read the form, then store
+ * and fan out (or, with `deliver_*` fields, schedule). Answers 200 with the event's id.
+ */
+export async function servePublish(
+  context: HttpContext,
+  exchange: Exchange,
+  url: URL,
+  cors: Record<string, string>,
+): Promise<void> {
+  const { options } = context;
+  const presented = presentedToken(exchange.headers, url.searchParams);
+  if (presented === undefined) throw new AuthError('TOKEN_MISSING', 'a publisher token is required');
+  if (presented.source === 'cookie') {
+    const hubOrigin = options.hubUrl ? new URL(options.hubUrl).origin : undefined;
+    if (
+      !isOriginAllowedForCookie(exchange.headers.origin, hubOrigin, { allowedOrigins: options.corsOrigins })
+    ) {
+      throw new HttpError(403, 'ORIGIN_FORBIDDEN', 'publishing with a cookie requires an allowed Origin');
+    }
+  }
+  const grant = await context.authorizer.verifyPublisher(presented.token);
+  const form = await readForm(exchange, options.maxBodyBytes);
+  const topics = form.getAll('topic');
+  for (const topic of topics) {
+    if (!grant.canPublish(topic)) {
+      throw new AuthError('FORBIDDEN', 'the token does not allow publishing on every topic');
+    }
+  }
+  const input = {
+    topics,
+    data: form.get('data') ?? undefined,
+    isPrivate: form.has('private'),
+    id: form.get('id') ?? undefined,
+    type: form.get('type') ?? undefined,
+    retry: form.get('retry') ?? undefined,
+  };
+  // `deliver_*` fields: validated the same way, stored, delivered by the runner (docs/time.md).
+  const schedules = context.schedules;
+  if (schedules && (await publishScheduled({ schedules, form, input, grant, exchange, headers: cors }))) {
+    return;
+  }
+  const event = await context.hub.publish(input);
+  sendText(exchange, 200, event.id, cors);
+}

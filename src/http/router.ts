@@ -1,0 +1,169 @@
+import type { Logger } from 'pino';
+import type { Hub } from '../hub/index.js';
+import type { ScheduleService } from '../schedule/index.js';
+import {
+  type Exchange,
+  type FetchExchange,
+  fetchExchange,
+  type NodeRequest,
+  type NodeResponse,
+  nodeExchange,
+  type SseTransportOptions,
+} from '../transports/index.js';
+import type { Authorizer } from './authorizer.js';
+import type { HttpContext } from './context.js';
+import { corsHeaders, preflightHeaders } from './cors.js';
+import { HttpError } from './errors.js';
+import type { HubExtension } from './extension.js';
+import { serveHealth, serveMetrics } from './health.js';
+import { ConnectionLimiter } from './limits.js';
+import type { HubMetrics } from './metrics.js';
+import {
+  type HttpOptions,
+  HUB_PATH,
+  RESOURCE_METADATA_PATH,
+  SCHEDULES_PATH,
+  SUBSCRIPTIONS_PATH,
+} from './options.js';
+import { servePublish } from './publish.js';
+import { resourceMetadataUrl, serveResourceMetadata } from './resource-metadata.js';
+import { serveSchedules } from './schedules.js';
+import { sendText, toHttpError } from './send.js';
+import { serveSubscribe } from './subscribe.js';
+import { serveSubscriptions } from './subscriptions.js';
+
+/** What the router is built from: one object, not positional arguments. */
+export interface HubRouterParts {
+  hub: Hub;
+  authorizer: Authorizer;
+  metrics: HubMetrics;
+  options: HttpOptions;
+  logger?: Logger | undefined;
+  schedules?: ScheduleService | undefined;
+  /** Routes of another module (the demo), offered each request the hub's endpoints did not take. */
+  extension?: HubExtension | undefined;
+}
+
+const isUnder = (path: string, prefix: string) => path === prefix || path.startsWith(`${prefix}/`);
+
+/**
+ * Routes each request to its endpoint (one file each: publish, subscribe, subscriptions,
+ * schedules, health, resource metadata), turns errors into answers, and holds what every endpoint
+ * shares (`HttpContext`).
+ */
+export class HubRouter implements HttpContext {
+  readonly hub: Hub;
+  readonly authorizer: Authorizer;
+  readonly metrics: HubMetrics;
+  readonly options: HttpOptions;
+  readonly logger: Logger | undefined;
+  readonly schedules: ScheduleService | undefined;
+  readonly limiter: ConnectionLimiter;
+  readonly sseOptions: SseTransportOptions;
+  readonly #extension: HubExtension | undefined;
+  #isDraining = false;
+
+  constructor(parts: HubRouterParts) {
+    this.hub = parts.hub;
+    this.authorizer = parts.extension?.authorizer ?? parts.authorizer;
+    this.metrics = parts.metrics;
+    this.options = parts.options;
+    this.logger = parts.logger;
+    this.schedules = parts.schedules;
+    this.#extension = parts.extension;
+    this.limiter = new ConnectionLimiter(parts.options);
+    const { heartbeatMs, maxQueueBytes, shutdownRetryMs, flushDelayMs } = parts.options;
+    this.sseOptions = { heartbeatMs, maxQueueBytes, shutdownRetryMs, flushDelayMs };
+  }
+
+  get isDraining(): boolean {
+    return this.#isDraining;
+  }
+
+  /** New subscriptions get 503 from now on (graceful shutdown). */
+  stopAccepting(): void {
+    this.#isDraining = true;
+  }
+
+  /** For `node:http`, and `node:http2`'s compatibility API (HTTP/2 and HTTP/1.1 by ALPN). */
+  handle = (req: NodeRequest, res: NodeResponse): void => {
+    void this.serve(nodeExchange(req, res));
+  };
+
+  /**
+   * For Fetch hosts. Resolves with the response as soon as it starts: an event stream's body
+   * stays open. Fetch hides the socket, so per-address limits use `clientAddress` when given.
+   */
+  handleFetch = (request: Request, options: { clientAddress?: string } = {}): Promise<Response> => {
+    const exchange: FetchExchange = fetchExchange(request, options.clientAddress);
+    void this.serve(exchange);
+    return exchange.response;
+  };
+
+  /** Serves one exchange, whichever host it comes from; never rejects (errors become responses). */
+  serve(exchange: Exchange): Promise<void> {
+    const cors = corsHeaders(exchange.headers.origin, { allowedOrigins: this.options.corsOrigins });
+    return this.#route(exchange, cors).catch((error: unknown) => {
+      const httpError = toHttpError(error);
+      if (httpError === undefined) this.logger?.error({ err: error }, 'request failed');
+      if (exchange.hasResponded) {
+        exchange.abort();
+        return;
+      }
+      if (httpError === undefined) {
+        sendText(exchange, 500, 'internal error\n', cors);
+        return;
+      }
+      sendText(exchange, httpError.status, `${httpError.message}\n`, {
+        ...cors,
+        ...this.#withResourceMetadata(httpError),
+      });
+    });
+  }
+
+  /**
+   * draft-08: "When a request carries no access token, the hub's `WWW-Authenticate: Bearer`
+   * challenge SHOULD include a `resource_metadata` parameter" (RFC 9728 §5.1).
+   */
+  #withResourceMetadata(httpError: HttpError): Record<string, string> {
+    const metadataUrl = this.options.resource && resourceMetadataUrl(this.options.resource);
+    if (httpError.code !== 'TOKEN_MISSING' || !metadataUrl) return httpError.headers;
+    return { ...httpError.headers, 'www-authenticate': `Bearer resource_metadata="${metadataUrl}"` };
+  }
+
+  async #route(exchange: Exchange, cors: Record<string, string>): Promise<void> {
+    const url = new URL(exchange.target, 'http://hub.invalid');
+    const path = url.pathname;
+    const method = exchange.method;
+    if (method === 'OPTIONS') {
+      exchange.respond(204, preflightHeaders(exchange.headers, { allowedOrigins: this.options.corsOrigins }));
+      return;
+    }
+    if (path === HUB_PATH) {
+      if (method === 'GET' || method === 'HEAD') return serveSubscribe(this, exchange, url, cors);
+      if (method === 'POST') return servePublish(this, exchange, url, cors);
+      throw new HttpError(405, 'METHOD_NOT_ALLOWED', 'use GET to subscribe or POST to publish', {
+        allow: 'GET, POST',
+      });
+    }
+    if (isUnder(path, SUBSCRIPTIONS_PATH)) {
+      if (!this.options.subscriptionsApi)
+        throw new HttpError(404, 'NOT_FOUND', 'the subscriptions API is disabled');
+      return serveSubscriptions(this, exchange, url, cors);
+    }
+    if (isUnder(path, SCHEDULES_PATH)) return serveSchedules(this, exchange, url, cors);
+    if (path === RESOURCE_METADATA_PATH && this.options.resource !== undefined) {
+      return serveResourceMetadata({ ...this.options, resource: this.options.resource }, exchange, cors);
+    }
+    if (this.#extension !== undefined && (await this.#extension.handle(exchange, path, cors))) return;
+    if (path === '/healthz' || path === '/metrics') {
+      if (method !== 'GET' && method !== 'HEAD') throw new HttpError(405, 'METHOD_NOT_ALLOWED', 'use GET');
+      return path === '/healthz' ? serveHealth(this, exchange) : serveMetrics(this, exchange);
+    }
+    if (path === '/') {
+      // A hub, not a site: one line saying where the hub is (the demo's pages only with --demo).
+      throw new HttpError(404, 'NOT_FOUND', `not found: this is a Mercure hub, at ${HUB_PATH}`);
+    }
+    throw new HttpError(404, 'NOT_FOUND', 'not found');
+  }
+}

@@ -1,0 +1,2 @@
+// Temporary: moved to src/schedule (removed once the store tests are updated).
+export * from '../schedule/store.js';
