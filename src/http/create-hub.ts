@@ -18,8 +18,8 @@ import { HubMetrics } from './metrics.js';
 import { defaultHttpOptions, type HttpOptions } from './options.js';
 import { HubRouter } from './router.js';
 
-/** `createHub`'s `scheduling` option: the schedule runner's knobs (timers, lease, horizon, worker id). */
-export type SchedulingOptions = Omit<ScheduleServiceOptions, 'hub' | 'store' | 'onError'>;
+/** `createHub`'s `schedules` option: the schedule runner's knobs (timers, lease, horizon, worker id). */
+export type ScheduleOptions = Omit<ScheduleServiceOptions, 'hub' | 'store' | 'onError'>;
 
 export interface CreateHubOptions extends Partial<HttpOptions> {
   /** `memory` (default), `sqlite:PATH`, or an opened store and broker (closed with the hub). */
@@ -33,7 +33,7 @@ export interface CreateHubOptions extends Partial<HttpOptions> {
   /** What token expiry, retention and scheduled deliveries wait on; fake ones in tests. */
   timers?: Timers;
   /** Scheduled publishing (`deliver_*` publish fields, docs/time.md): timers, lease, horizon… */
-  scheduling?: SchedulingOptions;
+  schedules?: ScheduleOptions;
   /**
    * Routes of another module, offered each request the hub's endpoints do not take (the demo's
    * `demoExtension`, through `createDemoHub`).
@@ -94,10 +94,10 @@ export async function createHub(options: CreateHubOptions = {}): Promise<HeraldH
   // The schedule store opened beside the events (a memory one for a store passed without it).
   // `start` delivers what fell due while the hub was down before the hub serves requests.
   const schedules = new ScheduleService({
-    ...options.scheduling,
+    ...options.schedules,
     hub,
     store: opened.schedules ?? new MemoryScheduleStore(),
-    timers: options.scheduling?.timers ?? hub.timers,
+    timers: options.schedules?.timers ?? hub.timers,
     onError: (error, schedule) =>
       logger?.error({ err: error, scheduleId: schedule?.id }, 'scheduled delivery failed'),
   });

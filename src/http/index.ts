@@ -3,7 +3,7 @@
  * Other folders of Herald import this folder through this file only.
  */
 export { type Authorizer, createAuthorizer, type JwtOptions } from './authorizer.js';
-export { type CreateHubOptions, createHub, type HeraldHub, type SchedulingOptions } from './create-hub.js';
+export { type CreateHubOptions, createHub, type HeraldHub, type ScheduleOptions } from './create-hub.js';
 export { discoveryLinkHeader } from './discovery.js';
 export { HttpError } from './errors.js';
 export type { HubExtension, HubExtensionContext, HubExtensionFactory } from './extension.js';

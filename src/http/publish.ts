@@ -4,7 +4,7 @@ import { readForm } from './body.js';
 import type { HttpContext } from './context.js';
 import { isOriginAllowedForCookie } from './cors.js';
 import { HttpError } from './errors.js';
-import { publishScheduled } from './schedules.js';
+import { publishLater } from './schedules.js';
 import { sendText } from './send.js';
 import { presentedToken } from './token.js';
 
@@ -47,7 +47,7 @@ export async function servePublish(
   };
   // `deliver_*` fields: validated the same way, stored, delivered by the runner (docs/time.md).
   const schedules = context.schedules;
-  if (schedules && (await publishScheduled({ schedules, form, input, grant, exchange, headers: cors }))) {
+  if (schedules && (await publishLater({ schedules, form, input, grant, exchange, headers: cors }))) {
     return;
   }
   const event = await context.hub.publish(input);

@@ -143,7 +143,7 @@ const noStore = (headers: Record<string, string>) => ({ ...headers, 'cache-contr
 const methodNotAllowed = (allow: string) =>
   new HttpError(405, 'METHOD_NOT_ALLOWED', `use ${allow}`, { allow });
 
-export interface ScheduledPublishRequest {
+export interface PublishLaterRequest {
   schedules: ScheduleService;
   form: URLSearchParams;
   /** The publish fields, read from the form exactly as for an immediate publish. */
@@ -160,7 +160,7 @@ export interface ScheduledPublishRequest {
  * with an id (here the schedule's, which Mercure clients store as they would an event id), or
  * the schedule as JSON when the client accepts `application/json`.
  */
-export async function publishScheduled(request: ScheduledPublishRequest): Promise<boolean> {
+export async function publishLater(request: PublishLaterRequest): Promise<boolean> {
   const { schedules } = request;
   const delivery = withTimeErrorsAs400(() => schedules.resolve(deliveryInputFromForm(request.form)));
   if (delivery === undefined) return false;

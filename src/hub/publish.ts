@@ -3,7 +3,7 @@ import type { NewEvent } from './ports.js';
 
 /**
  * What a publisher sends, from HTTP (form fields) or from code. A delivery time (`deliver_*` form
- * fields) is not part of it: `ScheduledPublishing` validates the same input and stores a schedule.
+ * fields) is not part of it: `ScheduleService` validates the same input and stores a schedule.
  */
 export interface PublishInput {
   topics: string[];

@@ -204,7 +204,7 @@ describe.each(STORE_KINDS)('scheduled publishing over HTTP (%s store)', (kind) =
   it('delivers every occurrence of a recurring schedule, keeping the wall time across DST', async () => {
     const time = new FakeTime(START_MS);
     // Wakes only when something is due: four days of 60 s wakes would be 5,760 passes.
-    const { herald, url } = await hubOn(kind, time, { scheduling: { maxWaitMs: 86_400_000 } });
+    const { herald, url } = await hubOn(kind, time, { schedules: { maxWaitMs: 86_400_000 } });
     const token = await legacyToken({ publish: ['news'] });
     const response = await publish(url, token, [
       ['topic', 'news'],
@@ -261,7 +261,7 @@ describe('scheduled publishing on a shared SQLite file', () => {
   it('with two hubs running schedulers, delivers each schedule exactly once', async () => {
     const time = new FakeTime(START_MS);
     const storeUrl = tempDbUrl();
-    const a = await startTimedHub(storeUrl, time, { scheduling: { batchSize: 3 } });
+    const a = await startTimedHub(storeUrl, time, { schedules: { batchSize: 3 } });
     cleanups.push(() => a.close());
     const b = await startTimedHub(storeUrl, time);
     cleanups.push(() => b.close());
@@ -290,7 +290,7 @@ describe('scheduled publishing after a crash between delivering and completing',
   it('redelivers once the lease expires and the event store refuses the duplicate', async () => {
     const time = new FakeTime(START_MS);
     const storeUrl = tempDbUrl();
-    const hub = await startTimedHub(storeUrl, time, { scheduling: { leaseMs: 30_000 } });
+    const hub = await startTimedHub(storeUrl, time, { schedules: { leaseMs: 30_000 } });
     cleanups.push(() => hub.close());
     const token = await legacyToken({ publish: ['news'] });
     const at = formatInstant(START_MS + MINUTE_MS);
