@@ -38,6 +38,40 @@ export interface RetentionPolicy {
   maxAgeMs?: number | undefined;
 }
 
+/**
+ * The hub's history. What makes a replay gap-free and duplicate-free (`Hub.openSubscription`:
+ * subscribe live, read `headCursor()` as the snapshot, replay (lastEventId, snapshot], flush live
+ * events above it). Every guarantee holds for one handle and, when the storage is shared (several
+ * hub processes, each with its own handle: SQLite file, Redis), across all handles on it. The
+ * conformance suite (test/store/conformance.ts, with its two-writer cases) holds every adapter to it.
+ *
+ * Cursors
+ * - Assigned at append: positive safe integers, consecutive in commit order across all handles
+ *   (each append that resolves gets the previous cursor + 1). A failed append (DUPLICATE_ID,
+ *   UNAVAILABLE) takes no cursor. So every cursor in (0, headCursor()] names one event, readable
+ *   unless retention dropped it.
+ * - Cursors only grow and are never reused: not after retention dropped the newest events or all
+ *   of them, not after a restart or reopen.
+ * - One handle's appends get ascending cursors in call order and resolve in that order. The hub
+ *   publishes in resolve order, which is therefore cursor order.
+ *
+ * Visibility (nothing arrives late)
+ * - Once `append` resolved, `readRange`/`cursorOf` on every handle on the storage return the event,
+ *   and `headCursor()` there is at least its cursor.
+ * - Once any handle read `headCursor()` = h, no event with cursor <= h can appear later: all of
+ *   (0, h] is committed and readable already, except what retention dropped.
+ *
+ * Retention drops only the oldest: `prune` removes a prefix, so the kept cursors are a contiguous
+ * run ending at `headCursor()`, also while other handles append.
+ *
+ * Head: `headCursor()` never goes back, whichever handle reads it, with one exception: when
+ * retention dropped every event it reads 0 (there is nothing to replay, and every later cursor is
+ * above every earlier one).
+ *
+ * Ids: at most one kept event per id across all handles. Of concurrent appends of one id exactly
+ * one resolves; the others reject with DUPLICATE_ID and write nothing (no event, no cursor). An id
+ * whose event retention dropped may be used again.
+ */
 export interface Store {
   /**
    * Appends the event durably and returns it with its cursor. Resolves only once the event
@@ -48,13 +82,14 @@ export interface Store {
   /** The cursor of the event with this public id, or `undefined` when it is not (or no longer) kept. */
   cursorOf(id: string): Promise<Cursor | undefined>;
   /**
-   * Events with `after < cursor <= upTo`, ascending, at most `limit` of them.
-   * `after = 0` reads from the oldest kept event.
+   * Events with `after < cursor <= upTo`, ascending, at most `limit` of them; committed ones only.
+   * `after = 0` reads from the oldest kept event. For `upTo` at or below a head already read, the
+   * answer never changes except by retention dropping from the front.
    */
   readRange(after: Cursor, upTo: Cursor, limit: number): Promise<StoredEvent[]>;
   /**
-   * The cursor of the newest KEPT event: the snapshot a replay reads up to. 0 when the store is
-   * empty, also after everything was pruned (cursors are still never reused).
+   * The cursor of the newest KEPT event: the snapshot a replay reads up to. Never decreases; 0 when
+   * the store is empty, also after everything was pruned (cursors are still never reused).
    */
   headCursor(): Promise<Cursor>;
   /** Applies the retention policy; returns how many events were dropped. */
@@ -63,9 +98,23 @@ export interface Store {
 }
 
 /**
- * Fans stored events out to every hub process sharing the store. In one process it is a plain
- * in-memory dispatch; with Redis it carries events between processes. Listeners receive events
- * in cursor order.
+ * Fans stored events out to every hub process sharing the store: an in-memory dispatch in one
+ * process, a shared log between processes.
+ *
+ * For each listener, from the moment `subscribe` returns until it unsubscribes:
+ * - every event published by any process sharing the broker is delivered to it, exactly once;
+ * - in ascending cursor order. A subscriber drops an event at or below a cursor it already sent,
+ *   so an out-of-order delivery is a SKIPPED event, not a late one;
+ * - a publish made from inside a listener (a relay) is delivered after the current event has
+ *   reached every listener, never in the middle of it;
+ * - a listener that throws stops neither the other listeners nor its own later events.
+ *
+ * Publishers (the hub) publish each event once its `append` resolved, in resolve order, which is
+ * cursor order. A single-process broker relies on that and delivers in publish order. A broker
+ * spanning processes must merge all processes' events into cursor order itself, because two hubs'
+ * publishes can cross; it should read a log the store writes in cursor order rather than trust
+ * each process's publish, since a process that dies between append and publish leaves a cursor
+ * that is never published.
  */
 export interface Broker {
   publish(event: StoredEvent): Promise<void>;

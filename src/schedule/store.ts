@@ -1,14 +1,42 @@
 import type { NewSchedule, Schedule, ScheduleState } from './schedule.js';
 
 /**
- * Where schedules live. The store, not any timer, is the source of truth for what is due, so that
- * several hub processes can share one store and a restarted hub finds what fell due meanwhile.
+ * Where schedules live; the store, not a timer, is the truth about what is due, so several hub
+ * processes (workers) can share it and a restarted hub finds what fell due meanwhile. Every
+ * guarantee holds across all handles on a shared storage (SQLite: one connection per process);
+ * test/store/schedule-store.test.ts holds every adapter to it, with two workers.
  *
- * Exactly one delivery per occurrence: `claimDue` hands each due schedule to one worker for
- * `leaseMs` (atomically: SQLite runs one UPDATE … WHERE id IN (SELECT … LIMIT n) RETURNING in an
- * IMMEDIATE transaction). A worker that dies mid-delivery loses its lease and another claims the
- * schedule again; the event id derived from (schedule id, due instant) makes that retry a
- * duplicate the event store refuses, rather than a second delivery.
+ * Claims and leases
+ * - `claimDue(nowMs, limit, workerId, leaseMs)` atomically hands each due schedule to ONE worker
+ *   with a lease until `nowMs + leaseMs`, exclusive. Due means `pending` with `dueAtMs <= nowMs`,
+ *   or `claimed` with `leaseUntilMs <= nowMs` (an expired lease), earliest due first.
+ * - While a lease runs, no claim by any worker on any handle returns that schedule, the holder's
+ *   own included. Once it expired, the next claim by any worker takes it over.
+ * - A claim returning fewer than `limit` left nothing due unclaimed at `nowMs`.
+ * - Leases are judged by the `nowMs` callers pass: the workers' clocks must agree to well within
+ *   `leaseMs`.
+ * - There is no renewal yet: a lease lasts `leaseMs` from its claim. Choose it well above the
+ *   longest delivery. A delivery that outlasts it may be repeated by another worker, which the
+ *   event-id dedupe makes harmless.
+ *
+ * Completion: who may deliver
+ * - Only the worker named in the claim may complete: `complete`/`completeAll` take effect only if
+ *   the schedule is `claimed` by `workerId` at that moment, also after its lease expired when
+ *   nobody took it over (that worker did deliver).
+ * - Otherwise (taken over, cancelled, done, pending again) it returns false / counts 0 and changes
+ *   nothing: a worker that lost its lease cannot overwrite the new owner's claim, due time or
+ *   delivery record.
+ * - The claim is recognised by worker id alone. Worker ids must be unique, and a worker must not
+ *   claim again while one of its own completions is outstanding (the runner completes a batch
+ *   before claiming the next). Otherwise a stale completion would be taken for the current claim.
+ *
+ * Delivery
+ * - At least once: a claim ends only by a completion (which moves the schedule on) or by its lease
+ *   expiring (which makes it claimable again). A worker that dies just lets its lease run out.
+ * - Exactly once with the event store: the event id derives from (schedule id, due instant), so a
+ *   repeat is refused with DUPLICATE_ID, as long as retention still keeps the first event (keep
+ *   events longer than `leaseMs` plus clock skew). SQLite claims in one UPDATE … RETURNING inside
+ *   an IMMEDIATE transaction.
  */
 export interface ScheduleStore {
   /** Stores a new schedule as `pending`. Rejects with `SCHEDULE_DUPLICATE_ID` when the id exists. */

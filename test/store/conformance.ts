@@ -5,19 +5,36 @@
  *
  * Broker deliveries are awaited with `vi.waitFor`, so a broker that delivers asynchronously (Redis)
  * passes as long as each listener sees events in publish order.
+ *
+ * Two writers sharing one storage (two hub processes) have their own cases in `concurrent-writers.ts`,
+ * run from here; `StorageSharing` says whether an adapter gives them one handle each.
  */
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Broker, NewEvent, RetentionPolicy, Store, StoredEvent } from '../../src/hub/ports.js';
 import { StoreError } from '../../src/store/errors.js';
+import { describeConcurrentWriters } from './concurrent-writers.js';
 
 export interface StoreUnderTest {
   store: Store;
   broker: Broker;
+  /**
+   * Opens another handle on the SAME storage as `store`, as a second hub process would (SQLite: a
+   * second connection to the file). Required when the adapter's storage is `shared`; the suite
+   * closes the handle.
+   */
+  openSecondHandle?: (() => Promise<Store>) | undefined;
 }
 
 /** Opens a new, empty store with its broker; called once per test. */
 export type StoreFactory = () => Promise<StoreUnderTest>;
+
+/**
+ * `shared`: several handles (processes) can open one storage, and the two-writer cases put each
+ * writer on its own handle (SQLite, Redis). `private`: the history lives in one handle (memory),
+ * and both writers share it.
+ */
+export type StorageSharing = 'shared' | 'private';
 
 const T0_MS = Date.UTC(2025, 0, 1);
 const EVERYTHING = Number.MAX_SAFE_INTEGER;
@@ -53,7 +70,8 @@ function expectStoreError(code: string) {
   return expect.objectContaining({ name: 'StoreError', code });
 }
 
-export function describeStoreConformance(name: string, factory: StoreFactory): void {
+export function describeStoreConformance(name: string, factory: StoreFactory, sharing: StorageSharing): void {
+  describeConcurrentWriters(name, factory, sharing);
   describe(`${name}: Store and Broker conformance`, () => {
     let store: Store;
     let broker: Broker;

@@ -3,10 +3,15 @@ import { LocalBroker } from '../../src/store/local-broker.js';
 import { MemoryStore } from '../../src/store/memory.js';
 import { describeStoreConformance, newEvent, readAll } from './conformance.js';
 
-describeStoreConformance('MemoryStore', async () => ({
-  store: new MemoryStore(),
-  broker: new LocalBroker({ onListenerError: () => {} }),
-}));
+// Private storage: a second MemoryStore is a second history, so both writers use the one instance.
+describeStoreConformance(
+  'MemoryStore',
+  async () => ({
+    store: new MemoryStore(),
+    broker: new LocalBroker({ onListenerError: () => {} }),
+  }),
+  'private',
+);
 
 describe('MemoryStore', () => {
   it('drops the oldest events on append once maxEvents are kept, so memory stays bounded', async () => {

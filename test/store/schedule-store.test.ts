@@ -2,11 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { NewSchedule, ScheduleStore } from '../../src/schedule/index.js';
+import { MemoryStore } from '../../src/store/memory.js';
 import { MemoryScheduleStore } from '../../src/store/schedule-memory.js';
 import { SqliteScheduleStore } from '../../src/store/schedule-sqlite.js';
-import type { NewSchedule } from '../../src/time/schedule.js';
-import type { ScheduleStore } from '../../src/time/schedule-store.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 
@@ -221,5 +222,293 @@ describe('SqliteScheduleStore', () => {
     expect(new Set(claimed).size).toBe(200);
     await a.close();
     await b.close();
+  });
+});
+
+/**
+ * Two workers on one storage, as two hub processes run them. SQLite shares its file between
+ * connections, so each worker gets its own; memory lives in one instance, so both workers use it.
+ */
+const workerPairs: [string, () => [ScheduleStore, ScheduleStore]][] = [
+  [
+    'memory (one instance for both workers)',
+    () => {
+      const store = new MemoryScheduleStore();
+      return [store, store];
+    },
+  ],
+  [
+    'sqlite (two connections to one file)',
+    () => {
+      const path = tempDbPath();
+      return [new SqliteScheduleStore(path), new SqliteScheduleStore(path)];
+    },
+  ],
+];
+
+const delivery = (atMs: number) => ({ deliveredAtMs: atMs, lateByMs: 0 });
+
+describe.each(workerPairs)('ScheduleStore with two workers: %s', (_name, openPair) => {
+  async function withPair(run: (w1: ScheduleStore, w2: ScheduleStore) => Promise<void>): Promise<void> {
+    const [w1, w2] = openPair();
+    try {
+      await run(w1, w2);
+    } finally {
+      await w1.close();
+      if (w2 !== w1) await w2.close();
+    }
+  }
+
+  it('hands every due schedule to exactly one of two workers claiming at the same instant', () =>
+    withPair(async (w1, w2) => {
+      for (let i = 0; i < 60; i++) await (i % 2 === 0 ? w1 : w2).add(newSchedule(`s${i}`, T0 + i));
+      const owner = new Map<string, string>();
+      for (let round = 0; round < 30 && owner.size < 60; round++) {
+        const [x, y] = await Promise.all([
+          w1.claimDue(T0 + 1000, 7, 'w1', 60_000),
+          w2.claimDue(T0 + 1000, 5, 'w2', 60_000),
+        ]);
+        for (const [worker, claimed] of [
+          ['w1', x],
+          ['w2', y],
+        ] as const) {
+          for (const schedule of claimed) {
+            expect(owner.get(schedule.id), `${schedule.id} claimed twice`).toBeUndefined();
+            owner.set(schedule.id, worker);
+          }
+        }
+      }
+      expect(owner.size).toBe(60);
+      for (const [id, worker] of owner) {
+        expect((await w1.get(id))?.claimedBy).toBe(worker);
+        expect((await w2.get(id))?.claimedBy).toBe(worker);
+      }
+    }));
+
+  it('lets the other worker claim a schedule once its lease expired, and refuses the late completion of the worker that lost it without touching the new claim', () =>
+    withPair(async (w1, w2) => {
+      await w1.add(newSchedule('a', T0));
+      expect((await w1.claimDue(T0, 10, 'w1', 5_000)).map((s) => s.id)).toEqual(['a']);
+      // The lease holds up to, not including, T0 + 5000.
+      expect(await w2.claimDue(T0 + 4_999, 10, 'w2', 5_000)).toEqual([]);
+      const takenOver = await w2.claimDue(T0 + 5_000, 10, 'w2', 5_000);
+      expect(takenOver.map((s) => [s.id, s.claimedBy, s.leaseUntilMs])).toEqual([['a', 'w2', T0 + 10_000]]);
+      const before = await w2.get('a');
+      expect(await w1.complete('a', T0 + 60_000, 'w1', delivery(T0 + 6_000))).toBe(false);
+      expect(await w1.completeAll([{ id: 'a', nextDueMs: null, delivery: delivery(T0 + 6_000) }], 'w1')).toBe(
+        0,
+      );
+      expect(await w2.get('a')).toEqual(before);
+      // Nor may the loser claim it back while the new lease holds.
+      expect(await w1.claimDue(T0 + 9_999, 10, 'w1', 5_000)).toEqual([]);
+      expect(await w2.complete('a', null, 'w2', delivery(T0 + 7_000))).toBe(true);
+      expect(await w1.get('a')).toMatchObject({
+        state: 'done',
+        deliveredCount: 1,
+        lastDeliveredAtMs: T0 + 7_000,
+      });
+    }));
+
+  it('accepts a completion after the lease expired when no other worker took the schedule over', () =>
+    withPair(async (w1, w2) => {
+      await w1.add(newSchedule('a', T0));
+      await w1.claimDue(T0, 10, 'w1', 1_000);
+      expect(await w2.claimDue(T0 + 500, 10, 'w2', 1_000)).toEqual([]);
+      expect(await w1.complete('a', T0 + 60_000, 'w1', delivery(T0 + 2_000))).toBe(true);
+      expect(await w2.get('a')).toMatchObject({
+        state: 'pending',
+        dueAtMs: T0 + 60_000,
+        claimedBy: undefined,
+      });
+      expect(await w2.claimDue(T0 + 2_000, 10, 'w2', 1_000)).toEqual([]);
+    }));
+
+  it('refuses the completion of a schedule cancelled through the other handle during its delivery', () =>
+    withPair(async (w1, w2) => {
+      await w1.add(newSchedule('a', T0));
+      await w1.claimDue(T0, 10, 'w1', 1_000);
+      expect(await w2.cancel('a')).toBe(true);
+      expect(await w1.complete('a', T0 + 10, 'w1', delivery(T0))).toBe(false);
+      expect((await w1.get('a'))?.state).toBe('cancelled');
+      expect(await w2.claimDue(T0 + 10_000, 10, 'w2', 1_000)).toEqual([]);
+    }));
+
+  it('never lets two workers hold one schedule while its lease runs, and takes a completion only from the holder, over random interleavings', async () => {
+    const step = fc.oneof(
+      fc.record({
+        kind: fc.constant('claim' as const),
+        worker: fc.constantFrom('w1', 'w2'),
+        limit: fc.integer({ min: 1, max: 4 }),
+        leaseMs: fc.constantFrom(100, 1_000, 5_000),
+      }),
+      fc.record({ kind: fc.constant('advance' as const), byMs: fc.integer({ min: 0, max: 3_000 }) }),
+      fc.record({
+        kind: fc.constant('complete' as const),
+        worker: fc.constantFrom('w1', 'w2'),
+        schedule: fc.nat({ max: 5 }),
+        isLast: fc.boolean(),
+      }),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { maxLength: 40 }), (steps) =>
+        withPair(async (w1, w2) => {
+          const handle = (worker: string) => (worker === 'w1' ? w1 : w2);
+          let nowMs = T0;
+          /** What the store's answers so far say about each schedule. */
+          const model = new Map<
+            string,
+            { dueAtMs: number; state: string; holder?: string; leaseUntilMs?: number }
+          >();
+          for (let i = 0; i < 6; i++) {
+            await w1.add(newSchedule(`s${i}`, T0 + 300 * i));
+            model.set(`s${i}`, { dueAtMs: T0 + 300 * i, state: 'pending' });
+          }
+          const isClaimable = (m: { dueAtMs: number; state: string; leaseUntilMs?: number }) =>
+            (m.state === 'pending' && m.dueAtMs <= nowMs) ||
+            (m.state === 'claimed' && m.leaseUntilMs! <= nowMs);
+          for (const s of steps) {
+            if (s.kind === 'advance') nowMs += s.byMs;
+            if (s.kind === 'claim') {
+              const claimed = await handle(s.worker).claimDue(nowMs, s.limit, s.worker, s.leaseMs);
+              for (const schedule of claimed) {
+                const m = model.get(schedule.id)!;
+                expect(isClaimable(m), `${schedule.id} handed out while held by ${m.holder}`).toBe(true);
+                expect(schedule).toMatchObject({
+                  state: 'claimed',
+                  claimedBy: s.worker,
+                  leaseUntilMs: nowMs + s.leaseMs,
+                });
+                Object.assign(m, { state: 'claimed', holder: s.worker, leaseUntilMs: nowMs + s.leaseMs });
+              }
+              // Fewer than asked: nothing claimable was held back, an expired lease included.
+              if (claimed.length < s.limit) expect([...model.values()].filter(isClaimable)).toEqual([]);
+            }
+            if (s.kind === 'complete') {
+              const id = `s${s.schedule}`;
+              const m = model.get(id)!;
+              const nextDueMs = s.isLast ? null : m.dueAtMs + 700;
+              const before = await handle(s.worker).get(id);
+              const isHolder = m.state === 'claimed' && m.holder === s.worker;
+              expect(await handle(s.worker).complete(id, nextDueMs, s.worker, delivery(nowMs))).toBe(
+                isHolder,
+              );
+              if (!isHolder) {
+                expect(await w1.get(id)).toEqual(before);
+                continue;
+              }
+              m.state = nextDueMs === null ? 'done' : 'pending';
+              m.dueAtMs = nextDueMs ?? m.dueAtMs;
+              m.holder = undefined;
+              m.leaseUntilMs = undefined;
+            }
+          }
+          for (const [id, m] of model) {
+            const stored = await w2.get(id);
+            expect([stored?.state, stored?.dueAtMs, stored?.claimedBy]).toEqual([
+              m.state,
+              m.dueAtMs,
+              m.holder,
+            ]);
+          }
+        }),
+      ),
+      { numRuns: 40 },
+    );
+  });
+
+  it('delivers every occurrence at least once, and exactly once with the event-id dedupe, when workers stall past their leases or die', async () => {
+    const SCHEDULES = 4;
+    const OCCURRENCES = 3;
+    const PERIOD_MS = 1_000;
+    const LEASE_MS = 1_000;
+    const step = fc.record({
+      worker: fc.constantFrom('w1', 'w2'),
+      advanceMs: fc.integer({ min: 0, max: 1_500 }),
+      dies: fc.boolean(),
+    });
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { maxLength: 40 }), (steps) =>
+        withPair(async (w1, w2) => {
+          const events = new MemoryStore();
+          let nowMs = T0;
+          for (let i = 0; i < SCHEDULES; i++) await w1.add(newSchedule(`s${i}`, T0 + 100 * i));
+          const attempts = new Map<string, number>();
+          const workers = new Map([
+            [
+              'w1',
+              {
+                store: w1,
+                phase: 'idle' as 'idle' | 'claimed' | 'delivered',
+                held: [] as { id: string; dueAtMs: number }[],
+              },
+            ],
+            [
+              'w2',
+              {
+                store: w2,
+                phase: 'idle' as 'idle' | 'claimed' | 'delivered',
+                held: [] as { id: string; dueAtMs: number }[],
+              },
+            ],
+          ]);
+          /** One phase of a worker's loop: claim, deliver (append), then complete, or die instead. */
+          const advanceWorker = async (name: string, dies: boolean) => {
+            const worker = workers.get(name)!;
+            if (worker.phase === 'idle') {
+              const claimed = await worker.store.claimDue(nowMs, 2, name, LEASE_MS);
+              worker.held = claimed.map(({ id, dueAtMs }) => ({ id, dueAtMs }));
+              worker.phase = claimed.length > 0 ? 'claimed' : 'idle';
+            } else if (worker.phase === 'claimed') {
+              for (const { id, dueAtMs } of worker.held) {
+                const eventId = `urn:occurrence:${id}@${dueAtMs}`;
+                attempts.set(eventId, (attempts.get(eventId) ?? 0) + 1);
+                await events
+                  .append({ id: eventId, topics: ['t'], data: '', isPrivate: false }, nowMs)
+                  .catch((error: unknown) => expect(error).toMatchObject({ code: 'DUPLICATE_ID' }));
+              }
+              worker.phase = 'delivered';
+            } else {
+              if (!dies) {
+                const completions = worker.held.map(({ id, dueAtMs }) => {
+                  const occurrence = Math.round((dueAtMs - T0 - 100 * Number(id.slice(1))) / PERIOD_MS);
+                  const nextDueMs = occurrence + 1 < OCCURRENCES ? dueAtMs + PERIOD_MS : null;
+                  return { id, nextDueMs, delivery: delivery(nowMs) };
+                });
+                await worker.store.completeAll(completions, name);
+              }
+              worker.held = [];
+              worker.phase = 'idle';
+            }
+          };
+          for (const s of steps) {
+            nowMs += s.advanceMs;
+            await advanceWorker(s.worker, s.dies);
+          }
+          // Then both run without dying until nothing is left: each pass moves time past any lease.
+          for (let pass = 0; pass < 200; pass++) {
+            const left = await w1.list({ states: ['pending', 'claimed'] });
+            if (left.length === 0) break;
+            nowMs += LEASE_MS;
+            await advanceWorker(pass % 2 === 0 ? 'w1' : 'w2', false);
+            await advanceWorker(pass % 2 === 0 ? 'w2' : 'w1', false);
+          }
+          const expectedIds = Array.from({ length: SCHEDULES }, (_, i) =>
+            Array.from(
+              { length: OCCURRENCES },
+              (_, k) => `urn:occurrence:s${i}@${T0 + 100 * i + PERIOD_MS * k}`,
+            ),
+          ).flat();
+          const published = (await events.readRange(0, Number.MAX_SAFE_INTEGER, 1000)).map(
+            (event) => event.id,
+          );
+          expect([...published].sort()).toEqual([...expectedIds].sort());
+          for (const id of expectedIds) expect(attempts.get(id)).toBeGreaterThanOrEqual(1);
+          for (const schedule of await w2.list()) {
+            expect(schedule).toMatchObject({ state: 'done', deliveredCount: OCCURRENCES });
+          }
+        }),
+      ),
+      { numRuns: 40 },
+    );
   });
 });

@@ -19,10 +19,20 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describeStoreConformance('SqliteStore (file)', async () => ({
-  store: SqliteStore.open(newPath()),
-  broker: new LocalBroker({ onListenerError: () => {} }),
-}));
+// Shared storage: the second handle is a second connection to the same file, as a second hub
+// process opens it.
+describeStoreConformance(
+  'SqliteStore (file)',
+  async () => {
+    const path = newPath();
+    return {
+      store: SqliteStore.open(path),
+      broker: new LocalBroker({ onListenerError: () => {} }),
+      openSecondHandle: async () => SqliteStore.open(path),
+    };
+  },
+  'shared',
+);
 
 describe('SqliteStore', () => {
   it('runs in WAL mode with synchronous=FULL and a busy timeout by default', async () => {

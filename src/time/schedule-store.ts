@@ -1,2 +1,0 @@
-// Temporary: moved to src/schedule (removed once the store tests are updated).
-export * from '../schedule/store.js';
