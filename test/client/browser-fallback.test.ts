@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type * as Herald from '../../src/client/index.js';
 import { launchChromium } from '../support/chromium.js';
 import { startPageServer } from './browser-support.js';
-import { FakeHub } from './fake-hub.js';
+import { RealHub } from './real-hub.js';
 import type { TestServer } from './support.js';
 
 declare global {
@@ -12,18 +12,19 @@ declare global {
   }
 }
 
-let hub: FakeHub;
+let hub: RealHub;
 let server: TestServer;
 let browser: Browser;
 
 beforeAll(async () => {
-  hub = new FakeHub();
+  hub = await RealHub.create();
   // Like a buffering proxy in front of the hub: the never-ending event stream never gets a byte
-  // through (not even its head); polls, which end, pass.
+  // through (not even its head); polls and publications, which end, pass.
   server = await startPageServer((request, response) => {
-    if (request.url?.includes('transport=')) return hub.handle(request, response);
+    if (request.method !== 'GET' || request.url?.includes('transport=')) return hub.handle(request, response);
     request.resume();
   });
+  hub.mountAt(server.url);
   browser = await launchChromium();
 });
 
@@ -35,16 +36,20 @@ afterAll(async () => {
 
 describe("transport 'auto' in Chromium", () => {
   it('switches to long polling when the event stream shows no first byte, and receives the events', async () => {
-    hub.publish('one');
-    hub.publish('two');
+    await hub.publish('one');
+    await hub.publish('two');
+    const { pathname, search } = new URL(hub.url);
     const page = await browser.newPage();
     await page.goto(`${server.url}/`);
     await page.waitForFunction(() => (window as unknown as { ready?: boolean }).ready === true);
     const result = await page.evaluate(
-      () =>
+      ({ path, headers }) =>
         new Promise<{ data: string[]; transport: string }>((resolve) => {
-          const source = new window.Herald.EventSource('/.well-known/mercure?topic=t', {
+          const source = new window.Herald.EventSource(path, {
             transport: 'auto',
+            headers,
+            // The events were published before: from the start of the history.
+            lastEventId: 'earliest',
             firstByteTimeoutMs: 100,
             longPollTimeoutMs: 100,
           });
@@ -57,8 +62,9 @@ describe("transport 'auto' in Chromium", () => {
             }
           };
         }),
+      { path: `${pathname}${search}`, headers: hub.subscriberHeaders },
     );
     expect(result).toEqual({ data: ['one@e1', 'two@e2'], transport: 'long-poll' });
-    expect(hub.requests.map((request) => request.transport)).toEqual(['long-poll']);
+    expect(hub.subscriptions.map((request) => request.transport)).toEqual(['long-poll']);
   });
 });

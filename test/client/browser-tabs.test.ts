@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type * as Herald from '../../src/client/index.js';
 import { launchChromium } from '../support/chromium.js';
 import { startPageServer } from './browser-support.js';
-import { FakeHub } from './fake-hub.js';
+import { RealHub } from './real-hub.js';
 import { type TestServer, waitFor } from './support.js';
 
 declare global {
@@ -15,9 +15,7 @@ declare global {
 }
 
 const TABS = 8;
-const STREAM_PATH = '/.well-known/mercure?topic=t';
-
-let hub: FakeHub;
+let hub: RealHub;
 let server: TestServer;
 let browser: Browser;
 let context: BrowserContext | undefined;
@@ -36,8 +34,9 @@ afterEach(async () => {
 
 /** Opens the tabs and loads the page in each first: once 6 streams hold the 6 sockets, nothing else loads. */
 async function openTabs(): Promise<Page[]> {
-  hub = new FakeHub();
-  server = await startPageServer((request, response) => hub.handle(request, response));
+  hub = await RealHub.create();
+  server = await startPageServer(hub.handle);
+  hub.mountAt(server.url);
   context = await browser.newContext();
   const pages: Page[] = [];
   for (let i = 0; i < TABS; i++) {
@@ -52,14 +51,17 @@ async function openTabs(): Promise<Page[]> {
 }
 
 function subscribe(page: Page, shared: boolean): Promise<void> {
+  const { pathname, search } = new URL(hub.url);
   return page.evaluate(
-    ({ shared, path }) => {
+    ({ shared, path, headers }) => {
       window.received = [];
-      const source = shared ? new window.Herald.SharedEventSource(path) : new window.Herald.EventSource(path);
+      const source = shared
+        ? new window.Herald.SharedEventSource(path, { headers })
+        : new window.Herald.EventSource(path, { headers });
       source.onmessage = (event) => window.received.push((event as MessageEvent).lastEventId);
       window.source = source;
     },
-    { shared, path: STREAM_PATH },
+    { shared, path: `${pathname}${search}`, headers: hub.subscriberHeaders },
   );
 }
 
@@ -82,7 +84,7 @@ describe('eight tabs of one origin over HTTP/1.1', () => {
     const pages = await openTabs();
     for (const page of pages) await subscribe(page, false);
     await waitFor(() => hub.openStreams === 6, 'six open streams');
-    hub.publish('a');
+    await hub.publish('a');
     await waitForAll(pages.slice(0, 6), 1);
     // The first six tabs got the event; the last two still have no connection at all.
     const states = await Promise.all(pages.map((page) => page.evaluate(() => window.source.readyState)));
@@ -95,10 +97,10 @@ describe('eight tabs of one origin over HTTP/1.1', () => {
     const pages = await openTabs();
     for (const page of pages) await subscribe(page, true);
     await waitFor(() => hub.openStreams === 1, 'one open stream');
-    for (let i = 1; i <= 10; i++) hub.publish(`m${i}`);
+    for (let i = 1; i <= 10; i++) await hub.publish(`m${i}`);
     await waitForAll(pages, 10);
     for (const page of pages) expect(await received(page)).toEqual(ids(1, 10));
-    expect(hub.requests.filter((request) => request.transport === 'sse')).toHaveLength(1);
+    expect(hub.subscriptions.filter((request) => request.transport === 'sse')).toHaveLength(1);
 
     const leaders = await Promise.all(
       pages.map((page) => page.evaluate(() => window.source.isLeader === true)),
@@ -106,14 +108,14 @@ describe('eight tabs of one origin over HTTP/1.1', () => {
     expect(leaders.filter(Boolean)).toHaveLength(1);
     const leader = pages[leaders.indexOf(true)]!;
     await leader.close();
-    for (let i = 11; i <= 20; i++) hub.publish(`m${i}`);
+    for (let i = 11; i <= 20; i++) await hub.publish(`m${i}`);
     const survivors = pages.filter((page) => page !== leader);
     await waitForAll(survivors, 20);
     await waitFor(() => hub.openStreams === 1, 'the new leader stream');
     for (const page of survivors) expect(await received(page)).toEqual(ids(1, 20));
     // The new leader resumed from the last cursor it saw.
     expect(
-      hub.requests.filter((request) => request.transport === 'sse').map((request) => request.cursor),
+      hub.subscriptions.filter((request) => request.transport === 'sse').map((request) => request.cursor),
     ).toEqual(['', 'e10']);
   });
 });

@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { type ConnectionErrorEvent, EventSource } from '../../src/client/index.js';
-import { ManualTimers, nextEvent, serverPerTest, waitFor, writeStreamHead } from './support.js';
+import { ManualTimers, nextEvent, serverPerTest, writeStreamHead } from './support.js';
 
 const serve = serverPerTest();
 
@@ -164,11 +164,11 @@ describe('request options', () => {
   });
 
   it('dispatches nothing after close(), even for bytes already received', async () => {
-    const server = await serve((_request, response) => {
-      writeStreamHead(response);
-      response.write('data: 1\n\ndata: 2\n\ndata: 3\n\n');
+    const body = handedOutOnRequest('data: 1\n\ndata: 2\n\ndata: 3\n\n');
+    const source = new EventSource('http://hub.test/', {
+      fetch: async () => new Response(body.stream, { headers: { 'content-type': 'text/event-stream' } }),
+      timers: new ManualTimers(),
     });
-    const source = new EventSource(`${server.url}/`);
     const received: string[] = [];
     source.onmessage = (event) => {
       received.push((event as MessageEvent).data);
@@ -176,13 +176,43 @@ describe('request options', () => {
     };
     let errors = 0;
     source.onerror = () => errors++;
-    await waitFor(() => received.length > 0, 'the first message');
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    // The fence: the client asks for more bytes (or gives the body up) only once it is done with
+    // the chunk that holds all three events; a dispatch of 2 or 3 would have come before that.
+    await body.doneWithChunk;
     expect(received).toEqual(['1']);
     expect(errors).toBe(0);
     expect(source.readyState).toBe(EventSource.CLOSED);
   });
 });
+
+/**
+ * A response body of one chunk, handed out only when the client reads (high-water mark 0: no
+ * read-ahead). `doneWithChunk` resolves when the client asks for the next read after it, or
+ * cancels the body; the body then ends.
+ */
+function handedOutOnRequest(chunk: string): {
+  stream: ReadableStream<Uint8Array>;
+  doneWithChunk: Promise<void>;
+} {
+  let reads = 0;
+  let markDone: () => void = () => {};
+  const doneWithChunk = new Promise<void>((resolve) => {
+    markDone = resolve;
+  });
+  const stream = new ReadableStream<Uint8Array>(
+    {
+      pull(controller) {
+        reads += 1;
+        if (reads === 1) return controller.enqueue(new TextEncoder().encode(chunk));
+        markDone();
+        controller.close();
+      },
+      cancel: () => markDone(),
+    },
+    { highWaterMark: 0 },
+  );
+  return { stream, doneWithChunk };
+}
 
 describe('event handler attributes', () => {
   it('replaces the previous handler and null removes it', async () => {

@@ -1,10 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { type ConnectionErrorEvent, EventSource } from '../../src/client/index.js';
+import {
+  type ConnectionErrorEvent,
+  EventSource,
+  type PolledEvent,
+  type PollResponse,
+} from '../../src/client/index.js';
 import { ManualTimers, nextEvent } from './support.js';
 
+// `unknown`: some answers here are malformed on purpose.
 const json = (body: unknown, status = 200) =>
   new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
-const batch = (events: unknown[], lastEventId: string) => ({
+/** A well-formed poll answer, in the client's own type of the hub's contract. */
+const batch = (events: PolledEvent[], lastEventId: string): PollResponse => ({
   events,
   lastEventId,
   serverTime: new Date().toISOString(),

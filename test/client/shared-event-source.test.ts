@@ -1,14 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EventSource, type LockManagerLike, SharedEventSource } from '../../src/client/index.js';
-import { FakeHub } from './fake-hub.js';
 import { FakeLocks } from './fake-locks.js';
+import { RealHub } from './real-hub.js';
 import { startServer, waitFor } from './support.js';
 
-let hub: FakeHub;
+let hub: RealHub;
 const sources: SharedEventSource[] = [];
 beforeEach(async () => {
-  hub = new FakeHub();
-  await hub.start();
+  hub = await RealHub.start();
 });
 afterEach(async () => {
   for (const source of sources.splice(0)) source.close();
@@ -16,7 +15,7 @@ afterEach(async () => {
 });
 
 function openTab(locks: LockManagerLike, name: string): { source: SharedEventSource; received: string[] } {
-  const source = new SharedEventSource(hub.url, { locks, name });
+  const source = new SharedEventSource(hub.url, { locks, name, headers: hub.subscriberHeaders });
   sources.push(source);
   const received: string[] = [];
   source.onmessage = (event) => received.push((event as MessageEvent).lastEventId);
@@ -30,9 +29,9 @@ describe('SharedEventSource (Web Locks + BroadcastChannel, faked locks in Node)'
     const locks = new FakeLocks();
     const tabs = [0, 1, 2].map(() => openTab(locks, 'shared-1'));
     await waitFor(() => tabs.every((tab) => tab.source.readyState === EventSource.OPEN), 'all tabs open');
-    for (let i = 0; i < 20; i++) hub.publish(`m${i}`);
+    for (let i = 0; i < 20; i++) await hub.publish(`m${i}`);
     await waitFor(() => tabs.every((tab) => tab.received.length === 20), 'every tab to get 20 events');
-    expect(hub.requests.filter((request) => request.transport === 'sse')).toHaveLength(1);
+    expect(hub.subscriptions.filter((request) => request.transport === 'sse')).toHaveLength(1);
     expect(tabs.map((tab) => tab.source.isLeader)).toEqual([true, false, false]);
     for (const tab of tabs) expect(tab.received).toEqual(ids(1, 20));
   });
@@ -43,10 +42,7 @@ describe('SharedEventSource (Web Locks + BroadcastChannel, faked locks in Node)'
     await waitFor(() => tabs[0]!.source.readyState === EventSource.OPEN, 'the leader to open');
     let published = 0;
     const publishSome = async (count: number) => {
-      for (let i = 0; i < count; i++) {
-        hub.publish(`m${++published}`);
-        if (i % 5 === 0) await new Promise((resolve) => setTimeout(resolve, 1));
-      }
+      for (let i = 0; i < count; i++) await hub.publish(`m${++published}`);
     };
     await publishSome(30);
     tabs[0]!.source.close(); // the leader's tab goes away in the middle of the stream
@@ -54,17 +50,23 @@ describe('SharedEventSource (Web Locks + BroadcastChannel, faked locks in Node)'
     await waitFor(() => tabs[1]!.source.isLeader, 'the second tab to take over');
     await publishSome(30);
     await waitFor(() => tabs.slice(1).every((tab) => tab.received.length >= 90), 'the survivors to get 90');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    for (const tab of tabs.slice(1)) expect(tab.received).toEqual(ids(1, 90));
+    // A fence: a doubled event would arrive before the next one published, so once that one is in,
+    // everything before it is too.
+    const fence = await hub.publish('fence');
+    await waitFor(() => tabs.slice(1).every((tab) => tab.received.includes(fence)), 'the fence event');
+    for (const tab of tabs.slice(1)) expect(tab.received).toEqual([...ids(1, 90), fence]);
     // The new leader resumed from its cursor rather than from the start.
-    const resumed = hub.requests.filter((request) => request.transport === 'sse');
+    const resumed = hub.subscriptions.filter((request) => request.transport === 'sse');
     expect(resumed).toHaveLength(2);
     expect(resumed[1]!.cursor).not.toBe('');
   });
 
   it('falls back to a plain connection without Web Locks (Node)', async () => {
-    hub.publish('only');
-    const source = new SharedEventSource(hub.url);
+    await hub.publish('only');
+    const source = new SharedEventSource(hub.url, {
+      headers: hub.subscriberHeaders,
+      lastEventId: 'earliest',
+    });
     sources.push(source);
     const received: string[] = [];
     source.onmessage = (event) => received.push((event as MessageEvent).data);
@@ -74,6 +76,7 @@ describe('SharedEventSource (Web Locks + BroadcastChannel, faked locks in Node)'
   });
 
   it('fails every tab when the leader fails the connection', async () => {
+    // Not the hub: a server that answers an event-stream request with 204 (WHATWG: fail, no retry).
     const server = await startServer((_request, response) => response.writeHead(204).end());
     try {
       const locks = new FakeLocks();
@@ -83,6 +86,7 @@ describe('SharedEventSource (Web Locks + BroadcastChannel, faked locks in Node)'
         return source;
       });
       await waitFor(() => tabs.every((tab) => tab.readyState === EventSource.CLOSED), 'both tabs closed');
+      expect(tabs.map((tab) => tab.readyState)).toEqual([EventSource.CLOSED, EventSource.CLOSED]);
     } finally {
       await server.close();
     }
