@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDemoHub, type DemoHubOptions } from '../../src/demo/index.js';
 import { type CreateHubOptions, createHub } from '../../src/http/index.js';
-import { serveHub } from '../support/listen.js';
 import { legacyToken, publish, SECRET } from '../http/helpers.js';
+import { serveHub } from '../support/listen.js';
 
 interface TokenJson {
   token: string;
