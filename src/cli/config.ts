@@ -136,6 +136,7 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv): ServeC
       '--demo is refused when NODE_ENV=production: it hands out publishing tokens to anyone',
     );
   }
+  const { resource, issuer } = draftTokenTrust(get('resource'), get('issuer'));
   return {
     port: integer('port', get('port')) ?? 3000,
     // The demo hands out publishing tokens: only this machine may reach it unless --host says otherwise.
@@ -148,8 +149,8 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv): ServeC
     jwtAlgorithms: list('jwt-alg'),
     anonymous: values.anonymous ?? isTrue(fromEnv('anonymous', env)),
     corsOrigins: list('cors-origin') ?? [],
-    resource: get('resource'),
-    issuer: get('issuer'),
+    resource,
+    issuer,
     hubUrl: get('hub-url'),
     maxBodyBytes: integer('max-body-bytes', get('max-body-bytes')),
     maxConnections: integer('max-connections', get('max-connections')),
@@ -168,6 +169,20 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv): ServeC
     logLevel: get('log-level') ?? 'info',
     ...tlsFiles(get('tls-cert'), get('tls-key')),
   };
+}
+
+/**
+ * `--resource` turns draft-08 tokens on, and the spec binds every trusted key to an issuer whose
+ * identifier the tokens carry in `iss` (draft-08 §Token Validation): without `--issuer` no draft-08
+ * token could pass, so the hub refuses to start rather than refuse every token at run time.
+ */
+function draftTokenTrust(resource: string | undefined, issuer: string | undefined) {
+  if (resource !== undefined && issuer === undefined) {
+    throw new ConfigError(
+      '--resource (HERALD_RESOURCE) needs --issuer (HERALD_ISSUER): the issuer identifier that draft-08 tokens signed with the JWT key(s) carry in "iss"',
+    );
+  }
+  return { resource, issuer };
 }
 
 function tlsFiles(cert: string | undefined, key: string | undefined) {

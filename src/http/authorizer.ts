@@ -7,6 +7,7 @@ import {
   type KeySpec,
   loadKey,
   type TokenProtocol,
+  type TrustedIssuer,
 } from '../hub/index.js';
 
 /** Verifies tokens for each role. Rejects with `AuthError` (401 codes). */
@@ -24,31 +25,63 @@ export interface JwtOptions {
   algorithms?: string[] | undefined;
   /** The hub's resource identifier (draft-08 `aud`); without it only 0.x tokens are accepted. */
   resource?: string | undefined;
+  /**
+   * The issuer identifier the keys above belong to: draft-08 tokens they verify must carry it as
+   * `iss` (required with `resource` unless `issuers` names one). 0.x tokens carry no `iss`: the same
+   * keys verify them without that check.
+   */
   issuer?: string | undefined;
+  /** More trusted issuers of draft-08 tokens, each bound to its own keys (only those verify it). */
+  issuers?: IssuerOptions[] | undefined;
   /** Base URL of relative URL patterns in tokens. */
   baseUrl?: string | undefined;
   clock?: Clock | undefined;
 }
 
+/** One trusted issuer of draft-08 tokens and its keys, per role as for the hub's own keys. */
+export interface IssuerOptions {
+  issuer: string;
+  key?: KeySpec | undefined;
+  publisherKey?: KeySpec | undefined;
+  subscriberKey?: KeySpec | undefined;
+}
+
 const DEFAULT_ALGORITHMS = ['HS256', 'HS384', 'HS512', 'EdDSA', 'ES256', 'ES384', 'RS256', 'PS256'];
 
-/** A verifier per role, from the hub's configuration; a role without a key rejects every token. */
+/**
+ * A verifier per role, from the hub's configuration; a role without a key rejects every token.
+ * Throws when draft-08 is on (`resource`) with no trusted issuer: no draft-08 token could pass.
+ */
 export function createAuthorizer(options: JwtOptions): Authorizer {
   const protocols: TokenProtocol[] = options.resource ? ['draft-08', 'draft-07'] : ['draft-07'];
-  const build = (spec: KeySpec | undefined): JwtVerifier | undefined =>
-    spec === undefined
-      ? undefined
-      : createJwtVerifier({
-          keys: loadKey(spec),
-          algorithms: options.algorithms ?? DEFAULT_ALGORITHMS,
-          protocols,
-          resource: options.resource,
-          issuer: options.issuer,
-          selectorOptions: { baseUrl: options.baseUrl },
-          clock: options.clock,
-        });
-  const publisher = build(options.publisherKey ?? options.key);
-  const subscriber = build(options.subscriberKey ?? options.key);
+  const issuers = options.issuers ?? [];
+  if (options.resource && options.issuer === undefined && issuers.length === 0) {
+    throw new Error(
+      'draft-08 tokens (enabled by `resource`) must carry a trusted `iss`: set `issuer` to the issuer identifier the keys belong to',
+    );
+  }
+  const build = (role: 'publisherKey' | 'subscriberKey'): JwtVerifier | undefined => {
+    const spec = options[role] ?? options.key;
+    const trusted: TrustedIssuer[] = [];
+    for (const entry of issuers) {
+      const entrySpec = entry[role] ?? entry.key;
+      if (entrySpec !== undefined) trusted.push({ issuer: entry.issuer, keys: loadKey(entrySpec) });
+    }
+    if (spec === undefined && trusted.length === 0) return undefined;
+    return createJwtVerifier({
+      keys: spec === undefined ? [] : loadKey(spec),
+      algorithms: options.algorithms ?? DEFAULT_ALGORITHMS,
+      protocols,
+      resource: options.resource,
+      // Without a key of its own, the top-level issuer has nothing bound to it for this role.
+      issuer: spec === undefined ? undefined : options.issuer,
+      issuers: trusted,
+      selectorOptions: { baseUrl: options.baseUrl },
+      clock: options.clock,
+    });
+  };
+  const publisher = build('publisherKey');
+  const subscriber = build('subscriberKey');
   const verifyWith = async (
     verifier: JwtVerifier | undefined,
     token: string,

@@ -71,6 +71,10 @@ export async function createHub(options: CreateHubOptions = {}): Promise<HeraldH
     if (options[key] !== undefined) (httpOptions as unknown as Record<string, unknown>)[key] = options[key];
   }
   httpOptions.resource ??= options.jwt?.resource;
+  // Before anything is opened: a configuration error (e.g. `resource` without `issuer`) leaks nothing.
+  const authorizer =
+    options.authorizer ??
+    createAuthorizer({ ...options.jwt, baseUrl: options.jwt?.baseUrl ?? httpOptions.hubUrl });
   const opened =
     typeof options.store === 'object'
       ? options.store
@@ -87,9 +91,6 @@ export async function createHub(options: CreateHubOptions = {}): Promise<HeraldH
     observer: metrics,
   });
   await hub.start();
-  const authorizer =
-    options.authorizer ??
-    createAuthorizer({ ...options.jwt, baseUrl: options.jwt?.baseUrl ?? httpOptions.hubUrl });
   const logger = options.logger;
   // The schedule store opened beside the events (a memory one for a store passed without it).
   // `start` delivers what fell due while the hub was down before the hub serves requests.

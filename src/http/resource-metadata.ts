@@ -3,10 +3,12 @@
  * Metadata says the hub SHOULD publish: how a generic OAuth client learns the `aud` to request
  * (`resource`), where to get a token (`authorization_servers`) and how to present it.
  */
+import { MERCURE_DETAIL_TYPE } from '../hub/index.js';
 import type { Exchange } from '../transports/index.js';
 import { HttpError } from './errors.js';
 import type { HttpOptions } from './options.js';
 import { sendJson } from './send.js';
+import { RECOMMENDED_TOKEN_COOKIE } from './token.js';
 
 /** RFC 9728 §3: the well-known suffix inserted between the host and the path of the resource. */
 export const RESOURCE_METADATA_PREFIX = '/.well-known/oauth-protected-resource';
@@ -24,12 +26,12 @@ export interface ResourceMetadataOptions {
 export function resourceMetadata(options: ResourceMetadataOptions): Record<string, unknown> {
   const doc: Record<string, unknown> = {
     resource: options.resource,
-    // RFC 6750 methods only; the cookie is advertised by `mercure_cookie` (draft-08).
-    bearer_methods_supported: ['header', 'query'],
-    authorization_details_types_supported: ['mercure'],
-    mercure_cookie: true,
-    // Herald extension: which Mercure revision the `aud`-bound tokens follow (draft-08).
-    mercure_version: 8,
+    // The RFC 6750 methods the hub accepts for draft-08 tokens: the header only (no token in the
+    // URL). The cookie is not an RFC 6750 method: `mercure_cookie` names it. No version member:
+    // "This protocol carries no version identifier".
+    bearer_methods_supported: ['header'],
+    authorization_details_types_supported: [MERCURE_DETAIL_TYPE],
+    mercure_cookie: RECOMMENDED_TOKEN_COOKIE,
   };
   if (options.authorizationServers.length > 0)
     doc['authorization_servers'] = [...options.authorizationServers];

@@ -10,10 +10,17 @@ import {
  * What a verified token allows, whatever the protocol version it came in:
  * - 0.x (draft-07): claim `mercure: { publish?: string[], subscribe?: string[], payload? }`; the
  *   arrays hold topic selectors (URI templates, strings, `*`).
- * - draft-08: `authorization_details` (RFC 9396) entries of type `mercure` with `actions`
- *   (`publish`/`subscribe`), `topics` (`{ match, matchType? }`) and an optional `payload`.
+ * - draft-08: `authorization_details` (RFC 9396) entries of type `MERCURE_DETAIL_TYPE` with
+ *   `actions` (`publish`/`subscribe`; others grant nothing), `topics` (`{ match, match_type? }`)
+ *   and an optional `payload`.
  */
 export type TokenProtocol = 'draft-07' | 'draft-08';
+
+/**
+ * The type of a Mercure authorization detail (draft-08 §Authorization Details), compared byte by
+ * byte: a detail of any other type, the earlier revision's `mercure` included, grants nothing.
+ */
+export const MERCURE_DETAIL_TYPE = 'https://mercure.rocks/authorization-detail';
 
 export interface Grant {
   readonly protocol: TokenProtocol;
@@ -66,7 +73,7 @@ export function assertCanPublish(grant: Grant | undefined, topics: readonly stri
 }
 
 export interface GrantLimits {
-  /** Max `mercure` authorization details per token. */
+  /** Max Mercure authorization details per token (details of other types are not counted). */
   maxDetails: number;
   /** Max selectors per `topics` array (draft-08) or per `publish`/`subscribe` array (0.x). */
   maxSelectors: number;
@@ -174,9 +181,10 @@ function fromAuthorizationDetails(
     if (!isObject(entry) || typeof entry.type !== 'string') {
       throw new ClaimError('an authorization detail is not an object with a type');
     }
-    // RFC 9396 lets one token carry details of other types; they grant nothing here.
-    if (entry.type !== 'mercure') continue;
-    if (details.length === limits.maxDetails) throw new ClaimError('too many mercure authorization details');
+    // RFC 9396 lets one token carry details of other types; they grant nothing here. `!==` on
+    // strings compares UTF-16 code units: byte by byte, with no case or Unicode folding.
+    if (entry.type !== MERCURE_DETAIL_TYPE) continue;
+    if (details.length === limits.maxDetails) throw new ClaimError('too many Mercure authorization details');
     details.push(parseDetail(entry, limits, options));
   }
   const publish = details.filter((d) => d.actions.has('publish')).flatMap((d) => d.topics);
@@ -195,12 +203,14 @@ function parseDetail(
   options: CompileSelectorOptions,
 ): MercureDetail {
   const { actions, topics, payload } = entry;
+  // "Hubs MUST ignore action values they do not recognize … A non-string entry in actions remains a
+  // validation failure": unknown strings stay in the set, where nothing ever asks for them.
   if (
     !Array.isArray(actions) ||
     actions.length === 0 ||
-    actions.some((action) => action !== 'publish' && action !== 'subscribe')
+    actions.some((action) => typeof action !== 'string')
   ) {
-    throw new ClaimError('"actions" must be a non-empty array of "publish" and "subscribe"');
+    throw new ClaimError('"actions" must be a non-empty array of strings');
   }
   if (!Array.isArray(topics) || topics.length === 0)
     throw new ClaimError('"topics" must be a non-empty array');
@@ -218,9 +228,13 @@ function topicMatcher(matcher: unknown, options: CompileSelectorOptions): Select
   if (!isObject(matcher) || typeof matcher.match !== 'string') {
     throw new ClaimError('a topic matcher must be an object with a string "match"');
   }
+  // The earlier revision's `matchType` key: read as an unknown member, `{ match: pattern,
+  // matchType: 'URLPattern' }` would silently become an exact grant of the pattern's text. The
+  // spec's rule for matchers the hub cannot interpret is to fail loudly, so the token is rejected.
+  if ('matchType' in matcher) throw new ClaimError('a topic matcher names its type with "match_type"');
   // `*` is the wildcard whatever the matcher type (draft-08 §Matcher Types): `compileSelector`
-  // recognises it before looking at the kind; an unknown `matchType` still invalidates the token.
-  const kind = selectorKindForMatchType(matcher.matchType, field);
+  // recognises it before looking at the kind; an unsupported `match_type` still invalidates the token.
+  const kind = selectorKindForMatchType(matcher.match_type, field);
   return compileSelector(kind, matcher.match, { ...options, field });
 }
 

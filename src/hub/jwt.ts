@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import { decodeProtectedHeader, importJWK, type JWTPayload, jwtVerify } from 'jose';
+import { decodeJwt, decodeProtectedHeader, importJWK, type JWTPayload, jwtVerify } from 'jose';
 import { type Clock, systemClock } from '../clock/index.js';
 import {
   DEFAULT_GRANT_LIMITS,
@@ -17,12 +17,15 @@ import type { CompileSelectorOptions } from './selector.js';
  * different keys — and turns them into a `Grant`.
  *
  * Which protocol a token speaks is read from its header: `typ: at+jwt` is a draft-08 access token
- * (RFC 9068: `aud` must hold the hub's resource identifier, `exp` is required, rights come from
- * `authorization_details`); anything else is a 0.x token (rights from the `mercure` claim, `exp`
- * and `aud` checked only when present). Accept only `['draft-08']` to refuse 0.x tokens, which
- * also refuses tokens issued for other purposes that happen to share the signing key.
+ * (RFC 9068: `iss` must name a trusted issuer and the signature must come from that issuer's keys,
+ * `aud` must hold the hub's resource identifier, `exp` is required, rights come from
+ * `authorization_details`); anything else is a 0.x token (rights from the `mercure` claim, verified
+ * by `keys`, no `iss` check since 0.x tokens carry none, `exp` and `aud` checked only when
+ * present). Accept only `['draft-08']` to refuse 0.x tokens, which also refuses tokens issued for
+ * other purposes that happen to share the signing key.
  */
 export interface JwtVerifierOptions {
+  /** The keys of 0.x tokens, and of the draft-08 tokens of `issuer`. */
   keys: readonly VerificationKey[];
   /** Allowlist of JWS algorithms, e.g. `['EdDSA', 'ES256', 'RS256']`. `none` is never accepted. */
   algorithms: readonly string[];
@@ -30,8 +33,13 @@ export interface JwtVerifierOptions {
   protocols?: readonly TokenProtocol[];
   /** The hub's resource identifier: the required `aud` of draft-08 tokens. */
   resource?: string;
-  /** Accepted `iss` values; unchecked when absent (self-issued tokens). */
-  issuer?: string | readonly string[];
+  /**
+   * The issuer identifier `keys` belong to (an authorization server's, or the stable one of a
+   * self-issuing publisher): the `iss` of the draft-08 tokens they verify. Not checked on 0.x tokens.
+   */
+  issuer?: string;
+  /** More trusted issuers of draft-08 tokens, each verified with its own keys only. */
+  issuers?: readonly TrustedIssuer[];
   /** Leeway for `exp`/`nbf`, in seconds. Default 0. */
   clockToleranceSec?: number;
   /** Tokens longer than this are rejected before any parsing. Default 16 KiB. */
@@ -51,6 +59,13 @@ export interface JwtVerifierOptions {
   clock?: Clock;
 }
 
+/** An issuer of draft-08 tokens and the keys bound to it (draft-08 §Token Validation). */
+export interface TrustedIssuer {
+  /** Its identifier, compared exactly with a token's `iss`. */
+  issuer: string;
+  keys: readonly VerificationKey[];
+}
+
 export interface JwtVerifier {
   /** Resolves to the token's grant, or rejects with an `AuthError` (never with the token in it). */
   verify(token: string | undefined): Promise<Grant>;
@@ -62,15 +77,20 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
   const protocols = options.protocols ?? ['draft-08', 'draft-07'];
   const algorithms = options.algorithms.filter((alg) => alg.toLowerCase() !== 'none');
   if (algorithms.length === 0) throw new Error('the JWT verifier needs at least one allowed algorithm');
-  if (options.keys.length === 0) throw new Error('the JWT verifier needs at least one key');
+  const keysByIssuer = issuerKeys(options);
+  if (options.keys.length === 0 && keysByIssuer.size === 0) {
+    throw new Error('the JWT verifier needs at least one key');
+  }
   if (protocols.includes('draft-08') && !options.resource) {
     throw new Error('draft-08 tokens need the hub resource identifier (`resource`) to check `aud`');
+  }
+  if (protocols.includes('draft-08') && keysByIssuer.size === 0) {
+    throw new Error('draft-08 tokens need a trusted issuer (`issuer`): the `iss` bound to the keys');
   }
   const clock = options.clock ?? systemClock;
   const maxLength = options.maxTokenLengthChars ?? 16 * 1024;
   const limits = { ...DEFAULT_GRANT_LIMITS, ...options.grantLimits };
-  const issuer = typeof options.issuer === 'string' ? [options.issuer] : options.issuer;
-  const imported = importKeys(options.keys, algorithms);
+  const imported = importKeys([options.keys, ...keysByIssuer.values()].flat(), algorithms);
   const cache = new GrantCache(options.grantCacheSize ?? 1000, options.grantCacheTtlMs ?? 30_000);
 
   return {
@@ -99,14 +119,20 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
           ? 'draft-07'
           : undefined;
     if (protocol === undefined) throw new AuthError('TOKEN_INVALID', 'the token type must be at+jwt');
-    const candidates = keysFor(options.keys, header.alg, header.kid);
+    // draft-08: only the keys of the issuer the token names may verify it, never a pooled set, so a
+    // token signed by one trusted issuer cannot pass under another's identity. jose checks `iss`
+    // again once the signature holds.
+    const issuer = protocol === 'draft-08' ? trustedIssuerOf(token, keysByIssuer) : undefined;
+    const keys = issuer === undefined ? options.keys : (keysByIssuer.get(issuer) ?? []);
+    const candidates = keysFor(keys, header.alg, header.kid);
     if (candidates.length === 0) throw new AuthError('TOKEN_INVALID', 'no configured key fits the token');
     const payload = await verifyWithAny(token, candidates, imported, header.alg, {
       algorithms: [header.alg],
       currentDate: new Date(nowMs),
       clockTolerance: options.clockToleranceSec ?? 0,
-      ...(issuer === undefined ? {} : { issuer: [...issuer] }),
-      ...(protocol === 'draft-08' ? { audience: options.resource!, requiredClaims: ['exp', 'aud'] } : {}),
+      ...(issuer === undefined
+        ? {}
+        : { issuer, audience: options.resource!, requiredClaims: ['iss', 'exp', 'aud'] }),
     });
     if (protocol === 'draft-07' && payload.authorization_details !== undefined) {
       // A draft-08 token without its type: refusing it keeps other JWTs (ID tokens…) out.
@@ -119,6 +145,50 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
       }
     }
     return grantFromClaims(protocol, payload, limits, options.selectorOptions);
+  }
+}
+
+/** Each trusted issuer's keys: `issuer` with `keys`, then `issuers`. One issuer, one entry. */
+function issuerKeys(options: JwtVerifierOptions): Map<string, readonly VerificationKey[]> {
+  const byIssuer = new Map<string, readonly VerificationKey[]>();
+  const trusted = options.issuer === undefined ? [] : [{ issuer: options.issuer, keys: options.keys }];
+  for (const { issuer, keys } of [...trusted, ...(options.issuers ?? [])]) {
+    if (issuer === '') throw new Error('a trusted issuer identifier cannot be empty');
+    if (byIssuer.has(issuer)) throw new Error(`the issuer ${issuer} is configured twice`);
+    if (keys.length === 0) throw new Error(`the issuer ${issuer} has no key`);
+    byIssuer.set(issuer, keys);
+  }
+  return byIssuer;
+}
+
+/**
+ * The `iss` of a draft-08 token, read before the signature is checked (to choose the keys), when it
+ * names a trusted issuer; `TOKEN_INVALID` otherwise ("Hubs MUST verify that the iss claim is
+ * present and exactly matches the issuer identifier of one of the hub's trusted issuers").
+ */
+function trustedIssuerOf(token: string, keysByIssuer: ReadonlyMap<string, unknown>): string {
+  let iss: unknown;
+  try {
+    iss = decodeJwt(token).iss;
+  } catch {
+    throw new AuthError('TOKEN_INVALID', 'the token is malformed');
+  }
+  if (iss === undefined) throw new AuthError('TOKEN_INVALID', 'the token has no "iss" claim');
+  if (typeof iss !== 'string' || !keysByIssuer.has(iss)) {
+    throw new AuthError('TOKEN_INVALID', 'the token issuer is not trusted');
+  }
+  return iss;
+}
+
+/**
+ * Whether a token's header says it is a JWT access token (`typ: at+jwt`, RFC 9068), the draft-08
+ * kind; `false` for 0.x tokens and for text that is not a JWT. The signature is not checked.
+ */
+export function isJwtAccessToken(token: string): boolean {
+  try {
+    return normaliseTyp(decodeProtectedHeader(token).typ) === AT_JWT;
+  } catch {
+    return false;
   }
 }
 

@@ -2,7 +2,8 @@ import { URLPattern as PolyfillURLPattern } from 'urlpattern-polyfill/urlpattern
 import { SelectorError } from './errors.js';
 
 /**
- * URL Pattern selectors (draft-08 `matchURLPattern`), with a bounded matching cost.
+ * URL Pattern selectors (draft-08 `match_urlpattern`, `match_type: urlpattern`), with a bounded
+ * matching cost.
  *
  * URL Pattern compiles to a backtracking `RegExp` (both the polyfill and Node's global), and the
  * spec requires the hub to bound evaluation cost (draft-08 §URL Pattern). A time limit cannot

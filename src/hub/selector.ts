@@ -5,10 +5,10 @@ import { compileUrlPattern } from './selector-urlpattern.js';
 
 /**
  * Topic selectors of both protocol versions.
- * - `exact`: byte-for-byte comparison (draft-08 `match`/`matchExact`, `matchType: Exact`).
+ * - `exact`: byte-for-byte comparison (draft-08 `match`/`match_exact`, `match_type: exact`).
  * - `template`: Mercure 0.x `topic=`: an RFC 6570 URI template, or a plain string when it is not a
  *   valid template; a selector equal to the topic always matches.
- * - `urlpattern`: draft-08 `matchURLPattern`, `matchType: URLPattern`.
+ * - `urlpattern`: draft-08 `match_urlpattern`, `match_type: urlpattern`.
  * The value `*` matches every topic whatever the kind (draft-08 §Matcher Types; 0.x `topic=*`).
  */
 export type SelectorKind = 'exact' | 'template' | 'urlpattern';
@@ -51,7 +51,7 @@ export interface CompileSelectorOptions {
 const DEFAULT_FIELD: Record<SelectorKind, string> = {
   exact: 'match',
   template: 'topic',
-  urlpattern: 'matchURLPattern',
+  urlpattern: 'match_urlpattern',
 };
 
 /** C0, DEL and C1 (draft-08 §Subscription: such values are rejected with 400). */
@@ -152,25 +152,45 @@ export function matchesAny(selectors: readonly Selector[], topics: readonly stri
 }
 
 /**
+ * The subscribe query parameters of the matcher types, by name (draft-08 §Subscription: the bare
+ * `match` is the default `exact`, `match_<type>` names a type by its canonical, lower-case name).
+ */
+const MATCHER_QUERY_PARAMS: ReadonlyMap<string, SelectorKind> = new Map([
+  ['match', 'exact'],
+  ['match_exact', 'exact'],
+  ['match_urlpattern', 'urlpattern'],
+]);
+
+/**
  * The selector kind a subscribe query parameter asks for, or `undefined` for unrelated parameters.
- * Draft-08 reserves every name starting with `match` (ASCII case-insensitive); names are
- * case-sensitive, so `matchurlpattern` is an unknown matcher type, rejected with 400.
+ * Draft-08 reserves every name starting with `match` (ASCII case-insensitive) and names are
+ * case-sensitive, so any other name there is an unsupported matcher type, rejected with 400: the
+ * earlier revision's `matchExact`/`matchURLPattern`, `match_URLPattern`, `matchFoo`, `match_type`.
+ * Failing loudly is the point: a misspelled matcher silently ignored would subscribe to less.
  */
 export function selectorKindForQueryParam(name: string): SelectorKind | undefined {
   if (name === 'topic') return 'template';
-  if (name === 'match' || name === 'matchExact') return 'exact';
-  if (name === 'matchURLPattern') return 'urlpattern';
+  const kind = MATCHER_QUERY_PARAMS.get(name);
+  if (kind !== undefined) return kind;
   if (name.slice(0, 5).toLowerCase() === 'match') {
-    throw new SelectorError('SELECTOR_UNKNOWN_KIND', 'unknown matcher type in a match query parameter', name);
+    throw new SelectorError(
+      'SELECTOR_UNKNOWN_KIND',
+      'unknown matcher type in a match query parameter (use match, match_exact or match_urlpattern)',
+      name,
+    );
   }
   return undefined;
 }
 
-/** `matchType` of a draft-08 topic matcher object: absent means `Exact`; case-sensitive. */
+/**
+ * `match_type` of a draft-08 topic matcher object (§Topic Matcher List): absent means `exact`;
+ * the value is case-sensitive, and any other value (`URLPattern`, `regexp`, a number) is a type the
+ * hub does not support, which rejects the token.
+ */
 export function selectorKindForMatchType(matchType: unknown, field: string): SelectorKind {
-  if (matchType === undefined || matchType === 'Exact') return 'exact';
-  if (matchType === 'URLPattern') return 'urlpattern';
-  throw new SelectorError('SELECTOR_UNKNOWN_KIND', 'matchType must be Exact or URLPattern', field);
+  if (matchType === undefined || matchType === 'exact') return 'exact';
+  if (matchType === 'urlpattern') return 'urlpattern';
+  throw new SelectorError('SELECTOR_UNKNOWN_KIND', 'match_type must be exact or urlpattern', field);
 }
 
 /** The draft-08 matcher type name of a kind (subscription events' `{matchType}`). */

@@ -46,6 +46,24 @@ describe('herald serve configuration', () => {
     expect(fromEnv.authorizationServers).toEqual(['https://as.example']);
   });
 
+  it('refuses --resource without --issuer, naming the flag: draft-08 tokens must carry a trusted iss', () => {
+    expect(() => parseServeConfig(['--resource', 'https://hub.example/.well-known/mercure'], {})).toThrow(
+      /--resource \(HERALD_RESOURCE\) needs --issuer \(HERALD_ISSUER\)/,
+    );
+    expect(() =>
+      parseServeConfig([], { HERALD_RESOURCE: 'https://hub.example/.well-known/mercure' }),
+    ).toThrow(ConfigError);
+    const config = parseServeConfig(['--resource', 'https://hub.example/.well-known/mercure'], {
+      HERALD_ISSUER: 'https://app.example',
+    });
+    expect(config).toMatchObject({
+      resource: 'https://hub.example/.well-known/mercure',
+      issuer: 'https://app.example',
+    });
+    // 0.x only (no --resource): no issuer needed, as before.
+    expect(parseServeConfig([], {}).issuer).toBeUndefined();
+  });
+
   it('takes the SSE flush window from --flush-delay-ms or HERALD_FLUSH_DELAY_MS, unset by default', () => {
     expect(parseServeConfig([], {}).flushDelayMs).toBeUndefined();
     expect(parseServeConfig(['--flush-delay-ms', '5'], { HERALD_FLUSH_DELAY_MS: '2' }).flushDelayMs).toBe(5);

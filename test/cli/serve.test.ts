@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { legacyToken, publish, SECRET, subscribe } from '../http/helpers.js';
+import { draftToken, ISSUER, legacyToken, publish, RESOURCE, SECRET, subscribe } from '../http/helpers.js';
 
 const MAIN = resolve(import.meta.dirname, '../../src/cli/main.ts');
 const PACKAGE_JSON = resolve(import.meta.dirname, '../../package.json');
@@ -133,6 +133,50 @@ describe('herald serve', () => {
     const replay = await subscribe(second.url, 'topic=term&lastEventID=earliest');
     expect((await replay.waitFor(20)).map((e) => e.id)).toEqual(ids);
     replay.close();
+  });
+
+  it('with --resource and --issuer serves a 0.x publisher (HS256 mercure claim, no iss) and a draft-08 at+jwt publisher at once, each with its subscriber', async () => {
+    const cli = await startCli(['--store', 'memory', '--resource', RESOURCE, '--issuer', ISSUER]);
+    cleanups.push(() => cli.child.kill('SIGKILL'));
+    const auth = (token: string) => ({ authorization: `Bearer ${token}` });
+    const legacy = await subscribe(cli.url, 'topic=*', auth(await legacyToken({ subscribe: ['*'] })));
+    const draft = await subscribe(
+      cli.url,
+      'match=*',
+      auth(await draftToken(['subscribe'], [{ match: '*' }])),
+    );
+    expect([legacy.response.status, draft.response.status]).toEqual([200, 200]);
+    const fromLegacy = await publish(cli.url, await legacyToken({ publish: ['*'] }), [
+      ['topic', 'https://example.com/a'],
+      ['data', '0.x'],
+      ['private', 'on'],
+    ]);
+    const fromDraft = await publish(cli.url, await draftToken(['publish'], [{ match: '*' }]), [
+      ['topic', 'https://example.com/b'],
+      ['data', 'draft-08'],
+      ['private', 'on'],
+    ]);
+    expect([fromLegacy.status, fromDraft.status]).toEqual([200, 200]);
+    for (const stream of [legacy, draft]) {
+      expect((await stream.waitFor(2)).map((e) => e.data)).toEqual(['0.x', 'draft-08']);
+      stream.close();
+    }
+  });
+
+  it('refuses to start with --resource but no --issuer, naming the flag (exit 2)', async () => {
+    const child = spawn(
+      process.execPath,
+      ['--import', TSX, MAIN, 'serve', '--port', '0', '--store', 'memory', '--resource', RESOURCE],
+      { env: { ...process.env, HERALD_JWT_KEY: SECRET }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    cleanups.push(() => child.kill('SIGKILL'));
+    let stderr = '';
+    child.stderr?.on('data', (chunk) => {
+      stderr += String(chunk);
+    });
+    const code = await new Promise<number | null>((done) => child.once('exit', done));
+    expect(code).toBe(2);
+    expect(stderr).toContain('--issuer (HERALD_ISSUER)');
   });
 
   it('--demo, what `npm start` runs: SQLite in ./herald.db, the demo routes, tokens for fake users and the ticker', async () => {

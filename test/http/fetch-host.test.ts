@@ -11,6 +11,7 @@ import { EventStreamParser, type ParsedEvent } from '../../src/sse/index.js';
 import { openStore } from '../../src/store/open.js';
 import { closeServer, listenOnLoopback } from '../support/listen.js';
 import {
+  ISSUER,
   legacyToken,
   publish,
   RESOURCE,
@@ -32,7 +33,7 @@ async function openHub(kind: StoreKind, cleanups: (() => Promise<void> | void)[]
   }
   const herald = await createHub({
     store: await openStore(storeUrl),
-    jwt: { key: { type: 'hmac', secret: SECRET }, resource: RESOURCE },
+    jwt: { key: { type: 'hmac', secret: SECRET }, resource: RESOURCE, issuer: ISSUER },
     allowAnonymous: true,
     ...extra,
   });
@@ -150,7 +151,10 @@ describe.each(STORE_KINDS)('handleFetch (%s store)', (kind) => {
     expect((await herald.handleFetch(new Request(HUB))).status).toBe(400);
     const unauthorized = await herald.handleFetch(publishRequest('bad', [['topic', 'a']]));
     expect(unauthorized.status).toBe(401);
-    expect(unauthorized.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
+    // Every Bearer challenge carries the resource metadata link (draft-08 §Error Responses).
+    expect(unauthorized.headers.get('www-authenticate')).toBe(
+      'Bearer error="invalid_token", resource_metadata="https://hub.test/.well-known/oauth-protected-resource/.well-known/mercure"',
+    );
     const token = await legacyToken({ publish: ['*'] });
     const tooLarge = await herald.handleFetch(
       publishRequest(token, [

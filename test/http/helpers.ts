@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -11,6 +12,8 @@ import { serveHub } from '../support/listen.js';
 
 export const SECRET = 'test-secret-key-with-enough-bytes-0123456789';
 export const RESOURCE = 'https://hub.test/.well-known/mercure';
+/** The issuer identifier `SECRET` is bound to: the `iss` of the draft-08 tokens of the tests. */
+export const ISSUER = 'https://app.test';
 
 /** A 0.x token (`mercure` claim), HS256. */
 export async function legacyToken(
@@ -23,14 +26,22 @@ export async function legacyToken(
   return jwt.sign(new TextEncoder().encode(options.secret ?? SECRET));
 }
 
-/** A draft-08 access token (`authorization_details`, typ at+jwt). */
+/**
+ * A draft-08 access token (typ at+jwt, one Mercure `authorization_details` entry) with every claim
+ * RFC 9068 requires issuers to populate: `iss` = `ISSUER`, `aud` = `RESOURCE`, `exp`, `sub`,
+ * `client_id`, `iat`, `jti`.
+ */
 export async function draftToken(
   actions: ('publish' | 'subscribe')[],
-  matches: { match: string; matchType?: string }[],
+  matches: { match: string; match_type?: string }[],
   options: { expSec?: number; sub?: string } = {},
 ): Promise<string> {
-  return new SignJWT({ authorization_details: [{ type: 'mercure', actions, topics: matches }] })
+  const detail = { type: 'https://mercure.rocks/authorization-detail', actions, topics: matches };
+  return new SignJWT({ authorization_details: [detail], client_id: ISSUER })
     .setProtectedHeader({ alg: 'HS256', typ: 'at+jwt' })
+    .setIssuer(ISSUER)
+    .setIssuedAt()
+    .setJti(`urn:uuid:${randomUUID()}`)
     .setAudience(RESOURCE)
     .setExpirationTime(options.expSec ?? Math.floor(Date.now() / 1000) + 3600)
     .setSubject(options.sub ?? 'draft-client')
@@ -56,7 +67,7 @@ export async function startHub(kind: StoreKind, options: CreateHubOptions = {}):
   }
   const herald = await createHub({
     store: await openStore(storeUrl),
-    jwt: { key: { type: 'hmac', secret: SECRET }, resource: RESOURCE },
+    jwt: { key: { type: 'hmac', secret: SECRET }, resource: RESOURCE, issuer: ISSUER },
     ...options,
   });
   return serveHub(herald, () => {

@@ -13,7 +13,7 @@ import { openStore } from '../../src/store/open.js';
 import { launchChromium } from '../support/chromium.js';
 import { listenOnLoopback } from '../support/listen.js';
 import { selfSignedCertificate } from '../support/tls.js';
-import { legacyToken, RESOURCE, SECRET, STORE_KINDS, type StoreKind } from './helpers.js';
+import { ISSUER, legacyToken, RESOURCE, SECRET, STORE_KINDS, type StoreKind } from './helpers.js';
 
 const CONNECTION_SPECIFIC = ['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection'];
 
@@ -43,7 +43,7 @@ async function startSecureHub(kind: StoreKind): Promise<SecureHub> {
   }
   const herald = await createHub({
     store: await openStore(storeUrl),
-    jwt: { key: { type: 'hmac', secret: SECRET }, resource: RESOURCE },
+    jwt: { key: { type: 'hmac', secret: SECRET }, resource: RESOURCE, issuer: ISSUER },
     allowAnonymous: true,
   });
   const hubServer = createHubServer(herald, tls);

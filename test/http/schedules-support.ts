@@ -3,7 +3,7 @@ import type { StoredEvent } from '../../src/hub/ports.js';
 import { openStore } from '../../src/store/open.js';
 import { FakeTime, settle } from '../support/fake-time.js';
 import { serveHub } from '../support/listen.js';
-import { RESOURCE, SECRET } from './helpers.js';
+import { ISSUER, RESOURCE, SECRET } from './helpers.js';
 
 /** 2026-03-27T00:00:00Z: two days before Europe/Oslo moves to summer time. */
 export const START_MS = Date.UTC(2026, 2, 27);
@@ -22,7 +22,7 @@ export async function startTimedHub(
 ): Promise<TimedHub> {
   const herald = await createHub({
     store: await openStore(storeUrl),
-    jwt: { key: { type: 'hmac', secret: SECRET }, resource: RESOURCE },
+    jwt: { key: { type: 'hmac', secret: SECRET }, resource: RESOURCE, issuer: ISSUER },
     allowAnonymous: true,
     clock: time,
     timers: time,

@@ -2,9 +2,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { assertCanPublish, canReceive, type Grant, grantFromClaims } from '../../src/hub/authorization.js';
 import { AuthError } from '../../src/hub/errors.js';
-import { mercureDetail } from '../support/keys.js';
+import { MERCURE_DETAIL_TYPE, mercureDetail } from '../support/keys.js';
 
 const BASE = 'https://hub.example.com/.well-known/mercure';
+const TYPE = MERCURE_DETAIL_TYPE;
 
 function draft08(details: unknown): Grant {
   return grantFromClaims('draft-08', { authorization_details: details }, undefined, { baseUrl: BASE });
@@ -25,7 +26,7 @@ describe('draft-08 authorization details', () => {
     const grant = draft08([
       mercureDetail(
         ['subscribe'],
-        ['https://example.com/books/1', { match: 'https://example.com/users/:id', matchType: 'URLPattern' }],
+        ['https://example.com/books/1', { match: 'https://example.com/users/:id', match_type: 'urlpattern' }],
       ),
       mercureDetail(['publish'], ['https://example.com/books/1']),
       { type: 'payment_initiation', actions: ['pay'] },
@@ -38,11 +39,11 @@ describe('draft-08 authorization details', () => {
     expect(grant.subscribeSelectors.map((s) => s.kind)).toEqual(['exact', 'urlpattern']);
   });
 
-  it('treats * as the wildcard whatever the matchType', () => {
+  it('treats * as the wildcard whatever the match_type', () => {
     for (const topic of [
       { match: '*' },
-      { match: '*', matchType: 'URLPattern' },
-      { match: '*', matchType: 'Exact' },
+      { match: '*', match_type: 'urlpattern' },
+      { match: '*', match_type: 'exact' },
     ]) {
       expect(draft08([mercureDetail(['publish'], [topic])]).canPublish('https://anything')).toBe(true);
     }
@@ -52,7 +53,12 @@ describe('draft-08 authorization details', () => {
     const grant = draft08([
       mercureDetail(
         ['subscribe'],
-        [{ match: '/.well-known/mercure/subscriptions{/:type}?{/:match}?{/:sub}?', matchType: 'URLPattern' }],
+        [
+          {
+            match: '/.well-known/mercure/subscriptions{/:type}?{/:match}?{/:sub}?',
+            match_type: 'urlpattern',
+          },
+        ],
       ),
     ]);
     expect(grant.canSubscribe('/.well-known/mercure/subscriptions')).toBe(true);
@@ -63,7 +69,7 @@ describe('draft-08 authorization details', () => {
   it('picks the payload of the first subscribe detail matching the subscription matcher', () => {
     const grant = draft08([
       mercureDetail(['subscribe'], ['https://example.com/foo'], { custom1: 1 }),
-      mercureDetail(['subscribe'], [{ match: 'https://example.com/bar/:id', matchType: 'URLPattern' }], {
+      mercureDetail(['subscribe'], [{ match: 'https://example.com/bar/:id', match_type: 'urlpattern' }], {
         custom2: 2,
       }),
       mercureDetail(['publish'], ['*'], { ignored: true }),
@@ -75,6 +81,28 @@ describe('draft-08 authorization details', () => {
     expect(grant.payloadFor('https://example.com/other')).toEqual({ custom3: 3 });
   });
 
+  it('grants on details whose type is exactly the Mercure URI; "mercure" and a case-changed URI grant nothing', () => {
+    const detail = mercureDetail(['publish'], ['*']);
+    expect(draft08([detail]).canPublish('https://a')).toBe(true);
+    for (const type of [
+      'mercure',
+      'HTTPS://mercure.rocks/authorization-detail',
+      'https://mercure.rocks/authorization-detail/',
+    ]) {
+      expect(draft08([{ ...detail, type }]).canPublish('https://a'), type).toBe(false);
+    }
+  });
+
+  it('ignores unknown actions: they grant nothing and do not invalidate the token', () => {
+    const grant = draft08([
+      mercureDetail(['publish'], ['https://example.com/a']),
+      { ...mercureDetail(['subscribe'], ['*']), actions: ['publish', 'frobnicate'] },
+      { ...mercureDetail(['subscribe'], ['*']), actions: ['frobnicate'] },
+    ]);
+    expect(grant.canPublish('https://example.com/b')).toBe(true);
+    expect(grant.canSubscribe('https://example.com/b')).toBe(false);
+  });
+
   it('grants nothing without mercure details', () => {
     const grant = draft08(undefined);
     expect(grant.canSubscribe('x')).toBe(false);
@@ -82,34 +110,43 @@ describe('draft-08 authorization details', () => {
   });
 
   it.each([
-    ['not an array', { type: 'mercure' }],
-    ['an entry that is not an object', ['mercure']],
+    ['not an array', { type: TYPE }],
+    ['an entry that is not an object', [TYPE]],
     ['an entry without type', [{ actions: ['publish'], topics: [{ match: 'a' }] }]],
-    ['empty actions', [{ type: 'mercure', actions: [], topics: [{ match: 'a' }] }]],
-    ['an unknown action', [{ type: 'mercure', actions: ['publish', 'delete'], topics: [{ match: 'a' }] }]],
-    ['empty topics', [{ type: 'mercure', actions: ['publish'], topics: [] }]],
-    ['a topic that is a string', [{ type: 'mercure', actions: ['publish'], topics: ['a'] }]],
+    ['empty actions', [{ type: TYPE, actions: [], topics: [{ match: 'a' }] }]],
+    ['actions that are not an array', [{ type: TYPE, actions: 'publish', topics: [{ match: 'a' }] }]],
+    ['a non-string action', [{ type: TYPE, actions: ['publish', 7], topics: [{ match: 'a' }] }]],
+    ['empty topics', [{ type: TYPE, actions: ['publish'], topics: [] }]],
+    ['a topic that is a string', [{ type: TYPE, actions: ['publish'], topics: ['a'] }]],
     [
-      'an unknown matchType',
-      [{ type: 'mercure', actions: ['publish'], topics: [{ match: 'a', matchType: 'Regex' }] }],
+      'an unsupported match_type',
+      [{ type: TYPE, actions: ['publish'], topics: [{ match: 'a', match_type: 'regexp' }] }],
     ],
     [
-      'a lower-case matchType',
-      [{ type: 'mercure', actions: ['publish'], topics: [{ match: 'a', matchType: 'exact' }] }],
+      'a match_type in another case',
+      [{ type: TYPE, actions: ['publish'], topics: [{ match: 'a', match_type: 'URLPattern' }] }],
+    ],
+    [
+      'an unsupported match_type on the wildcard',
+      [{ type: TYPE, actions: ['publish'], topics: [{ match: '*', match_type: 'regexp' }] }],
+    ],
+    [
+      "the earlier revision's matchType key",
+      [{ type: TYPE, actions: ['publish'], topics: [{ match: 'a', matchType: 'URLPattern' }] }],
     ],
     [
       'an invalid URL pattern',
       [
         {
-          type: 'mercure',
+          type: TYPE,
           actions: ['publish'],
-          topics: [{ match: 'https://e.com/(a+)+', matchType: 'URLPattern' }],
+          topics: [{ match: 'https://e.com/(a+)+', match_type: 'urlpattern' }],
         },
       ],
     ],
     [
       'a payload that is not an object',
-      [{ type: 'mercure', actions: ['subscribe'], topics: [{ match: 'a' }], payload: 'x' }],
+      [{ type: TYPE, actions: ['subscribe'], topics: [{ match: 'a' }], payload: 'x' }],
     ],
   ])('rejects the whole token for %s (no partial acceptance)', (_name, details) => {
     const valid = mercureDetail(['publish'], ['*']);

@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { createJwtVerifier, type JwtVerifierOptions } from '../../src/hub/jwt.js';
 import { loadKey } from '../../src/hub/jwt-keys.js';
 import { rejection } from '../support/auth-rejection.js';
-import { accessTokenClaims, HMAC_SECRET, mercureDetail, RESOURCE, signToken } from '../support/keys.js';
+import {
+  accessTokenClaims,
+  HMAC_SECRET,
+  ISSUER,
+  mercureDetail,
+  RESOURCE,
+  signToken,
+} from '../support/keys.js';
 
 const NOW_SEC = 1_750_000_000;
 const subscribeAll = [mercureDetail(['subscribe'], ['*'])];
@@ -13,6 +20,7 @@ function setup(overrides: Partial<JwtVerifierOptions> = {}) {
     keys: loadKey({ type: 'hmac', secret: HMAC_SECRET }),
     algorithms: ['HS256'],
     resource: RESOURCE,
+    issuer: ISSUER,
     clock: { nowMs: () => nowMs },
     ...overrides,
   });

@@ -7,6 +7,7 @@ import {
   accessTokenClaims,
   HMAC_SECRET,
   hmacWithPublicPem,
+  ISSUER,
   keyPair,
   mercureDetail,
   RESOURCE,
@@ -25,6 +26,7 @@ function verifier(overrides: Partial<JwtVerifierOptions> = {}) {
     keys: loadKey({ type: 'hmac', secret: HMAC_SECRET }),
     algorithms: ALGS,
     resource: RESOURCE,
+    issuer: ISSUER,
     clock,
     ...overrides,
   });
@@ -195,6 +197,62 @@ describe('JWT verification: forgeries and bad tokens', () => {
     expect((await rejection(verifier({ issuer: 'https://other-as.example' }).verify(token))).code).toBe(
       'TOKEN_INVALID',
     );
+  });
+});
+
+describe('JWT verification: issuers (draft-08 §Token Validation)', () => {
+  const sign = (claims: Record<string, unknown>, key = HMAC_SECRET) =>
+    signToken(claims, { alg: 'HS256', key, typ: 'at+jwt' });
+  const OTHER_SECRET = 'another-issuer-secret-with-enough-bytes';
+
+  it('refuses a draft-08 token without iss, or whose iss is not a trusted issuer', async () => {
+    const { iss: _, ...withoutIss } = accessTokenClaims(subscribeAll, NOW_SEC);
+    expect((await rejection(verifier().verify(await sign(withoutIss)))).code).toBe('TOKEN_INVALID');
+    const other = accessTokenClaims(subscribeAll, NOW_SEC, { iss: 'https://other.example' });
+    expect((await rejection(verifier().verify(await sign(other)))).code).toBe('TOKEN_INVALID');
+    const notString = accessTokenClaims(subscribeAll, NOW_SEC, { iss: [ISSUER] as unknown as string });
+    expect((await rejection(verifier().verify(await sign(notString)))).code).toBe('TOKEN_INVALID');
+    expect((await verifier().verify(await sign(accessTokenClaims(subscribeAll, NOW_SEC)))).protocol).toBe(
+      'draft-08',
+    );
+  });
+
+  it("verifies a token with only its issuer's keys: a trusted issuer's key cannot vouch for another issuer", async () => {
+    const two = verifier({
+      issuers: [{ issuer: 'https://b.example', keys: loadKey({ type: 'hmac', secret: OTHER_SECRET }) }],
+    });
+    const fromA = accessTokenClaims(subscribeAll, NOW_SEC);
+    const fromB = accessTokenClaims(subscribeAll, NOW_SEC, { iss: 'https://b.example' });
+    expect((await two.verify(await sign(fromA))).canSubscribe('x')).toBe(true);
+    expect((await two.verify(await sign(fromB, OTHER_SECRET))).canSubscribe('x')).toBe(true);
+    // Signed with A's key but claiming to be B, and the other way round.
+    expect((await rejection(two.verify(await sign(fromB)))).code).toBe('TOKEN_INVALID');
+    expect((await rejection(two.verify(await sign(fromA, OTHER_SECRET)))).code).toBe('TOKEN_INVALID');
+  });
+
+  it('checks no iss on 0.x tokens: the configured keys verify them as before', async () => {
+    const legacy = await signToken({ mercure: { publish: ['*'] } }, { alg: 'HS256', key: HMAC_SECRET });
+    expect((await verifier().verify(legacy)).canPublish('x')).toBe(true);
+    const withOtherIss = await signToken(
+      { mercure: { publish: ['*'] }, iss: 'https://anyone.example' },
+      { alg: 'HS256', key: HMAC_SECRET },
+    );
+    expect((await verifier().verify(withOtherIss)).protocol).toBe('draft-07');
+    // Keys bound only to another issuer never verify 0.x tokens.
+    const issuerOnly = verifier({
+      keys: [],
+      issuer: undefined,
+      issuers: [{ issuer: ISSUER, keys: loadKey({ type: 'hmac', secret: HMAC_SECRET }) }],
+    });
+    expect((await rejection(issuerOnly.verify(legacy))).code).toBe('TOKEN_INVALID');
+  });
+
+  it('needs a trusted issuer when draft-08 tokens are accepted, and one entry per issuer', () => {
+    expect(() => verifier({ issuer: undefined })).toThrow(/trusted issuer/);
+    expect(() => verifier({ issuer: undefined, protocols: ['draft-07'] })).not.toThrow();
+    const keys = loadKey({ type: 'hmac', secret: OTHER_SECRET });
+    expect(() => verifier({ issuers: [{ issuer: ISSUER, keys }] })).toThrow(/configured twice/);
+    expect(() => verifier({ issuers: [{ issuer: 'https://b.example', keys: [] }] })).toThrow(/no key/);
   });
 });
 

@@ -132,7 +132,7 @@ describe('URL Pattern selectors', () => {
     for (const raw of ['https://example.com/books/:id(\\d+)', 'https://example.com/(a+)+b']) {
       const error = thrown(() => compileSelector('urlpattern', raw));
       expect(error.code).toBe('SELECTOR_TOO_COMPLEX');
-      expect(error.field).toBe('matchURLPattern');
+      expect(error.field).toBe('match_urlpattern');
     }
   });
 
@@ -193,21 +193,33 @@ describe('selector validation', () => {
     );
   });
 
-  it('maps query parameters to kinds and rejects unknown names in the match namespace', () => {
+  it('maps match, match_exact and match_urlpattern to kinds and rejects every other name in the match namespace', () => {
     expect(selectorKindForQueryParam('topic')).toBe('template');
     expect(selectorKindForQueryParam('match')).toBe('exact');
-    expect(selectorKindForQueryParam('matchExact')).toBe('exact');
-    expect(selectorKindForQueryParam('matchURLPattern')).toBe('urlpattern');
+    expect(selectorKindForQueryParam('match_exact')).toBe('exact');
+    expect(selectorKindForQueryParam('match_urlpattern')).toBe('urlpattern');
     expect(selectorKindForQueryParam('lastEventID')).toBeUndefined();
-    for (const name of ['matchurlpattern', 'MATCH', 'matchTemplate', 'matches']) {
+    for (const name of [
+      'matchExact',
+      'matchURLPattern',
+      'match_URLPattern',
+      'match_type',
+      'matchurlpattern',
+      'MATCH',
+      'matchTemplate',
+      'matches',
+    ]) {
       expect(thrown(() => selectorKindForQueryParam(name)).code).toBe('SELECTOR_UNKNOWN_KIND');
     }
   });
 
-  it('maps matchType values case-sensitively, defaulting to Exact', () => {
+  it('maps match_type values case-sensitively, defaulting to exact', () => {
     expect(selectorKindForMatchType(undefined, 'f')).toBe('exact');
-    expect(selectorKindForMatchType('URLPattern', 'f')).toBe('urlpattern');
-    expect(thrown(() => selectorKindForMatchType('urlpattern', 'f')).code).toBe('SELECTOR_UNKNOWN_KIND');
+    expect(selectorKindForMatchType('exact', 'f')).toBe('exact');
+    expect(selectorKindForMatchType('urlpattern', 'f')).toBe('urlpattern');
+    for (const value of ['URLPattern', 'Exact', 'regexp', 7, null]) {
+      expect(thrown(() => selectorKindForMatchType(value, 'f')).code).toBe('SELECTOR_UNKNOWN_KIND');
+    }
   });
 
   it('shares compiled selectors and caches match results consistently', () => {

@@ -3,7 +3,7 @@
  * JWK Set files, signed tokens of both protocol versions, and hand-made forgeries (`alg: none`,
  * HMAC signed with a public key's PEM text).
  */
-import { createHmac, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createHmac, generateKeyPairSync, type KeyObject, randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +11,10 @@ import { type JWTPayload, SignJWT } from 'jose';
 
 export const HMAC_SECRET = '!ChangeThisMercureHubJWTSecretKey!';
 export const RESOURCE = 'https://hub.example.com/.well-known/mercure';
+/** The issuer identifier the test keys are bound to: the `iss` of draft-08 tokens. */
+export const ISSUER = 'https://publisher.example.com';
+/** The Mercure authorization detail type (draft-08 §Authorization Details). */
+export const MERCURE_DETAIL_TYPE = 'https://mercure.rocks/authorization-detail';
 
 export type AsymmetricAlg = 'RS256' | 'PS256' | 'ES256' | 'ES384' | 'EdDSA';
 
@@ -88,29 +92,36 @@ export async function signToken(claims: JWTPayload, options: SignOptions): Promi
   return jwt.sign(key);
 }
 
-/** Claims of a draft-08 access token for `RESOURCE`, valid for an hour from `nowSec`. */
+/**
+ * Claims of a draft-08 access token from `ISSUER` for `RESOURCE`, valid for an hour from `nowSec`:
+ * every claim RFC 9068 requires issuers to populate (draft-08 §Authorization).
+ */
 export function accessTokenClaims(
   details: readonly Record<string, unknown>[],
   nowSec = Math.floor(Date.now() / 1000),
   extra: JWTPayload = {},
 ): JWTPayload {
   return {
+    iss: ISSUER,
     aud: RESOURCE,
     exp: nowSec + 3600,
     sub: 'urn:test:subscriber',
+    client_id: ISSUER,
+    iat: nowSec,
+    jti: `urn:uuid:${randomUUID()}`,
     authorization_details: [...details],
     ...extra,
   };
 }
 
-/** A `mercure` authorization detail. */
+/** A Mercure authorization detail (`type` = `MERCURE_DETAIL_TYPE`). */
 export function mercureDetail(
   actions: readonly ('publish' | 'subscribe')[],
-  topics: readonly (string | { match: string; matchType?: string })[],
+  topics: readonly (string | { match: string; match_type?: string })[],
   payload?: Record<string, unknown>,
 ): Record<string, unknown> {
   return {
-    type: 'mercure',
+    type: MERCURE_DETAIL_TYPE,
     actions: [...actions],
     topics: topics.map((t) => (typeof t === 'string' ? { match: t } : t)),
     ...(payload === undefined ? {} : { payload }),
