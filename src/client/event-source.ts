@@ -229,8 +229,9 @@ export class EventSource extends EventSourceTarget {
   }
 
   /**
-   * Herald extension (see `adoptResponseCursor`): before the first id, the hub's `Last-Event-ID`
-   * response header is where this subscription starts; `earliest` (draft-08) names no event.
+   * Herald extension (see `adoptResponseCursor`): before the first id, the hub's
+   * `Mercure-Last-Event-ID` (0.x: `Last-Event-ID`) response header is where this subscription
+   * starts; `earliest` names no event.
    * Only when the request asked for no cursor at all: when the URL asks to resume from X, a 0.x
    * hub (Herald's legacy mode, Mercure's Go hub) answers with its newest id, and a stream cut
    * before the replay's first event would then resume after the replay and lose it, while the URL

@@ -5,7 +5,10 @@ export interface HubUrlOptions {
   topics?: readonly string[] | undefined;
   /** Match selectors; one `match` parameter each. */
   match?: readonly string[] | undefined;
-  /** Resume after this event id (`lastEventID` parameter, as in the Mercure spec). */
+  /**
+   * Resume after this event id: the `last_event_id` parameter when `match` selectors make it a
+   * draft-08 request, else 0.x `lastEventID`.
+   */
   lastEventId?: string | undefined;
   /** Any other query parameters; an array repeats the parameter. */
   params?: Record<string, string | readonly string[]> | undefined;
@@ -27,7 +30,10 @@ export function hubUrl(base: string | URL, options: HubUrlOptions = {}): string 
   const query = url.searchParams;
   for (const topic of options.topics ?? []) query.append('topic', topic);
   for (const selector of options.match ?? []) query.append('match', selector);
-  if (options.lastEventId !== undefined) query.set('lastEventID', options.lastEventId);
+  if (options.lastEventId !== undefined) {
+    const name = (options.match?.length ?? 0) > 0 ? 'last_event_id' : 'lastEventID';
+    query.set(name, options.lastEventId);
+  }
   for (const [name, value] of Object.entries(options.params ?? {})) {
     for (const item of typeof value === 'string' ? [value] : value) query.append(name, item);
   }

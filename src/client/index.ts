@@ -8,7 +8,8 @@
  *   an automatic fallback to long polling behind buffering proxies. See `EventSourceOptions`.
  * - `error` events are `ConnectionErrorEvent`s: a stable `code` and `willReconnect`.
  * - Before its first event id (and with no cursor in the URL), the client adopts the hub's
- *   `Last-Event-ID` response header (its position at subscription time) so an early reconnection
+ *   `Mercure-Last-Event-ID` (0.x: `Last-Event-ID`) response header (its position at subscription
+ *   time) so an early reconnection
  *   misses nothing; Herald extension beyond WHATWG, off with `adoptResponseCursor: false`.
  * - Polling (Herald's own protocol) retries 429/502/503/504 with backoff, after `Retry-After`;
  *   the event stream fails on any non-200, as WHATWG says.

@@ -50,8 +50,9 @@ export interface EventSourceOptions {
   onAnyMessage?: ((type: string, init: MessageInit) => void) | undefined;
   /**
    * Herald extension beyond WHATWG, default true: while the last event id is empty and the URL
-   * names no cursor (`lastEventID=` or another spelling), adopt the `Last-Event-ID` header of an
-   * event-stream response (unless `earliest`) as the last event id. A hub naming there its newest
+   * names no cursor (`lastEventID=` or another spelling), adopt the `Mercure-Last-Event-ID` header
+   * (else the 0.x `Last-Event-ID` one) of an event-stream response (unless `earliest`) as the last
+   * event id. A hub naming there its newest
    * event at subscription time tells a live-only subscriber where it starts, so a reconnection
    * before the first event resumes after that point instead of missing what was published during
    * the gap. (With a cursor in the URL the header is not adopted: a 0.x hub answers its newest id

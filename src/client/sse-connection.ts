@@ -39,8 +39,9 @@ export async function runSseConnection(
     handlers.fail('CONTENT_TYPE', response.status);
     return;
   }
-  // Extension: a Mercure hub names its position at subscription time (see `adoptResponseCursor`).
-  const cursor = response.headers.get('last-event-id');
+  // Extension: a Mercure hub names its position at subscription time (see `adoptResponseCursor`):
+  // draft-08 in `Mercure-Last-Event-ID`, 0.x in `Last-Event-ID`.
+  const cursor = response.headers.get('mercure-last-event-id') ?? response.headers.get('last-event-id');
   if (cursor !== null) handlers.responseCursor(cursor);
   // 4. Otherwise, announce the connection and interpret res's body line by line.
   handlers.open();

@@ -9,8 +9,9 @@ import { sendText } from './send.js';
 import { presentedToken } from './token.js';
 
 /**
- * `POST /.well-known/mercure`: verify the token, authorize every topic, read the form, then store
- * and fan out (or, with `deliver_*` fields, schedule). Answers 200 with the event's id.
+ * `POST /.well-known/mercure`: verify the token, read the form, validate it, authorize every topic,
+ * then store and fan out (or, with `deliver_*` fields, schedule). Answers 200 with the event's id,
+ * also to a retry of a publication already kept (same id and content: see `Hub.publish`).
  */
 export async function servePublish(
   context: HttpContext,
@@ -32,11 +33,6 @@ export async function servePublish(
   const grant = await context.authorizer.verifyPublisher(presented.token);
   const form = await readForm(exchange, options.maxBodyBytes);
   const topics = form.getAll('topic');
-  for (const topic of topics) {
-    if (!grant.canPublish(topic)) {
-      throw new AuthError('FORBIDDEN', 'the token does not allow publishing on every topic');
-    }
-  }
   const input = {
     topics,
     data: form.get('data') ?? undefined,
@@ -45,6 +41,14 @@ export async function servePublish(
     type: form.get('type') ?? undefined,
     retry: form.get('retry') ?? undefined,
   };
+  // A malformed publication (a reserved or `*` topic, too many topics, …) is refused "regardless of
+  // the presented access token": 400 or 413 before any 403.
+  context.hub.checkPublishInput(input);
+  for (const topic of topics) {
+    if (!grant.canPublish(topic)) {
+      throw new AuthError('FORBIDDEN', 'the token does not allow publishing on every topic');
+    }
+  }
   // `deliver_*` fields: validated the same way, stored, delivered by the runner (docs/time.md).
   const schedules = context.schedules;
   if (schedules && (await publishLater({ schedules, form, input, grant, exchange, headers: cors }))) {

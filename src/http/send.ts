@@ -6,8 +6,11 @@ import { HttpError } from './errors.js';
 export function toHttpError(error: unknown): HttpError | undefined {
   if (error instanceof HttpError) return error;
   if (error instanceof PublishError) {
-    const status = error.code === 'TOPIC_RESERVED' ? 403 : error.code === 'FIELD_TOO_LARGE' ? 413 : 400;
-    return new HttpError(status, error.code, error.message);
+    // Mercure §Publication: a field over its length limit, or more `topic` fields than the hub takes,
+    // is 413 ("Requests exceeding any such limit MUST be rejected with a 413"); everything else,
+    // the reserved namespace and `*` included, is 400 "regardless of the presented access token".
+    const isTooLarge = error.code === 'FIELD_TOO_LARGE' || error.code === 'TOO_MANY_TOPICS';
+    return new HttpError(isTooLarge ? 413 : 400, error.code, error.message);
   }
   if (error instanceof SelectorError) {
     return new HttpError(400, error.code, `invalid "${error.field}" selector: ${error.message}`);
@@ -32,6 +35,17 @@ export function toHttpError(error: unknown): HttpError | undefined {
     });
   }
   return undefined;
+}
+
+/**
+ * A malformed token presentation (draft-08 §Error Responses: "When the malformed element is the
+ * access token or its presentation, the response MUST carry a WWW-Authenticate: Bearer challenge
+ * with error=\"invalid_request\""): 400.
+ */
+export function tokenPresentationError(message: string): HttpError {
+  return new HttpError(400, 'TOKEN_PRESENTATION_INVALID', message, {
+    'www-authenticate': 'Bearer error="invalid_request"',
+  });
 }
 
 // No `Connection`/`Transfer-Encoding` here or anywhere: both are illegal on HTTP/2, and the

@@ -14,7 +14,7 @@ export type SelectorErrorCode =
   | 'SELECTOR_INVALID'
   /** A URL pattern whose regular-expression groups or wildcard count could make matching slow. */
   | 'SELECTOR_TOO_COMPLEX'
-  /** A `match…` query parameter or `matchType` that names no matcher type. */
+  /** A `match…` query parameter or a token matcher's `match_type` that names no supported matcher type. */
   | 'SELECTOR_UNKNOWN_KIND';
 
 export class SelectorError extends Error {
@@ -64,12 +64,10 @@ export class AuthError extends Error {
 export type PublishErrorCode =
   | 'TOPIC_MISSING'
   | 'TOPIC_INVALID'
-  /** The topic addresses `/.well-known/mercure`, which only the hub itself may publish under. */
+  /** The topic addresses `/.well-known/mercure`, which only the hub itself may publish under, or is `*`. */
   | 'TOPIC_RESERVED'
   | 'TOO_MANY_TOPICS'
   | 'ID_INVALID'
-  /** The publisher's id is already taken by a stored event. */
-  | 'ID_DUPLICATE'
   | 'TYPE_INVALID'
   | 'RETRY_INVALID'
   | 'DATA_INVALID'

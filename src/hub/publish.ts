@@ -9,7 +9,11 @@ export interface PublishInput {
   topics: string[];
   data?: string | undefined;
   isPrivate?: boolean | undefined;
-  /** The publisher's own id; the hub generates a `urn:uuid:` UUIDv7 when absent. */
+  /**
+   * The publisher's own id; the hub generates a `urn:uuid:` UUIDv7 when absent. It SHOULD be unique
+   * hub-wide, but a reused one is accepted (see `Hub.publish`); sending one is also what lets the hub
+   * recognise a retry.
+   */
   id?: string | undefined;
   type?: string | undefined;
   /** Milliseconds; a string must be ASCII digits only (the form field as received). */
@@ -28,25 +32,57 @@ export const defaultPublishLimits: PublishLimits = {
   maxIdLengthBytes: 512,
 };
 
-// C0 controls, DEL and C1 controls: the spec forbids them in topics; in id and type they would let a
-// value end an SSE field (CR/LF) or be dropped by parsers (NUL).
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
+// C0 controls, DEL, C1 controls and Unicode format characters (general category Cf: bidirectional
+// and zero-width controls). The spec forbids them in topics, ids and types: they are invisible, so
+// they let one identifier pass for another; in id and type a CR or LF would also end an SSE field.
+// Node's Unicode tables are those of its ICU (17.0 in Node 20.20), the version the spec cites or a
+// later one, which it allows ("hubs MAY also reject characters that later Unicode versions assign").
+const FORBIDDEN_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\p{Cf}]/u;
 const DIGITS_ONLY = /^[0-9]+$/;
-const RESERVED_PATH = '/.well-known/mercure';
+/** The hub's path, the root of the namespace only the hub publishes under (subscription events). */
+const HUB_PATH = '/.well-known/mercure';
+/**
+ * Topics are resolved against the hub's URL. Its scheme and authority do not matter ("regardless of
+ * scheme or authority"); its path does: the relative topic `mercure/x` resolves to
+ * `/.well-known/mercure/x`.
+ */
+const HUB_URL = `http://hub.invalid${HUB_PATH}`;
+const PERCENT_ESCAPE = /%[0-9A-Fa-f]{2}/g;
+const UNRESERVED = /^[A-Za-z0-9\-._~]$/;
 
 /**
- * Whether a topic addresses the hub's reserved namespace. The topic is resolved against a base URL
- * first, so that an absolute `https://hub/.well-known/mercure/subscriptions/...` cannot forge a
- * subscription event either (draft-08, Publication).
+ * The path a topic addresses, normalised as the spec requires before the reserved-namespace test
+ * (Publication): resolved against the hub's URL by the WHATWG URL parser (which removes dot
+ * segments, `%2E` ones included), then its percent-encoded unreserved characters decoded (RFC 3986
+ * §6.2.2.2), so `/.well-known/%6Dercure/x` is the path it names. `undefined` when the topic is not
+ * a URL reference: "A topic that cannot be parsed … does not address the reserved namespace".
  */
-export function isReservedTopic(topic: string): boolean {
+function topicPath(topic: string): string | undefined {
   let path: string;
   try {
-    path = new URL(topic, 'http://hub.invalid/').pathname;
+    path = new URL(topic, HUB_URL).pathname;
   } catch {
-    path = topic;
+    return undefined;
   }
-  return path === RESERVED_PATH || path.startsWith(`${RESERVED_PATH}/`);
+  const decoded = path.replace(PERCENT_ESCAPE, (triplet) => {
+    const character = String.fromCharCode(Number.parseInt(triplet.slice(1), 16));
+    return UNRESERVED.test(character) ? character : triplet;
+  });
+  // An opaque path (`urn:…`) cannot start with `/`, so it never names a hub path. A hierarchical
+  // one is parsed again in case decoding made dot segments; the origin is prefixed as text so that
+  // a path starting with `//` stays a path instead of becoming an authority.
+  if (decoded === path || !decoded.startsWith('/')) return decoded;
+  return new URL(`http://hub.invalid${decoded}`).pathname;
+}
+
+/**
+ * Whether a topic addresses the hub's reserved namespace: its normalised path (see `topicPath`) is
+ * the hub's path or under it. Checking the resolved path, not a prefix of the raw value, is what
+ * stops an absolute `https://hub/.well-known/mercure/subscriptions/...` forging a subscription event.
+ */
+export function isReservedTopic(topic: string): boolean {
+  const path = topicPath(topic);
+  return path !== undefined && (path === HUB_PATH || path.startsWith(`${HUB_PATH}/`));
 }
 
 const byteLength = (value: string) => Buffer.byteLength(value, 'utf8');
@@ -57,10 +93,10 @@ function validateTopics(topics: string[], limits: PublishLimits): void {
     throw new PublishError('TOO_MANY_TOPICS', `too many "topic" fields (max ${limits.maxTopics})`, 'topic');
   }
   for (const topic of topics) {
-    if (topic === '' || CONTROL_CHARACTERS.test(topic) || !topic.isWellFormed()) {
+    if (topic === '' || FORBIDDEN_CHARACTERS.test(topic) || !topic.isWellFormed()) {
       throw new PublishError(
         'TOPIC_INVALID',
-        '"topic" must be non-empty text without control characters',
+        '"topic" must be non-empty text without control or format characters',
         'topic',
       );
     }
@@ -71,6 +107,9 @@ function validateTopics(topics: string[], limits: PublishLimits): void {
         'topic',
       );
     }
+    // "Every topic value (canonical or alternate) MUST NOT address the reserved hub namespace" and
+    // "MUST NOT be exactly *, which is reserved for the wildcard matcher".
+    if (topic === '*') throw new PublishError('TOPIC_RESERVED', '"topic" must not be "*"', 'topic');
     if (isReservedTopic(topic)) {
       throw new PublishError('TOPIC_RESERVED', '"topic" must not be under /.well-known/mercure', 'topic');
     }
@@ -81,8 +120,12 @@ function validateId(id: string, limits: PublishLimits): void {
   if (id.startsWith('#') || id === 'earliest' || id === '') {
     throw new PublishError('ID_INVALID', '"id" must not be empty, start with "#" or be "earliest"', 'id');
   }
-  if (CONTROL_CHARACTERS.test(id) || !id.isWellFormed()) {
-    throw new PublishError('ID_INVALID', '"id" must not contain control characters (CR, LF, NUL, ...)', 'id');
+  if (FORBIDDEN_CHARACTERS.test(id) || !id.isWellFormed()) {
+    throw new PublishError(
+      'ID_INVALID',
+      '"id" must not contain control or format characters (CR, LF, NUL, U+200B, ...)',
+      'id',
+    );
   }
   if (byteLength(id) > limits.maxIdLengthBytes) {
     throw new PublishError('FIELD_TOO_LARGE', `"id" is longer than ${limits.maxIdLengthBytes} bytes`, 'id');
@@ -90,10 +133,10 @@ function validateId(id: string, limits: PublishLimits): void {
 }
 
 function validateType(type: string): void {
-  if (CONTROL_CHARACTERS.test(type) || !type.isWellFormed()) {
+  if (FORBIDDEN_CHARACTERS.test(type) || !type.isWellFormed()) {
     throw new PublishError(
       'TYPE_INVALID',
-      '"type" must not contain control characters (CR, LF, NUL, ...)',
+      '"type" must not contain control or format characters (CR, LF, NUL, U+200B, ...)',
       'type',
     );
   }
@@ -109,13 +152,21 @@ function parseRetry(retry: number | string): number {
   return value;
 }
 
-/** Validates a publication and returns the event to store, with `id` generated when absent. */
-export function toNewEvent(input: PublishInput, limits: PublishLimits, generateId: () => string): NewEvent {
+/** Throws the `PublishError` naming the first field a publication gets wrong; stores nothing. */
+export function validatePublishInput(input: PublishInput, limits: PublishLimits): void {
   validateTopics(input.topics, limits);
   if (input.id !== undefined) validateId(input.id, limits);
   if (input.type !== undefined && input.type !== '') validateType(input.type);
+  if (input.data !== undefined && !input.data.isWellFormed()) {
+    throw new PublishError('DATA_INVALID', '"data" must be valid UTF-8', 'data');
+  }
+  if (input.retry !== undefined && input.retry !== '') parseRetry(input.retry);
+}
+
+/** Validates a publication and returns the event to store, with `id` generated when absent. */
+export function toNewEvent(input: PublishInput, limits: PublishLimits, generateId: () => string): NewEvent {
+  validatePublishInput(input, limits);
   const data = input.data ?? '';
-  if (!data.isWellFormed()) throw new PublishError('DATA_INVALID', '"data" must be valid UTF-8', 'data');
   return {
     id: input.id ?? generateId(),
     topics: [...input.topics],

@@ -40,9 +40,10 @@ export interface ScheduledPublication {
  * an immediate one, stores it in the `ScheduleStore`, and runs the `ScheduleRunner` that publishes each
  * occurrence through the hub's normal path (store, broker, fan-out) when it falls due.
  *
- * Exactly once: each occurrence is appended with the id `occurrenceEventId(schedule, due)`, so a
- * redelivery (a crash between append and `complete`, a lease taken over by another process) is a
- * duplicate the event store refuses; that refusal counts as success here.
+ * Exactly once: each occurrence is published with the id `occurrenceEventId(schedule, due)` as an
+ * exclusive id, so a redelivery (a crash between append and `complete`, a lease taken over by
+ * another process) is refused by the event store, and `Hub.publish` resolves with the event already
+ * kept, delivering nothing.
  */
 export class ScheduleService {
   readonly runner: ScheduleRunner;
@@ -128,23 +129,23 @@ export class ScheduleService {
     return this.store.cancel(id);
   }
 
-  /** The runner's `deliver`: one occurrence through the hub's publish path. */
+  /**
+   * The runner's `deliver`: one occurrence through the hub's publish path. Its id is exclusive: if an
+   * earlier attempt (ours before a crash, or another process's) appended it, this one stores nothing.
+   */
   async deliver(delivery: Delivery): Promise<void> {
     const { schedule } = delivery;
-    try {
-      await this.#hub.publish({
+    await this.#hub.publish(
+      {
         id: delivery.eventId,
         topics: schedule.topics,
         data: schedule.event.data,
         type: schedule.event.type,
         retry: schedule.event.retryMs,
         isPrivate: schedule.event.isPrivate,
-      });
-    } catch (error) {
-      // Already appended by an earlier attempt (ours before a crash, or another process's).
-      if (error instanceof PublishError && error.code === 'ID_DUPLICATE') return;
-      throw error;
-    }
+      },
+      { isIdExclusive: true },
+    );
   }
 
   /** Stops the runner and closes the schedule store. */

@@ -3,11 +3,11 @@
  * process, tests and demos; history is lost on exit. Memory is bounded by `maxEvents`, applied on
  * every append (a ring), because unlike a disk a heap has no room for "until the next prune".
  */
-import type { Cursor, NewEvent, RetentionPolicy, Store, StoredEvent } from '../hub/index.js';
+import type { AppendOptions, Cursor, NewEvent, RetentionPolicy, Store, StoredEvent } from '../hub/index.js';
 import { checkPublishedAtMs, checkRange } from './arguments.js';
-import { closedError, StoreError } from './errors.js';
+import { closedError, duplicateIdError } from './errors.js';
 import { ageCutoffMs, checkRetention } from './retention.js';
-import { toStoredEvent } from './stored-event.js';
+import { isRepeatOf, toStoredEvent } from './stored-event.js';
 
 export interface MemoryStoreOptions {
   /** Hard cap on kept events, applied on append (oldest dropped first). Default: no cap. */
@@ -21,10 +21,21 @@ export interface MemoryStoreOptions {
  */
 const COMPACT_MIN_DEAD = 1024;
 
+/**
+ * The kept cursors of one id, ascending: `cursors[first..]`. Appends add at the back and retention
+ * drops from the front, so an id a publisher reuses for every event costs O(1) per drop, not a shift.
+ */
+interface IdCursors {
+  cursors: Cursor[];
+  first: number;
+}
+
 export class MemoryStore implements Store {
   #events: StoredEvent[] = [];
   #start = 0;
-  readonly #cursorById = new Map<string, Cursor>();
+  readonly #cursorsById = new Map<string, IdCursors>();
+  /** The cursor of the kept exclusive event of each id that has one (at most one per id). */
+  readonly #exclusiveCursorById = new Map<string, Cursor>();
   #lastCursor: Cursor = 0;
   /** True while publishedAtMs never decreased along the kept events: age pruning scans only the front. */
   #isTimeOrdered = true;
@@ -40,19 +51,23 @@ export class MemoryStore implements Store {
     return this.#events.length - this.#start;
   }
 
-  async append(event: NewEvent, publishedAtMs: number): Promise<StoredEvent> {
+  async append(event: NewEvent, publishedAtMs: number, options: AppendOptions = {}): Promise<StoredEvent> {
     this.#checkOpen();
     checkPublishedAtMs(publishedAtMs);
-    if (this.#cursorById.has(event.id)) {
-      throw new StoreError('DUPLICATE_ID', `An event with id ${JSON.stringify(event.id)} is already stored`);
-    }
+    const kept = this.#cursorsById.get(event.id);
+    const newest = kept === undefined ? undefined : this.#eventAt(kept.cursors.at(-1)!);
+    if (newest !== undefined && isRepeatOf(event, newest)) throw duplicateIdError(newest);
+    const exclusiveCursor = options.isIdExclusive ? this.#exclusiveCursorById.get(event.id) : undefined;
+    if (exclusiveCursor !== undefined) throw duplicateIdError(this.#eventAt(exclusiveCursor)!);
     const stored = freezeEvent(event, this.#lastCursor + 1, publishedAtMs);
-    const newest = this.#events[this.#events.length - 1];
-    if (this.size > 0 && newest !== undefined && newest.publishedAtMs > publishedAtMs) {
+    const last = this.#events[this.#events.length - 1];
+    if (this.size > 0 && last !== undefined && last.publishedAtMs > publishedAtMs) {
       this.#isTimeOrdered = false;
     }
     this.#events.push(stored);
-    this.#cursorById.set(stored.id, stored.cursor);
+    if (kept === undefined) this.#cursorsById.set(stored.id, { cursors: [stored.cursor], first: 0 });
+    else kept.cursors.push(stored.cursor);
+    if (options.isIdExclusive) this.#exclusiveCursorById.set(stored.id, stored.cursor);
     this.#lastCursor = stored.cursor;
     if (this.size > this.#maxEvents) this.#dropOldest(this.size - this.#maxEvents);
     return stored;
@@ -60,7 +75,8 @@ export class MemoryStore implements Store {
 
   async cursorOf(id: string): Promise<Cursor | undefined> {
     this.#checkOpen();
-    return this.#cursorById.get(id);
+    const kept = this.#cursorsById.get(id);
+    return kept?.cursors[kept.first];
   }
 
   async readRange(after: Cursor, upTo: Cursor, limit: number): Promise<StoredEvent[]> {
@@ -97,11 +113,18 @@ export class MemoryStore implements Store {
     this.#isClosed = true;
     this.#events = [];
     this.#start = 0;
-    this.#cursorById.clear();
+    this.#cursorsById.clear();
+    this.#exclusiveCursorById.clear();
   }
 
   #checkOpen(): void {
     if (this.#isClosed) throw closedError('The memory store');
+  }
+
+  /** The kept event with this cursor. */
+  #eventAt(cursor: Cursor): StoredEvent | undefined {
+    const event = this.#events[this.#firstIndexAfter(cursor - 1)];
+    return event?.cursor === cursor ? event : undefined;
   }
 
   /** Binary search over the live part: the index of the first event with cursor > after. */
@@ -141,12 +164,26 @@ export class MemoryStore implements Store {
   #dropOldest(count: number): void {
     if (count <= 0) return;
     const end = this.#start + count;
-    for (let i = this.#start; i < end; i++) this.#cursorById.delete(this.#events[i]!.id);
+    for (let i = this.#start; i < end; i++) this.#forgetId(this.#events[i]!);
     this.#start = end;
     const dead = this.#start;
     if (dead >= COMPACT_MIN_DEAD && dead * 2 >= this.#events.length) {
       this.#events = this.#events.slice(this.#start);
       this.#start = 0;
+    }
+  }
+
+  /** Retention dropped `event`, the oldest kept one: so it is the first kept cursor of its id. */
+  #forgetId(event: StoredEvent): void {
+    if (this.#exclusiveCursorById.get(event.id) === event.cursor) this.#exclusiveCursorById.delete(event.id);
+    const kept = this.#cursorsById.get(event.id);
+    if (kept === undefined) return;
+    kept.first++;
+    if (kept.first === kept.cursors.length) {
+      this.#cursorsById.delete(event.id);
+    } else if (kept.first >= 64 && kept.first * 2 >= kept.cursors.length) {
+      kept.cursors = kept.cursors.slice(kept.first);
+      kept.first = 0;
     }
   }
 }

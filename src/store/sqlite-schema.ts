@@ -22,6 +22,16 @@ const MIGRATIONS: readonly string[] = [
    );
    CREATE UNIQUE INDEX events_id ON events (id);
    CREATE INDEX events_published_at_ms ON events (published_at_ms);`,
+  // Version 2: a publisher's id may be reused (Mercure: "SHOULD be unique"), so the id index is no
+  // longer unique; `cursorOf` reads the earliest cursor of an id from it (an index on id is ordered
+  // by (id, rowid), and the rowid is the cursor). Uniqueness remains for exclusive ids (scheduled
+  // occurrences), through a partial index. Rows of version 1 were unique by id: they count as
+  // exclusive, so an occurrence delivered before the upgrade is still not delivered again. Adding a
+  // column with a constant default rewrites no row.
+  `ALTER TABLE events ADD COLUMN is_exclusive_id INTEGER NOT NULL DEFAULT 1;
+   DROP INDEX events_id;
+   CREATE INDEX events_id ON events (id);
+   CREATE UNIQUE INDEX events_exclusive_id ON events (id) WHERE is_exclusive_id = 1;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -23,9 +23,9 @@
  * port that Redis needs.
  */
 import Database from 'better-sqlite3';
-import type { Cursor, NewEvent, RetentionPolicy, Store, StoredEvent } from '../hub/index.js';
+import type { AppendOptions, Cursor, NewEvent, RetentionPolicy, Store, StoredEvent } from '../hub/index.js';
 import { checkPublishedAtMs, checkRange, isNonNegativeInteger } from './arguments.js';
-import { closedError, StoreError } from './errors.js';
+import { closedError, duplicateIdError, StoreError } from './errors.js';
 import { ageCutoffMs, checkRetention } from './retention.js';
 import { migrate } from './sqlite-schema.js';
 import { toStoredEvent } from './stored-event.js';
@@ -56,7 +56,7 @@ interface EventRow {
   published_at_ms: number;
 }
 
-type InsertParams = Omit<EventRow, 'cursor'>;
+type InsertParams = Omit<EventRow, 'cursor'> & { is_exclusive_id: 0 | 1 };
 
 /**
  * One flush inserts at most this many events. At the ~120,000 appends/s measured with batching, a
@@ -80,7 +80,7 @@ interface PendingAppend {
   reject: (error: unknown) => void;
 }
 
-/** What one row of a committed batch became: its cursor, or the duplicate id that failed it alone. */
+/** What one row of a committed batch became: its cursor, or the DUPLICATE_ID that failed it alone. */
 type RowOutcome = Cursor | StoreError;
 
 const SELECT_COLUMNS = 'cursor, id, topics, data, type, retry_ms, is_private, published_at_ms';
@@ -88,7 +88,7 @@ const SELECT_COLUMNS = 'cursor, id, topics, data, type, retry_ms, is_private, pu
 export class SqliteStore implements Store {
   readonly #db: Database.Database;
   readonly #insertBatch: (batch: readonly PendingAppend[]) => RowOutcome[];
-  readonly #cursorOf: Database.Statement<[string], number>;
+  readonly #cursorOf: Database.Statement<[string], number | null>;
   readonly #readRange: Database.Statement<[number, number, number], EventRow>;
   readonly #head: Database.Statement<[], number | null>;
   readonly #countBoundary: Database.Statement<[number], number>;
@@ -139,26 +139,47 @@ export class SqliteStore implements Store {
   private constructor(db: Database.Database) {
     this.#db = db;
     const insert = db.prepare<[InsertParams]>(
-      `INSERT INTO events (id, topics, data, type, retry_ms, is_private, published_at_ms)
-       VALUES (@id, @topics, @data, @type, @retry_ms, @is_private, @published_at_ms)`,
+      `INSERT INTO events (id, topics, data, type, retry_ms, is_private, published_at_ms, is_exclusive_id)
+       VALUES (@id, @topics, @data, @type, @retry_ms, @is_private, @published_at_ms, @is_exclusive_id)`,
     );
+    // The newest kept event with the row's id, when the row repeats it field for field (see "Ids" on
+    // the Store port). An id never stored costs one probe of the id index; only the newest event of
+    // a reused id is compared, so a data column is read at most once.
+    const repeated = db.prepare<[InsertParams], EventRow>(
+      `SELECT ${SELECT_COLUMNS} FROM events
+       WHERE cursor = (SELECT MAX(cursor) FROM events WHERE id = @id)
+         AND topics = @topics AND data = @data AND type IS @type AND retry_ms IS @retry_ms
+         AND is_private = @is_private`,
+    );
+    const exclusive = db.prepare<[string], EventRow>(
+      `SELECT ${SELECT_COLUMNS} FROM events WHERE id = ? AND is_exclusive_id = 1`,
+    );
+    // Inside the batch's IMMEDIATE transaction: the check and the insert see the same history, also
+    // the rows inserted before in this batch, and no other connection writes in between.
     const insertRow = (pending: PendingAppend): RowOutcome => {
+      const repeat = repeated.get(pending.row);
+      if (repeat !== undefined) return duplicateIdError(fromRow(repeat));
       try {
         return Number(insert.run(pending.row).lastInsertRowid);
       } catch (error) {
-        // A duplicate fails its own append only: under the default ABORT conflict resolution a
-        // failed INSERT undoes that one statement and the transaction goes on. Anything else (I/O
-        // error, disk full, a trigger) is rethrown and rolls the whole batch back.
-        if (!isUniqueViolation(error)) throw error;
-        return duplicateId(pending.row.id, error);
+        // Only the exclusive-id index is unique. Its violation fails its own append only: under the
+        // default ABORT conflict resolution a failed INSERT undoes that one statement and the
+        // transaction goes on. Anything else (I/O error, disk full, a trigger) is rethrown and rolls
+        // the whole batch back.
+        const kept = isUniqueViolation(error) ? exclusive.get(pending.row.id) : undefined;
+        if (kept === undefined) throw error;
+        return duplicateIdError(fromRow(kept), error);
       }
     };
     // IMMEDIATE takes the write lock up front, so a concurrent writer waits (busy_timeout) instead
     // of failing half-way with SQLITE_BUSY on upgrade. One commit, one fsync, for the whole batch.
     const insertBatch = db.transaction((batch: readonly PendingAppend[]) => batch.map(insertRow));
     this.#insertBatch = (batch) => insertBatch.immediate(batch);
-    // The UNIQUE index on id makes this a bounded lookup for ids we never stored.
-    this.#cursorOf = db.prepare<[string], number>('SELECT cursor FROM events WHERE id = ?').pluck();
+    // One seek on the id index, ordered by (id, cursor): the earliest kept event with the id, and a
+    // bounded lookup for ids we never stored.
+    this.#cursorOf = db
+      .prepare<[string], number | null>('SELECT MIN(cursor) FROM events WHERE id = ?')
+      .pluck();
     this.#readRange = db.prepare<[number, number, number], EventRow>(
       `SELECT ${SELECT_COLUMNS} FROM events WHERE cursor > ? AND cursor <= ? ORDER BY cursor LIMIT ?`,
     );
@@ -183,7 +204,7 @@ export class SqliteStore implements Store {
    * holding it committed. DUPLICATE_ID fails this append alone; UNAVAILABLE fails its whole batch,
    * none of which was written.
    */
-  append(event: NewEvent, publishedAtMs: number): Promise<StoredEvent> {
+  append(event: NewEvent, publishedAtMs: number, options: AppendOptions = {}): Promise<StoredEvent> {
     try {
       this.#checkOpen();
       checkPublishedAtMs(publishedAtMs);
@@ -191,7 +212,7 @@ export class SqliteStore implements Store {
       return Promise.reject(error);
     }
     const stored = toStoredEvent(event, 0, publishedAtMs);
-    const row = toRow(stored);
+    const row = toRow(stored, options.isIdExclusive === true);
     const sizeChars = row.id.length + row.topics.length + row.data.length;
     return new Promise<StoredEvent>((resolve, reject) => {
       this.#queue.push({ row, stored, sizeChars, resolve, reject });
@@ -247,7 +268,7 @@ export class SqliteStore implements Store {
 
   async cursorOf(id: string): Promise<Cursor | undefined> {
     this.#checkOpen();
-    return this.#guard(() => this.#cursorOf.get(id));
+    return this.#guard(() => this.#cursorOf.get(id) ?? undefined);
   }
 
   async readRange(after: Cursor, upTo: Cursor, limit: number): Promise<StoredEvent[]> {
@@ -314,8 +335,9 @@ export class SqliteStore implements Store {
   }
 }
 
-function toRow(event: StoredEvent): InsertParams {
+function toRow(event: StoredEvent, isIdExclusive: boolean): InsertParams {
   return {
+    is_exclusive_id: isIdExclusive ? 1 : 0,
     id: event.id,
     topics: JSON.stringify(event.topics),
     data: event.data,
@@ -345,12 +367,6 @@ function isUniqueViolation(error: unknown): boolean {
     error !== null &&
     (error as { code?: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE'
   );
-}
-
-function duplicateId(id: string, cause: unknown): StoreError {
-  return new StoreError('DUPLICATE_ID', `An event with id ${JSON.stringify(id)} is already stored`, {
-    cause,
-  });
 }
 
 /** Disk full, I/O error, a lock held past busy_timeout: the caller may retry; the HTTP layer says 503. */

@@ -16,3 +16,19 @@ export function toStoredEvent(event: NewEvent, cursor: Cursor, publishedAtMs: nu
     publishedAtMs,
   };
 }
+
+/**
+ * Whether `event` repeats `kept` field for field (id, topics in order, data, type, retryMs,
+ * isPrivate): a publisher's retry, which the Store refuses instead of storing twice.
+ */
+export function isRepeatOf(event: NewEvent, kept: NewEvent): boolean {
+  return (
+    event.id === kept.id &&
+    event.data === kept.data &&
+    event.type === kept.type &&
+    event.retryMs === kept.retryMs &&
+    event.isPrivate === kept.isPrivate &&
+    event.topics.length === kept.topics.length &&
+    event.topics.every((topic, index) => topic === kept.topics[index])
+  );
+}

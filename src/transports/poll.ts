@@ -1,4 +1,5 @@
 import type { OpenSubscription, PollEvent, SubscriberSink, Update } from '../hub/index.js';
+import { cursorHeaders } from './cursor-header.js';
 import type { SubscriptionContext } from './subscription-context.js';
 
 export type PollMode = 'long-poll' | 'short-poll';
@@ -49,9 +50,15 @@ export async function servePoll(context: SubscriptionContext, options: PollOptio
       lastEventId: last?.event.id ?? resumeEventId,
       serverTime: new Date(hub.clock.nowMs()).toISOString(),
     };
-    // `context.headers` carry the no-store cache policy of every subscription answer.
+    // `context.headers` carry the no-store cache policy of every subscription answer; the cursor
+    // header is the event stream's, for a client that compares it with the id it asked for.
     const json = new TextEncoder().encode(JSON.stringify(body));
-    exchange.respond(200, { ...context.headers, 'content-type': 'application/json; charset=utf-8' }, json);
+    const headers = {
+      ...context.headers,
+      ...(open === undefined ? {} : cursorHeaders(context, open)),
+      'content-type': 'application/json; charset=utf-8',
+    };
+    exchange.respond(200, headers, json);
     context.sentBytes?.inc(json.byteLength);
   };
 

@@ -1,6 +1,7 @@
 import type { Subscriber, SubscriberCloseReason, SubscriberSink, Update } from '../hub/index.js';
 import type { SseStream, StreamCloseReason } from '../server/index.js';
 import { encodeRetry } from '../sse/index.js';
+import { cursorHeaders } from './cursor-header.js';
 import type { SubscriptionContext } from './subscription-context.js';
 
 export interface SseTransportOptions {
@@ -74,7 +75,8 @@ class SseSink implements SubscriberSink {
 
 /**
  * Serves a subscription as an event stream. The subscriber is registered before the response
- * headers are written (they carry the `Last-Event-ID` answer), history replays once they are out.
+ * headers are written (they carry the cursor answer, see `cursorHeaders`), history replays once
+ * they are out.
  */
 export async function serveSse(context: SubscriptionContext, options: SseTransportOptions): Promise<void> {
   const sink = new SseSink(context, options);
@@ -85,11 +87,11 @@ export async function serveSse(context: SubscriptionContext, options: SseTranspo
     isTracked: true,
   });
   sink.subscriber = open.subscriber;
-  const headers: Record<string, string> = { ...context.headers, 'x-accel-buffering': 'no' };
-  // 0.x: always, like the reference hub (a live-only client learns where it starts; Herald's
-  // client adopts it then). draft-08: when a cursor was requested, as the spec requires.
-  if (context.protocol !== 'draft-08') headers['last-event-id'] = open.legacyLastEventId;
-  else if (context.request.lastEventId !== undefined) headers['last-event-id'] = open.draftLastEventId;
+  const headers: Record<string, string> = {
+    ...context.headers,
+    'x-accel-buffering': 'no',
+    ...cursorHeaders(context, open),
+  };
   const stream = context.exchange.startEventStream({
     headers,
     heartbeatMs: options.heartbeatMs,

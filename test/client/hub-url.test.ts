@@ -18,7 +18,7 @@ describe('hubUrl', () => {
     expect(hubUrl('https://h.test/app')).toBe('https://h.test/app/.well-known/mercure');
   });
 
-  it('adds match selectors, lastEventID and extra parameters', () => {
+  it('adds match selectors, last_event_id (draft-08, as match selectors make the request) and extra parameters', () => {
     const url = new URL(
       hubUrl('https://h.test/', {
         topics: ['t'],
@@ -28,8 +28,15 @@ describe('hubUrl', () => {
       }),
     );
     expect(url.searchParams.getAll('match')).toEqual(['/books/:id', '/authors/*']);
-    expect(url.searchParams.get('lastEventID')).toBe('urn:uuid:1');
+    expect(url.searchParams.get('last_event_id')).toBe('urn:uuid:1');
+    expect(url.searchParams.has('lastEventID')).toBe(false);
     expect(url.searchParams.get('authorization')).toBe('jwt');
     expect(url.searchParams.getAll('extra')).toEqual(['1', '2']);
+  });
+
+  it('writes the 0.x lastEventID when only topic selectors are given', () => {
+    const url = new URL(hubUrl('https://h.test/', { topics: ['t'], lastEventId: 'urn:uuid:2' }));
+    expect(url.searchParams.get('lastEventID')).toBe('urn:uuid:2');
+    expect(url.searchParams.has('last_event_id')).toBe(false);
   });
 });

@@ -2,7 +2,14 @@ import type { IncomingMessage } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EventSource, SharedEventSource } from '../../src/client/index.js';
 import { FakeLocks } from './fake-locks.js';
-import { ManualTimers, nextEvent, startServer, type TestServer, waitFor } from './support.js';
+import {
+  lastEventIdBytes,
+  ManualTimers,
+  nextEvent,
+  startServer,
+  type TestServer,
+  waitFor,
+} from './support.js';
 
 let server: TestServer | undefined;
 afterEach(() => server?.close());
@@ -92,6 +99,58 @@ describe('adopting the Last-Event-ID response header (Herald extension)', () => 
     expect(message.lastEventId).toBe('urn:uuid:head-5');
     expect(source.lastEventId).toBe('urn:uuid:head-5');
     expect(cursors).toEqual(['urn:uuid:head-5']);
+  });
+});
+
+describe('adopting the draft-08 Mercure-Last-Event-ID response field', () => {
+  /** A hub answering each subscription with `headers`, an empty stream, then the end. */
+  async function hubAnswering(headers: Record<string, string>): Promise<Array<string | undefined>> {
+    const requests: Array<string | undefined> = [];
+    server = await startServer((request, response) => {
+      requests.push(lastEventIdBytes(request.headers['last-event-id']));
+      response.writeHead(200, { 'content-type': 'text/event-stream', ...headers });
+      response.end(':\n\n');
+    });
+    return requests;
+  }
+
+  /** Connects, loses the stream, reconnects once; resolves the Last-Event-ID of both requests. */
+  async function reconnectOnce(requests: Array<string | undefined>): Promise<Array<string | undefined>> {
+    const timers = new ManualTimers();
+    const source = new EventSource(`${server!.url}/?match=*`, { timers, random: () => 0 });
+    await nextEvent(source, 'error');
+    timers.fire(3000);
+    await nextEvent(source, 'error');
+    source.close();
+    return requests;
+  }
+
+  it.each<{ behaviour: string; headers: Record<string, string>; sent: Array<string | undefined> }>([
+    {
+      behaviour: 'a stream dropped before any event resumes after the Mercure-Last-Event-ID id',
+      headers: { 'mercure-last-event-id': 'urn:uuid:head-5' },
+      sent: [undefined, 'urn:uuid:head-5'],
+    },
+    {
+      behaviour: 'Mercure-Last-Event-ID wins over a Last-Event-ID in the same answer',
+      headers: { 'mercure-last-event-id': 'urn:uuid:head-5', 'last-event-id': 'urn:uuid:other' },
+      sent: [undefined, 'urn:uuid:head-5'],
+    },
+    {
+      behaviour: '`earliest` names no event and is not adopted',
+      headers: { 'mercure-last-event-id': 'earliest' },
+      sent: [undefined, undefined],
+    },
+  ])('$behaviour', async ({ headers, sent }) => {
+    expect(await reconnectOnce(await hubAnswering(headers))).toEqual(sent);
+  });
+
+  it('an id outside Latin-1 arrives as its UTF-8 bytes and is sent back as them', async () => {
+    const id = 'urn:x:中文-🙂';
+    const requests = await hubAnswering({
+      'mercure-last-event-id': Buffer.from(id, 'utf8').toString('latin1'),
+    });
+    expect(await reconnectOnce(requests)).toEqual([undefined, id]);
   });
 });
 

@@ -89,23 +89,31 @@ describe.each(STORE_KINDS)('bad input and abuse (%s store)', (kind) => {
       /retry/,
     ],
     [
-      'too many topics',
+      'too many topics (413, as any limit)',
       Array.from({ length: 33 }, (_, i): [string, string] => ['topic', `t${i}`]),
-      400,
+      413,
       /topic/,
     ],
     [
       'a topic under /.well-known/mercure',
       [['topic', '/.well-known/mercure/subscriptions/x/y']],
-      403,
+      400,
       /topic/,
     ],
     [
       'an absolute topic under /.well-known/mercure',
       [['topic', 'https://h/.well-known/mercure']],
-      403,
+      400,
       /topic/,
     ],
+    [
+      'a percent-encoded topic under /.well-known/mercure',
+      [['topic', '/.well-known/%6Dercure/subscriptions/x']],
+      400,
+      /topic/,
+    ],
+    ['the topic *', [['topic', '*']], 400, /topic/],
+    ['a format character in a topic', [['topic', 'a\u200Bb']], 400, /topic/],
   ];
 
   it.each(cases)('refuses a publication with %s', async (_name, fields, status, message) => {

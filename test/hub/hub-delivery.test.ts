@@ -160,4 +160,49 @@ describe('hub delivery', () => {
     }
     await hub.close();
   });
+
+  it('answers a repeat of the newest event with its id with that event, counting and delivering nothing', async () => {
+    const hub = await memoryHub();
+    const received: StoredEvent[] = [];
+    const open = await hub.openSubscription({
+      selectors: [compileSelector('exact', '*')],
+      canReceivePrivate: () => false,
+      sink: collectingSink(received),
+      transport: 'test',
+    });
+    await open.replay();
+    const input = { id: 'urn:x:1', topics: ['a', 'b'], data: 'd', type: 't', retry: 10 };
+    const first = await hub.publish(input);
+    await hub.publish({ topics: ['c'], data: 'between' });
+    // A retry: same id and content. The kept event is the answer; nothing is stored or sent again.
+    expect(await hub.publish({ ...input, retry: '10' })).toEqual(first);
+    expect(await hub.publish({ ...input, data: 'changed' })).not.toEqual(first);
+    expect(received.map((event) => event.data)).toEqual(['d', 'between', 'changed']);
+    expect(hub.lastEventId).toBe('urn:x:1');
+    await hub.close();
+  });
+
+  it('resolves a reused id to its earliest kept event: the replay sends every later one, the reuses included', async () => {
+    const hub = await memoryHub();
+    for (const data of ['1', '2', '3'])
+      await hub.publish({ id: data === '2' ? 'urn:x' : 'urn:dup', topics: ['a'], data });
+    await hub.publish({ id: 'urn:dup', topics: ['a'], data: '4' });
+    const received: StoredEvent[] = [];
+    const open = await hub.openSubscription({
+      selectors: [compileSelector('exact', 'a')],
+      canReceivePrivate: () => false,
+      sink: collectingSink(received),
+      transport: 'test',
+      lastEventId: 'urn:dup',
+    });
+    expect(open.draftLastEventId).toBe('urn:dup');
+    expect(open.legacyLastEventId).toBe('urn:dup');
+    await open.replay();
+    expect(received.map((event) => [event.id, event.data])).toEqual([
+      ['urn:x', '2'],
+      ['urn:dup', '3'],
+      ['urn:dup', '4'],
+    ]);
+    await hub.close();
+  });
 });

@@ -37,6 +37,25 @@ describe('ScheduleService', () => {
     await hub.close();
   });
 
+  it('stores an occurrence once even when a publisher reused its id in between: the occurrence id is exclusive', async () => {
+    const { hub, publishing } = await setUp();
+    const delivery = publishing.resolve({ at: '2026-11-25T12:00:00Z' });
+    if (delivery === undefined) throw new Error('expected a delivery time');
+    await publishing.publishLater({ topics: ['t'], data: 'x' }, delivery);
+    const [schedule] = await publishing.store.claimDue(START_MS, 10, 'worker', 60_000);
+    const occurrence = { schedule, eventId: 'urn:uuid:0193c8a0-0000-7000-8000-000000000002' } as Delivery;
+    const delivered: string[] = [];
+    hub.broker.subscribe((event) => delivered.push(event.data));
+    await publishing.deliver(occurrence);
+    // A publisher reuses the id (legal: ids SHOULD be unique, not MUST) with other content, so the
+    // occurrence is no longer the newest event with it: only exclusivity tells the redelivery apart.
+    await hub.publish({ id: occurrence.eventId, topics: ['t'], data: 'a publisher' });
+    await publishing.deliver(occurrence);
+    expect(delivered).toEqual(['x', 'a publisher']);
+    expect(await hub.store.headCursor()).toBe(2);
+    await hub.close();
+  });
+
   it('refuses a number where an RFC 3339 string is expected (seconds or milliseconds?)', async () => {
     const { hub, publishing } = await setUp();
     expect(() => publishing.resolve({ at: 1_764_072_000 })).toThrow(

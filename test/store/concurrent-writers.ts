@@ -2,7 +2,8 @@
  * The Store contract under two concurrent writers, part of the conformance suite
  * (`describeStoreConformance` runs it): two hub processes sharing one storage each append, read
  * and prune through their own handle, and a subscriber's replay must still see no gap and no
- * duplicate.
+ * duplicate, and the id rules (a repeat stored once, an exclusive id once, a reused id kept) must
+ * hold across handles.
  *
  * Which adapters share storage between handles (`StorageSharing`):
  * - SqliteStore: shared. The second handle is a second connection to the same file, exactly what a
@@ -25,11 +26,11 @@ const EVERYTHING = Number.MAX_SAFE_INTEGER;
 
 type WriterName = 'a' | 'b';
 
-function writerEvent(writer: WriterName | 'shared', n: number): NewEvent {
+function writerEvent(writer: WriterName | 'shared', n: number, data = `${n}`): NewEvent {
   return {
     id: `urn:${writer}:${n}`,
     topics: [`https://example.com/${writer}`],
-    data: `${n}`,
+    data,
     isPrivate: false,
   };
 }
@@ -219,7 +220,7 @@ export function describeConcurrentWriters(
       }
     });
 
-    it('stores an id appended by both writers at once exactly once: the other append gets DUPLICATE_ID and takes no cursor', async () => {
+    it('stores an event appended by both writers at once (a retry racing the original) exactly once: the other append gets DUPLICATE_ID and takes no cursor', async () => {
       const races: { id: string; outcomes: Promise<PromiseSettledResult<StoredEvent>[]> }[] = [];
       const acks: Ack[] = [];
       const pending: Promise<unknown>[] = [];
@@ -255,6 +256,54 @@ export function describeConcurrentWriters(
       expect(history).toHaveLength(acks.length);
       expectConsecutive(history.map((event) => event.cursor));
       expect(await b.headCursor()).toBe(history.at(-1)!.cursor);
+    });
+
+    it('stores an exclusive id appended by both writers at once with different contents exactly once, naming the winner to the loser', async () => {
+      const races: Promise<PromiseSettledResult<StoredEvent>[]>[] = [];
+      const exclusive = { isIdExclusive: true };
+      for (let k = 0; k < 16; k++) {
+        const [first, second] = k % 2 === 0 ? [a, b] : [b, a];
+        races.push(
+          Promise.allSettled([
+            first.append(writerEvent('shared', k, 'first'), T0_MS, exclusive),
+            second.append(writerEvent('shared', k, 'second'), T0_MS, exclusive),
+          ]),
+        );
+        if (k % 3 === 0) await turn();
+      }
+      const history = await Promise.all(races).then(() => a.readRange(0, EVERYTHING, 1000));
+      for (const outcomes of await Promise.all(races)) {
+        const winners = outcomes.flatMap((outcome) =>
+          outcome.status === 'fulfilled' ? [outcome.value] : [],
+        );
+        const losers = outcomes.flatMap((outcome) => (outcome.status === 'rejected' ? [outcome.reason] : []));
+        expect(winners).toHaveLength(1);
+        expect(losers).toEqual([expect.objectContaining({ code: 'DUPLICATE_ID', existing: winners[0] })]);
+        expect(history.filter((event) => event.id === winners[0]!.id)).toEqual(winners);
+      }
+      expect(history).toHaveLength(16);
+      expectConsecutive(history.map((event) => event.cursor));
+    });
+
+    it('keeps both events of an id the two writers reuse at once with different contents, and both handles name the earliest', async () => {
+      const pairs: Promise<StoredEvent[]>[] = [];
+      for (let k = 0; k < 16; k++) {
+        pairs.push(
+          Promise.all([
+            a.append(writerEvent('shared', k, 'from a'), T0_MS),
+            b.append(writerEvent('shared', k, 'from b'), T0_MS),
+          ]),
+        );
+        if (k % 3 === 0) await turn();
+      }
+      for (const pair of await Promise.all(pairs)) {
+        const earliest = Math.min(...pair.map((event) => event.cursor));
+        expect(await a.cursorOf(pair[0]!.id)).toBe(earliest);
+        expect(await b.cursorOf(pair[0]!.id)).toBe(earliest);
+      }
+      const history = await b.readRange(0, EVERYTHING, 1000);
+      expect(history).toHaveLength(32);
+      expectConsecutive(history.map((event) => event.cursor));
     });
 
     it('pages through a snapshot with no duplicate and no gap while both writers keep appending', async () => {

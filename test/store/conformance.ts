@@ -97,7 +97,8 @@ export function describeStoreConformance(name: string, factory: StoreFactory, sh
       });
 
       it('gives appends made without waiting cursors ascending in call order, each outcome its own', async () => {
-        // The hub publishes concurrently and dispatches in the order appends resolve.
+        // The hub publishes concurrently and dispatches in the order appends resolve. The second
+        // append of event 1 repeats it field for field: refused, on its own.
         const first = await store.append(newEvent(1), T0_MS);
         const outcomes = await Promise.allSettled(
           [2, 1, 3, 4].map((n) => store.append(newEvent(n), T0_MS + n)),
@@ -110,20 +111,6 @@ export function describeStoreConformance(name: string, factory: StoreFactory, sh
         const kept = await readAll(store);
         expect(kept).toEqual([first, ...appended]);
         for (let i = 1; i < kept.length; i++) expect(kept[i]!.cursor).toBeGreaterThan(kept[i - 1]!.cursor);
-      });
-
-      it('rejects a duplicate id with DUPLICATE_ID and writes nothing', async () => {
-        const [first] = await appendMany(store, 2);
-        const before = await readAll(store);
-        const duplicate = newEvent(1, { data: 'other', topics: ['https://example.com/other'] });
-        const attempt = store.append(duplicate, T0_MS + 10);
-        await expect(attempt).rejects.toBeInstanceOf(StoreError);
-        await expect(attempt).rejects.toEqual(expectStoreError('DUPLICATE_ID'));
-        expect(await readAll(store)).toEqual(before);
-        expect(await store.headCursor()).toBe(before[1]!.cursor);
-        expect(await store.cursorOf(first!.id)).toBe(first!.cursor);
-        const next = await store.append(newEvent(3), T0_MS + 11);
-        expect(next.cursor).toBeGreaterThan(before[1]!.cursor);
       });
 
       it('treats ids that differ only in letter case as different events', async () => {
@@ -152,6 +139,121 @@ export function describeStoreConformance(name: string, factory: StoreFactory, sh
           expect(await store.headCursor()).toBe(0);
         },
       );
+    });
+
+    describe('ids: reused, repeated, exclusive', () => {
+      it('stores an event reusing a kept id with other content, and cursorOf names the earliest', async () => {
+        const first = await store.append(newEvent(1, { id: 'urn:test:dup', data: 'one' }), T0_MS);
+        const other = await store.append(newEvent(2), T0_MS + 1);
+        const again = await store.append(newEvent(3, { id: 'urn:test:dup', data: 'three' }), T0_MS + 2);
+        expect(again.cursor).toBeGreaterThan(other.cursor);
+        expect(await readAll(store)).toEqual([first, other, again]);
+        expect(await store.cursorOf('urn:test:dup')).toBe(first.cursor);
+        // Replaying after the cursor of the id sends the later events, the reuse included.
+        expect(await store.readRange(first.cursor, EVERYTHING, 10)).toEqual([other, again]);
+      });
+
+      it('refuses a repeat of the newest event with its id with DUPLICATE_ID naming that event, and writes nothing', async () => {
+        const [first, second] = await appendMany(store, 2);
+        const before = await readAll(store);
+        const repeat = store.append(newEvent(1), T0_MS + 10);
+        await expect(repeat).rejects.toBeInstanceOf(StoreError);
+        await expect(repeat).rejects.toEqual(
+          expect.objectContaining({ name: 'StoreError', code: 'DUPLICATE_ID', existing: first }),
+        );
+        expect(await readAll(store)).toEqual(before);
+        expect(await store.headCursor()).toBe(second!.cursor);
+        expect(await store.cursorOf(first!.id)).toBe(first!.cursor);
+        // The refused append took no cursor.
+        const next = await store.append(newEvent(3), T0_MS + 11);
+        expect(next.cursor).toBe(second!.cursor + 1);
+      });
+
+      it.each<[string, Partial<NewEvent>]>([
+        ['the topics', { topics: ['https://example.com/other'] }],
+        ['the order of the topics', { topics: ['urn:b', 'urn:a'] }],
+        ['the data', { data: 'other' }],
+        ['the type', { type: 'other' }],
+        ['the retryMs', { retryMs: 5 }],
+        ['the private flag', { isPrivate: true }],
+      ])('stores an event that differs from the kept one of its id only by %s', async (_field, change) => {
+        const first = await store.append(newEvent(1, { topics: ['urn:a', 'urn:b'] }), T0_MS);
+        const changed = await store.append(newEvent(1, { topics: ['urn:a', 'urn:b'], ...change }), T0_MS);
+        expect(await readAll(store)).toEqual([first, changed]);
+      });
+
+      it('compares a repeat with the newest event of its id only: A, B, then A again under one id are three events', async () => {
+        const a1 = await store.append(newEvent(1, { data: 'A' }), T0_MS);
+        const b = await store.append(newEvent(1, { data: 'B' }), T0_MS);
+        const a2 = await store.append(newEvent(1, { data: 'A' }), T0_MS);
+        await expect(store.append(newEvent(1, { data: 'A' }), T0_MS)).rejects.toEqual(
+          expect.objectContaining({ code: 'DUPLICATE_ID', existing: a2 }),
+        );
+        expect(await readAll(store)).toEqual([a1, b, a2]);
+        expect(await store.cursorOf(newEvent(1).id)).toBe(a1.cursor);
+      });
+
+      it('refuses an exclusive append when a kept exclusive event has its id, whatever the content', async () => {
+        const exclusive = await store.append(newEvent(1), T0_MS, { isIdExclusive: true });
+        const attempt = store.append(newEvent(1, { data: 'other' }), T0_MS + 1, { isIdExclusive: true });
+        await expect(attempt).rejects.toEqual(
+          expect.objectContaining({ name: 'StoreError', code: 'DUPLICATE_ID', existing: exclusive }),
+        );
+        expect(await readAll(store)).toEqual([exclusive]);
+      });
+
+      it('lets non-exclusive and exclusive events share an id: neither blocks the other', async () => {
+        const plain = await store.append(newEvent(1, { data: 'publisher' }), T0_MS);
+        const exclusive = await store.append(newEvent(1, { data: 'occurrence' }), T0_MS, {
+          isIdExclusive: true,
+        });
+        const plainAgain = await store.append(newEvent(1, { data: 'publisher again' }), T0_MS);
+        expect(await readAll(store)).toEqual([plain, exclusive, plainAgain]);
+        expect(await store.cursorOf(newEvent(1).id)).toBe(plain.cursor);
+        await expect(
+          store.append(newEvent(1, { data: 'redelivery' }), T0_MS, { isIdExclusive: true }),
+        ).rejects.toEqual(expect.objectContaining({ code: 'DUPLICATE_ID', existing: exclusive }));
+      });
+
+      it('frees an id once retention dropped its events: cursorOf moves to the next kept one, and a repeat or an exclusive append is stored anew', async () => {
+        const first = await store.append(newEvent(1, { data: 'one' }), T0_MS, { isIdExclusive: true });
+        await store.append(newEvent(2), T0_MS + 1);
+        const reuse = await store.append(newEvent(1, { data: 'two' }), T0_MS + 2);
+        await store.prune({ maxEvents: 2 }, T0_MS);
+        expect(await store.cursorOf(first.id)).toBe(reuse.cursor);
+        const exclusive = await store.append(newEvent(1, { data: 'one' }), T0_MS + 3, {
+          isIdExclusive: true,
+        });
+        await store.prune({ maxEvents: 0 }, T0_MS);
+        expect(await store.cursorOf(first.id)).toBeUndefined();
+        const repeated = await store.append(newEvent(1, { data: 'one' }), T0_MS + 4, { isIdExclusive: true });
+        expect(repeated.cursor).toBeGreaterThan(exclusive.cursor);
+        expect(await readAll(store)).toEqual([repeated]);
+      });
+
+      it('agrees with a model of the id rules over random appends of a few ids and contents, exclusive or not, and prunes', async () => {
+        const operation = fc.oneof(
+          fc.record({
+            kind: fc.constant('append' as const),
+            id: fc.constantFrom('urn:x', 'urn:y', 'urn:z'),
+            data: fc.constantFrom('A', 'B'),
+            isIdExclusive: fc.boolean(),
+          }),
+          fc.record({ kind: fc.constant('prune' as const), maxEvents: fc.integer({ min: 0, max: 6 }) }),
+        );
+        await fc.assert(
+          fc.asyncProperty(fc.array(operation, { maxLength: 30 }), async (operations) => {
+            const { store: fresh, broker: freshBroker } = await factory();
+            try {
+              await checkIdsAgainstModel(fresh, operations);
+            } finally {
+              await fresh.close();
+              await freshBroker.close();
+            }
+          }),
+          { numRuns: 25 },
+        );
+      });
     });
 
     describe('round trip of every field', () => {
@@ -458,6 +560,48 @@ export function storedEvent(n: number, fields: Partial<StoredEvent> = {}): Store
 type Operation =
   | { kind: 'append'; publishedAtMs: number }
   | { kind: 'prune'; maxEvents: number | undefined; maxAgeMs: number | undefined; nowMs: number };
+
+type IdOperation =
+  | { kind: 'append'; id: string; data: string; isIdExclusive: boolean }
+  | { kind: 'prune'; maxEvents: number };
+
+/**
+ * The id rules of the Store port: a repeat of the newest kept event with the id is refused, an
+ * exclusive append is refused when a kept exclusive event has the id, anything else is stored;
+ * `cursorOf` names the earliest kept event with the id.
+ */
+async function checkIdsAgainstModel(store: Store, operations: IdOperation[]): Promise<void> {
+  let model: { event: StoredEvent; isIdExclusive: boolean }[] = [];
+  for (const operation of operations) {
+    if (operation.kind === 'prune') {
+      const dropped = Math.max(0, model.length - operation.maxEvents);
+      expect(await store.prune({ maxEvents: operation.maxEvents }, T0_MS)).toBe(dropped);
+      model = model.slice(dropped);
+      continue;
+    }
+    const { id, data, isIdExclusive } = operation;
+    const sameId = model.filter((kept) => kept.event.id === id);
+    const newest = sameId.at(-1);
+    const refusedFor =
+      newest?.event.data === data
+        ? newest.event
+        : isIdExclusive
+          ? sameId.find((kept) => kept.isIdExclusive)?.event
+          : undefined;
+    const attempt = store.append(newEvent(1, { id, data }), T0_MS, { isIdExclusive });
+    if (refusedFor === undefined) {
+      model.push({ event: await attempt, isIdExclusive });
+    } else {
+      await expect(attempt).rejects.toEqual(
+        expect.objectContaining({ code: 'DUPLICATE_ID', existing: refusedFor }),
+      );
+    }
+  }
+  expect(await readAll(store)).toEqual(model.map((kept) => kept.event));
+  for (const id of ['urn:x', 'urn:y', 'urn:z']) {
+    expect(await store.cursorOf(id)).toBe(model.find((kept) => kept.event.id === id)?.event.cursor);
+  }
+}
 
 /** Retention drops a prefix: through the newest event older than the cutoff, or beyond the cap. */
 async function checkAgainstModel(store: Store, operations: Operation[]): Promise<void> {

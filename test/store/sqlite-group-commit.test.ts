@@ -1,7 +1,7 @@
 /**
  * Group commit in the SQLite store: appends made in one event-loop turn share one transaction, yet
  * each keeps its own outcome and the call order decides the cursors. Failures are real SQLite ones
- * (a unique index, a trigger added by a second connection, a lock held by another connection), not
+ * (the unique index of exclusive ids, a trigger added by a second connection, a lock held by another connection), not
  * a mock of the driver.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -77,16 +77,17 @@ describe('SqliteStore group commit', () => {
     }
   });
 
-  it('fails only the duplicate inside a batch with DUPLICATE_ID and commits the others', async () => {
+  it('fails only a repeat inside a batch with DUPLICATE_ID and commits the others, a reused id included', async () => {
     const store = SqliteStore.open(newPath());
     try {
       const first = await store.append(newEvent(1), 1);
       const outcomes = await Promise.allSettled([
         store.append(newEvent(2), 2),
-        store.append(newEvent(1, { data: 'again' }), 3), // duplicate of a committed event
+        store.append(newEvent(1), 3), // repeats a committed event
         store.append(newEvent(3), 4),
-        store.append(newEvent(2, { data: 'again' }), 5), // duplicate of an event in this batch
-        store.append(newEvent(4), 6),
+        store.append(newEvent(2), 5), // repeats an event of this batch
+        store.append(newEvent(3, { data: 'again' }), 6), // reuses an id of this batch: stored
+        store.append(newEvent(4), 7),
       ]);
       expect(outcomes.map((outcome) => outcome.status)).toEqual([
         'fulfilled',
@@ -94,18 +95,55 @@ describe('SqliteStore group commit', () => {
         'fulfilled',
         'rejected',
         'fulfilled',
+        'fulfilled',
       ]);
-      expect(outcomes[1]).toEqual({ status: 'rejected', reason: storeError('DUPLICATE_ID') });
-      expect(outcomes[3]).toEqual({ status: 'rejected', reason: storeError('DUPLICATE_ID') });
+      const second = (outcomes[0] as PromiseFulfilledResult<StoredEvent>).value;
+      expect(outcomes[1]).toEqual({
+        status: 'rejected',
+        reason: expect.objectContaining({ code: 'DUPLICATE_ID', existing: first }),
+      });
+      expect(outcomes[3]).toEqual({
+        status: 'rejected',
+        reason: expect.objectContaining({ code: 'DUPLICATE_ID', existing: second }),
+      });
       const kept = await readAll(store);
       expect(kept.map((event) => [event.id, event.data])).toEqual([
         ['urn:test:1', 'data 1'],
         ['urn:test:2', 'data 2'],
         ['urn:test:3', 'data 3'],
+        ['urn:test:3', 'again'],
         ['urn:test:4', 'data 4'],
       ]);
       expect(kept[0]).toEqual(first);
       expectAscendingCursors(kept);
+      expect(await store.cursorOf('urn:test:3')).toBe(kept[2]!.cursor);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('fails only the second exclusive append of an id inside a batch, through the unique index of exclusive ids', async () => {
+    const store = SqliteStore.open(newPath());
+    try {
+      const exclusive = { isIdExclusive: true };
+      const outcomes = await Promise.allSettled([
+        store.append(newEvent(1, { data: 'first' }), 1, exclusive),
+        store.append(newEvent(2), 2),
+        store.append(newEvent(1, { data: 'second' }), 3, exclusive),
+        store.append(newEvent(1, { data: 'not exclusive' }), 4),
+      ]);
+      expect(outcomes.map((outcome) => outcome.status)).toEqual([
+        'fulfilled',
+        'fulfilled',
+        'rejected',
+        'fulfilled',
+      ]);
+      const winner = (outcomes[0] as PromiseFulfilledResult<StoredEvent>).value;
+      expect(outcomes[2]).toEqual({
+        status: 'rejected',
+        reason: expect.objectContaining({ name: 'StoreError', code: 'DUPLICATE_ID', existing: winner }),
+      });
+      expect((await readAll(store)).map((event) => event.data)).toEqual(['first', 'data 2', 'not exclusive']);
     } finally {
       await store.close();
     }

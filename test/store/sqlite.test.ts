@@ -94,21 +94,81 @@ describe('SqliteStore', () => {
     await reader.close();
   });
 
-  it('records its schema version and looks ids up through a unique index, and old events through the time index', async () => {
+  it('records its schema version and looks ids up through an index, exclusive ids through a unique one, and old events through the time index', async () => {
     const path = newPath();
     const store = SqliteStore.open(path);
     await store.close();
     const db = new Database(path, { readonly: true });
     try {
       expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
-      const plan = db.prepare('EXPLAIN QUERY PLAN SELECT cursor FROM events WHERE id = ?').all('x');
+      const plan = db.prepare('EXPLAIN QUERY PLAN SELECT MIN(cursor) FROM events WHERE id = ?').all('x');
       expect(JSON.stringify(plan)).toMatch(/USING (COVERING )?INDEX events_id/);
+      const exclusive = db
+        .prepare("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = 'events_exclusive_id'")
+        .pluck()
+        .get();
+      expect(exclusive).toMatch(
+        /CREATE UNIQUE INDEX events_exclusive_id ON events \(id\) WHERE is_exclusive_id = 1/,
+      );
       const pruneByAge = db
         .prepare(
           'EXPLAIN QUERY PLAN SELECT MAX(cursor) FROM events INDEXED BY events_published_at_ms WHERE published_at_ms < ?',
         )
         .all(1);
       expect(JSON.stringify(pruneByAge)).toMatch(/INDEX events_published_at_ms/);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('upgrades a version 1 database in place: its events kept, its ids exclusive, reuse allowed from then on', async () => {
+    const path = newPath();
+    // The schema of version 1 as it shipped, with two events written by it.
+    const old = new Database(path);
+    old.exec(`CREATE TABLE events (
+       cursor          INTEGER PRIMARY KEY AUTOINCREMENT,
+       id              TEXT    NOT NULL,
+       topics          TEXT    NOT NULL,
+       data            TEXT    NOT NULL,
+       type            TEXT,
+       retry_ms        INTEGER,
+       is_private      INTEGER NOT NULL,
+       published_at_ms INTEGER NOT NULL
+     );
+     CREATE UNIQUE INDEX events_id ON events (id);
+     CREATE INDEX events_published_at_ms ON events (published_at_ms);
+     INSERT INTO events (id, topics, data, type, retry_ms, is_private, published_at_ms)
+       VALUES ('urn:test:1', '["https://example.com/books/1"]', 'data 1', NULL, NULL, 0, 1),
+              ('urn:test:2', '["https://example.com/books/2"]', 'data 2', 't', 5, 1, 2);`);
+    old.pragma('user_version = 1');
+    old.close();
+
+    const store = SqliteStore.open(path);
+    try {
+      const before = await readAll(store);
+      expect(before).toEqual([
+        { ...newEvent(1), type: undefined, retryMs: undefined, cursor: 1, publishedAtMs: 1 },
+        { ...newEvent(2), type: 't', retryMs: 5, isPrivate: true, cursor: 2, publishedAtMs: 2 },
+      ]);
+      // Version 1 ids were unique: an occurrence delivered before the upgrade stays delivered.
+      await expect(
+        store.append(newEvent(1, { data: 'redelivered' }), 3, { isIdExclusive: true }),
+      ).rejects.toEqual(expect.objectContaining({ code: 'DUPLICATE_ID', existing: before[0] }));
+      // A publisher reusing one of those ids is stored, and the id still names the earliest event.
+      const reuse = await store.append(newEvent(1, { data: 'again' }), 4);
+      expect(reuse.cursor).toBe(3);
+      expect(await store.cursorOf('urn:test:1')).toBe(1);
+    } finally {
+      await store.close();
+    }
+    const db = new Database(path, { readonly: true });
+    try {
+      expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+      expect(db.prepare('SELECT id, is_exclusive_id FROM events ORDER BY cursor').raw().all()).toEqual([
+        ['urn:test:1', 1],
+        ['urn:test:2', 1],
+        ['urn:test:1', 0],
+      ]);
     } finally {
       db.close();
     }
