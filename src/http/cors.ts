@@ -14,8 +14,9 @@ export function corsHeaders(origin: string | undefined, options: CorsOptions): R
   return {
     'access-control-allow-origin': origin,
     'access-control-allow-credentials': 'true',
-    // Date lets a cross-origin client estimate its clock offset from the response.
-    'access-control-expose-headers': 'Last-Event-ID, Link, Date',
+    // The cursor answers (0.x Last-Event-ID, draft-08 Mercure-Last-Event-ID) let a client detect
+    // loss; Date lets a cross-origin client estimate its clock offset from the response.
+    'access-control-expose-headers': 'Last-Event-ID, Mercure-Last-Event-ID, Link, Date',
     vary: 'Origin',
   };
 }
@@ -25,7 +26,7 @@ export function preflightHeaders(headers: IncomingHttpHeaders, options: CorsOpti
   if (!base['access-control-allow-origin']) return {};
   return {
     ...base,
-    'access-control-allow-methods': 'GET, POST, DELETE, OPTIONS',
+    'access-control-allow-methods': 'GET, POST, QUERY, DELETE, OPTIONS',
     'access-control-allow-headers': 'Authorization, Content-Type, Last-Event-ID, Cache-Control',
     'access-control-max-age': '600',
   };

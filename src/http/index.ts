@@ -2,9 +2,14 @@
  * herald/hub: the Mercure hub over HTTP, to embed (`createHub`) or serve (`createHubServer`).
  * Other folders of Herald import this folder through this file only.
  */
-export { type Authorizer, createAuthorizer, type JwtOptions } from './authorizer.js';
+export { type Authorizer, createAuthorizer, type IssuerOptions, type JwtOptions } from './authorizer.js';
 export { type CreateHubOptions, createHub, type HeraldHub, type ScheduleOptions } from './create-hub.js';
-export { discoveryLinkHeader } from './discovery.js';
+export {
+  discoveryLinkHeader,
+  LinkHeaderError,
+  type LinkHeaderErrorCode,
+  type MercureLinkAttributes,
+} from './discovery.js';
 export { HttpError } from './errors.js';
 export type { HubExtension, HubExtensionContext, HubExtensionFactory } from './extension.js';
 export { defaultHttpOptions, type HttpOptions, HUB_PATH } from './options.js';

@@ -122,13 +122,18 @@ export class HubRouter implements HttpContext {
   }
 
   /**
-   * draft-08: "When a request carries no access token, the hub's `WWW-Authenticate: Bearer`
-   * challenge SHOULD include a `resource_metadata` parameter" (RFC 9728 §5.1).
+   * draft-08 §Error Responses: every `WWW-Authenticate: Bearer` challenge "SHOULD include the
+   * resource_metadata parameter … not only when no token is presented" (RFC 9728 §5.1): after the
+   * error code when there is one, alone otherwise.
    */
   #withResourceMetadata(httpError: HttpError): Record<string, string> {
     const metadataUrl = this.options.resource && resourceMetadataUrl(this.options.resource);
-    if (httpError.code !== 'TOKEN_MISSING' || !metadataUrl) return httpError.headers;
-    return { ...httpError.headers, 'www-authenticate': `Bearer resource_metadata="${metadataUrl}"` };
+    const challenge = httpError.headers['www-authenticate'];
+    if (!metadataUrl || challenge === undefined || !/^Bearer(?: |$)/.test(challenge))
+      return httpError.headers;
+    const parameter = `resource_metadata="${metadataUrl}"`;
+    const withMetadata = challenge === 'Bearer' ? `Bearer ${parameter}` : `${challenge}, ${parameter}`;
+    return { ...httpError.headers, 'www-authenticate': withMetadata };
   }
 
   async #route(exchange: Exchange, cors: Record<string, string>): Promise<void> {
@@ -140,10 +145,13 @@ export class HubRouter implements HttpContext {
       return;
     }
     if (path === HUB_PATH) {
-      if (method === 'GET' || method === 'HEAD') return serveSubscribe(this, exchange, url, cors);
+      // QUERY (RFC 10008): a subscription whose parameters are in the body (draft-08 §Subscription).
+      if (method === 'GET' || method === 'HEAD' || method === 'QUERY') {
+        return serveSubscribe(this, exchange, url, cors);
+      }
       if (method === 'POST') return servePublish(this, exchange, url, cors);
-      throw new HttpError(405, 'METHOD_NOT_ALLOWED', 'use GET to subscribe or POST to publish', {
-        allow: 'GET, POST',
+      throw new HttpError(405, 'METHOD_NOT_ALLOWED', 'use GET (or QUERY) to subscribe or POST to publish', {
+        allow: 'GET, HEAD, POST, QUERY',
       });
     }
     if (isUnder(path, SUBSCRIPTIONS_PATH)) {

@@ -1,10 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import {
-  compileSelector,
-  type Selector,
-  type SelectorKind,
-  selectorKindForQueryParam,
-} from '../hub/index.js';
+import { compileSelector, type Selector, selectorKindForQueryParam } from '../hub/index.js';
 import type { ProtocolVersion } from '../transports/index.js';
 import { HttpError } from './errors.js';
 
@@ -20,14 +15,15 @@ export interface ParsedSubscribeRequest {
   timeoutMs: number | undefined;
 }
 
-/** Spellings of an earlier draft-08 revision, still accepted. */
-const SNAKE_CASE_ALIASES: Record<string, SelectorKind> = {
-  match_exact: 'exact',
-  match_urlpattern: 'urlpattern',
+/**
+ * Query parameters naming the last event id, first found wins: the version's own name first (0.x
+ * `lastEventID`, draft-08 `last_event_id`), then the other's, then a common spelling.
+ */
+const LAST_EVENT_ID_PARAMS: Record<ProtocolVersion, readonly string[]> = {
+  legacy: ['lastEventID', 'last_event_id', 'lastEventId'],
+  'draft-08': ['last_event_id', 'lastEventID', 'lastEventId'],
 };
-
-/** Query parameters naming the last event id: 0.x `lastEventID`, draft-08 `last_event_id`, and a common spelling. */
-const LAST_EVENT_ID_PARAMS = ['lastEventID', 'last_event_id', 'lastEventId'];
+const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 export function parseSubscribeRequest(
   query: URLSearchParams,
@@ -37,7 +33,8 @@ export function parseSubscribeRequest(
   const selectors: Selector[] = [];
   let protocol: ProtocolVersion = 'legacy';
   for (const [name, value] of query) {
-    const kind = SNAKE_CASE_ALIASES[name] ?? selectorKindForQueryParam(name);
+    // `topic`, `match`, `match_exact`, `match_urlpattern`; any other `match…` name is a 400.
+    const kind = selectorKindForQueryParam(name);
     if (kind === undefined) continue;
     if (kind !== 'template') protocol = 'draft-08';
     if (selectors.length >= options.maxSelectors) {
@@ -52,9 +49,11 @@ export function parseSubscribeRequest(
   if (selectors.length === 0) {
     throw new HttpError(400, 'SELECTOR_MISSING', 'missing "topic" (or draft-08 "match") query parameter');
   }
+  // "If both the Last-Event-ID HTTP header and the last_event_id query parameter are present, the
+  // HTTP header MUST take precedence."
   const header = headers['last-event-id'];
-  let lastEventId = typeof header === 'string' && header !== '' ? header : undefined;
-  for (const name of LAST_EVENT_ID_PARAMS) {
+  let lastEventId = typeof header === 'string' && header !== '' ? fromHeaderBytes(header) : undefined;
+  for (const name of LAST_EVENT_ID_PARAMS[protocol]) {
     if (lastEventId !== undefined) break;
     lastEventId = query.get(name) ?? undefined;
   }
@@ -65,6 +64,22 @@ export function parseSubscribeRequest(
     transport: transportOf(query, headers),
     timeoutMs: timeoutOf(query),
   };
+}
+
+/**
+ * A header value as the id it carries. HTTP hosts hand header bytes over one character per byte, and
+ * EventSource sends the id "encoded as UTF-8": decoded as such, so a non-ASCII id names its event.
+ * Bytes that are not UTF-8 are taken as they came.
+ */
+function fromHeaderBytes(value: string): string {
+  let isAscii = true;
+  for (let i = 0; i < value.length && isAscii; i++) isAscii = value.charCodeAt(i) < 0x80;
+  if (isAscii) return value;
+  try {
+    return utf8.decode(Buffer.from(value, 'latin1'));
+  } catch {
+    return value;
+  }
 }
 
 function transportOf(query: URLSearchParams, headers: IncomingHttpHeaders): TransportName {
@@ -83,4 +98,18 @@ function timeoutOf(query: URLSearchParams): number | undefined {
   if (!/^[0-9]{1,9}$/.test(raw))
     throw new HttpError(400, 'TIMEOUT_INVALID', '"timeoutMs" must be digits only');
   return Number(raw);
+}
+
+/**
+ * The parameters of a subscription carried in a query and a body (QUERY): "the hub MUST then take
+ * the union of the two: every name/value pair from the query component and every pair from the
+ * body, as if they had all appeared in one component". The query's pairs come first, so a
+ * single-valued parameter (`last_event_id`, and Herald's `transport` and `timeoutMs`) found in both
+ * is the query's ("the hub MUST use the value from the query component"); the `Last-Event-ID`
+ * header still wins over both. Tokens are never read from a body.
+ */
+export function unionOfParameters(query: URLSearchParams, body: URLSearchParams): URLSearchParams {
+  const union = new URLSearchParams(query);
+  for (const [name, value] of body) union.append(name, value);
+  return union;
 }

@@ -6,10 +6,15 @@ import {
   servePoll,
   serveSse,
 } from '../transports/index.js';
+import { readForm } from './body.js';
 import type { HttpContext } from './context.js';
 import { HttpError } from './errors.js';
 import type { ByteCounter, HubMetrics } from './metrics.js';
-import { parseSubscribeRequest } from './subscribe-request.js';
+import {
+  type ParsedSubscribeRequest,
+  parseSubscribeRequest,
+  unionOfParameters,
+} from './subscribe-request.js';
 import { presentedToken } from './token.js';
 
 const NO_STORE = 'private, no-cache, no-store, must-revalidate, max-age=0';
@@ -74,7 +79,32 @@ export async function subscriberGrant(
   return context.authorizer.verifySubscriber(presented.token);
 }
 
-/** `GET /.well-known/mercure`: an event stream, or a long or short poll (`transport=`). */
+/**
+ * The subscriber id the request asks the hub to use, or `undefined` for one the hub generates for
+ * this connection. A 0.x request with a 0.x token keeps the token's `sub`, as 0.x hubs do (and
+ * 0.x applications read it from subscription events). draft-08 (a `match…` request or an at+jwt
+ * token): "the derivation MUST yield an identifier unique per connection" and "MUST also
+ * incorporate the issuer", which `sub` alone is not: the hub's random id instead.
+ */
+function legacySubscriberId(protocol: ProtocolVersion, grant: Grant | undefined): string | undefined {
+  return protocol === 'legacy' && grant?.protocol === 'draft-07' ? grant.subject : undefined;
+}
+
+/**
+ * Room for every matcher a request may hold at its longest (1,024 characters, each up to 9 bytes
+ * once percent-encoded as UTF-8): a QUERY body larger than that cannot be a valid request.
+ */
+const QUERY_BODY_BYTES_PER_MATCHER = 10 * 1024;
+
+/** The largest QUERY body: the matchers' room, never more than a publish body may be. */
+function queryBodyLimitBytes(options: HttpContext['options']): number {
+  return Math.min(options.maxBodyBytes, options.maxSelectors * QUERY_BODY_BYTES_PER_MATCHER);
+}
+
+/**
+ * `GET /.well-known/mercure` (or `QUERY`, its parameters in a form-encoded body, united with the
+ * query's): an event stream, or a long or short poll (`transport=`).
+ */
 export async function serveSubscribe(
   context: HttpContext,
   exchange: Exchange,
@@ -84,11 +114,22 @@ export async function serveSubscribe(
   if (context.isDraining)
     throw new HttpError(503, 'SHUTTING_DOWN', 'the hub is shutting down', { 'retry-after': '1' });
   const { options, metrics } = context;
-  const parsed = parseSubscribeRequest(url.searchParams, exchange.headers, {
-    maxSelectors: options.maxSelectors,
-    baseUrl: options.hubUrl,
-  });
-  const grant = await subscriberGrant(context, exchange, url);
+  const parse = (parameters: URLSearchParams) =>
+    parseSubscribeRequest(parameters, exchange.headers, {
+      maxSelectors: options.maxSelectors,
+      baseUrl: options.hubUrl,
+    });
+  let parsed: ParsedSubscribeRequest;
+  let grant: Grant | undefined;
+  if (exchange.method === 'QUERY') {
+    // The token first, as for a publish: a body is read only for a client the hub accepts.
+    grant = await subscriberGrant(context, exchange, url);
+    const body = await readForm(exchange, queryBodyLimitBytes(options));
+    parsed = parse(unionOfParameters(url.searchParams, body));
+  } else {
+    parsed = parse(url.searchParams);
+    grant = await subscriberGrant(context, exchange, url);
+  }
   const release = context.limiter.acquire(exchange.clientAddress);
   const transport = parsed.transport;
   metrics.subscribeRequests.inc({ transport });
@@ -101,7 +142,7 @@ export async function serveSubscribe(
       selectors: parsed.selectors,
       canReceivePrivate: grant === undefined ? NO_PRIVATE : (event) => canReceive(grant, event),
       lastEventId: parsed.lastEventId,
-      subscriberId: grant?.subject,
+      subscriberId: legacySubscriberId(parsed.protocol, grant),
       // draft-08 §Payloads: per subscription, from that subscription's own matcher.
       payloadFor: grant && ((selector) => grant.payloadFor(selector.raw)),
       expiresAtMs: grant?.expiresAtMs,

@@ -1,37 +1,60 @@
-import { AuthError, type Hub, subscriptionDocument } from '../hub/index.js';
-import { formatInstant } from '../time/index.js';
+import { AuthError, type Grant, type Hub, subscriptionDocument } from '../hub/index.js';
 import type { Exchange } from '../transports/index.js';
 import type { HttpContext } from './context.js';
+import { mercureLink } from './discovery.js';
 import { HttpError } from './errors.js';
+import { HUB_PATH } from './options.js';
 import { sendJson } from './send.js';
 import { subscriberGrant } from './subscribe.js';
 
 /**
- * Herald extension member: when the subscription started, RFC 3339 UTC with milliseconds. A
- * compact IRI (`herald:` is no term of the Mercure context), so a JSON-LD processor keeps it as
- * its own property instead of dropping it or mistaking it for a Mercure one.
+ * The shape of an answer. `draft-08`: `application/json`, collections `{ id, type: "subscriptions",
+ * subscriptions }`, a single subscription as its event document, the cursor only in the `Link`
+ * header. `legacy` (0.x): the 0.x text's JSON-LD, `application/ld+json`, with `lastEventID` in the
+ * body (the demo's chat reads it there).
  */
-export const SUBSCRIBED_AT = 'herald:subscribedAt';
+export type SubscriptionsApiShape = 'legacy' | 'draft-08';
+
+/**
+ * Which shape a request gets: its token's. The collection URL is the same in both versions and a
+ * 0.x topic may be spelled `exact`, so the path cannot tell; the token can, and the API always
+ * needs one (an at+jwt token is draft-08, any other 0.x).
+ */
+export function subscriptionsApiShape(grant: Grant): SubscriptionsApiShape {
+  return grant.protocol === 'draft-08' ? 'draft-08' : 'legacy';
+}
 
 /**
  * The active subscriptions API (both protocol versions' paths): `/.well-known/mercure/subscriptions`,
- * `…/{topic}` (0.x) or `…/{matchType}/{match}` (draft-08), and one more segment for one subscriber.
+ * `…/{topic}` (0.x) or `…/{match_type}/{match}` (draft-08), and one more segment for one subscriber.
  * `path` is the raw request path: ids percent-encode each variable once, and so does the client.
+ * `lastEventId` is the hub's newest event id, read once for the body and the `Link` header alike.
  * Returns `undefined` when a single subscription was asked for and is not active (404).
  */
-export function subscriptionsDocument(hub: Hub, path: string): Record<string, unknown> | undefined {
+export function subscriptionsDocument(
+  hub: Hub,
+  path: string,
+  { shape, lastEventId }: { shape: SubscriptionsApiShape; lastEventId: string },
+): Record<string, unknown> | undefined {
+  const isLegacy = shape === 'legacy';
   const documents: Record<string, unknown>[] = [];
   for (const subscriber of hub.subscribers) {
     if (subscriber.isClosed) continue;
     for (const selector of subscriber.selectors) {
-      const doc = subscriptionDocument(selector, subscriber.id, true, subscriber.payloadOf(selector));
-      doc[SUBSCRIBED_AT] = formatInstant(Math.floor(subscriber.subscribedAtMs));
+      const doc = subscriptionDocument(
+        selector,
+        {
+          subscriberId: subscriber.id,
+          isActive: true,
+          payload: subscriber.payloadOf(selector),
+          subscribedAtMs: subscriber.subscribedAtMs,
+        },
+        'api',
+      );
       const id = doc['id'] as string;
-      if (id === path) {
-        return { ...doc, lastEventID: hub.lastEventId };
-      }
+      if (id === path) return isLegacy ? { ...doc, lastEventID: lastEventId } : doc;
       if (id.startsWith(`${path}/`)) {
-        delete doc['@context'];
+        if (isLegacy) delete doc['@context'];
         documents.push(doc);
       }
     }
@@ -39,20 +62,24 @@ export function subscriptionsDocument(hub: Hub, path: string): Record<string, un
   // A path with all its segments (0.x: 2, draft-08: 3 after the prefix) names one subscription.
   const segments = path.split('/').length - 4;
   const looksSingle =
-    segments >= 3 || (segments === 2 && !/^(Exact|URLPattern)$/.test(path.split('/')[4] ?? ''));
+    segments >= 3 || (segments === 2 && !/^(exact|urlpattern)$/.test(path.split('/')[4] ?? ''));
   if (documents.length === 0 && looksSingle) return undefined;
+  if (!isLegacy) return { id: path, type: 'subscriptions', subscriptions: documents };
   return {
     '@context': 'https://mercure.rocks/',
     id: path,
     type: 'Subscriptions',
-    lastEventID: hub.lastEventId,
+    lastEventID: lastEventId,
     subscriptions: documents,
   };
 }
 
 /**
  * `GET /.well-known/mercure/subscriptions[/…]`: the active subscriptions API, authorized like a
- * subscription to the requested path (draft-08 §Subscription API).
+ * subscription to the requested path (draft-08 §Subscription API). Every answer, 0.x included,
+ * carries the cursor on the hub's link: "every endpoint MUST carry the reconciliation cursor as a
+ * `last-event-id` target attribute on the `rel="mercure"` Link header", with the `type` and
+ * `content-type` of the stream of subscription events (a SHOULD).
  */
 export async function serveSubscriptions(
   context: HttpContext,
@@ -66,7 +93,15 @@ export async function serveSubscriptions(
   if (!grant?.canSubscribe(rawPath)) {
     throw new AuthError('FORBIDDEN', 'the token does not allow reading these subscriptions');
   }
-  const doc = subscriptionsDocument(context.hub, rawPath);
-  if (doc === undefined) throw new HttpError(404, 'NOT_FOUND', 'no such active subscription');
-  sendJson(exchange, 200, doc, { ...cors, 'cache-control': 'must-revalidate' }, 'application/ld+json');
+  const lastEventId = context.hub.lastEventId;
+  const link = mercureLink(context.options.hubUrl ?? HUB_PATH, {
+    lastEventId,
+    type: 'mercure',
+    contentType: 'application/json',
+  });
+  const shape = subscriptionsApiShape(grant);
+  const doc = subscriptionsDocument(context.hub, rawPath, { shape, lastEventId });
+  if (doc === undefined) throw new HttpError(404, 'NOT_FOUND', 'no such active subscription', { link });
+  const headers = { ...cors, 'cache-control': 'must-revalidate', link };
+  sendJson(exchange, 200, doc, headers, shape === 'legacy' ? 'application/ld+json' : 'application/json');
 }

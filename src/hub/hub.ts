@@ -1,11 +1,31 @@
+import { randomUUID } from 'node:crypto';
 import { type Clock, MAX_TIMER_DELAY_MS, systemClock, systemTimers, type Timers } from '../clock/index.js';
 import { uuidv7 } from '../time/index.js';
-import { PublishError } from './errors.js';
-import type { Broker, Cursor, NewEvent, RetentionPolicy, Store, StoredEvent } from './ports.js';
-import { defaultPublishLimits, type PublishInput, type PublishLimits, toNewEvent } from './publish.js';
+import {
+  type AppendOptions,
+  type Broker,
+  type Cursor,
+  isDuplicateIdError,
+  type NewEvent,
+  type RetentionPolicy,
+  type Store,
+  type StoredEvent,
+} from './ports.js';
+import {
+  defaultPublishLimits,
+  type PublishInput,
+  type PublishLimits,
+  toNewEvent,
+  validatePublishInput,
+} from './publish.js';
 import type { Selector } from './selector.js';
 import { Subscriber, type SubscriberCloseReason, type SubscriberSink } from './subscriber.js';
-import { subscriptionDocument, subscriptionTopic } from './subscription-topic.js';
+import {
+  isLegacySubscription,
+  SUBSCRIPTION_EVENT_TYPE,
+  subscriptionDocument,
+  subscriptionTopic,
+} from './subscription-topic.js';
 import { TopicIndex } from './topic-index.js';
 import { Update } from './update.js';
 
@@ -43,6 +63,14 @@ export interface HubOptions {
   observer?: HubObserver;
 }
 
+export interface PublishOptions {
+  /**
+   * The id must deliver once, whatever retries and races (a scheduled occurrence): a publication
+   * whose id another exclusive one already has is not stored again (see `Store`, "Ids").
+   */
+  isIdExclusive?: boolean | undefined;
+}
+
 export interface SubscribeRequest {
   selectors: Selector[];
   canReceivePrivate: (event: StoredEvent) => boolean;
@@ -51,7 +79,10 @@ export interface SubscribeRequest {
   transport: string;
   /** The requested cursor: a public id or `earliest`; `undefined` means live only. */
   lastEventId?: string | undefined;
-  /** From the token's `sub`; generated when absent; suffixed when already active (draft-08: unique). */
+  /**
+   * 0.x only: the token's `sub`, suffixed when already active. Absent (every draft-08 subscription):
+   * the hub generates a random id for this connection.
+   */
   subscriberId?: string | undefined;
   /** The payload shown for the subscription of one selector (draft-08 §Payloads: per matcher). */
   payloadFor?: ((selector: Selector) => unknown) | undefined;
@@ -71,8 +102,11 @@ export interface OpenSubscription {
    */
   legacyLastEventId: string;
   /**
-   * draft-08 `Last-Event-ID` response header: the requested id when it was found and the token may
-   * see it, `earliest` otherwise (unknown, pruned, or private to this subscriber).
+   * draft-08 `Mercure-Last-Event-ID` response header, "the identifier of the event preceding the
+   * first event sent": the requested id when a kept event has it (the earliest such one when the id
+   * was reused), `earliest` otherwise (unknown, pruned, or `earliest` asked). Also when that event is
+   * private to others: the field "MAY contain the identifier of an event the subscriber is not
+   * authorized to receive", and the subscriber named it itself.
    */
   draftLastEventId: string;
   /** The id of the newest event at the snapshot, `earliest` when none. */
@@ -102,7 +136,7 @@ export class Hub {
   #limits: PublishLimits;
   #subscribers = new Set<Subscriber>();
   #index = new TopicIndex<Subscriber>();
-  /** Ids of the open subscribers: a second connection with the same `sub` gets a suffixed id. */
+  /** Ids of the open subscribers: a second 0.x connection with the same `sub` gets a suffixed id. */
   #activeIds = new Set<string>();
   /** Subscribers that publish subscription events when they close. */
   #tracked = new WeakSet<Subscriber>();
@@ -152,23 +186,41 @@ export class Hub {
   /**
    * Validates, stores durably, then fans out. Resolves with the stored event once the store has
    * it: an acknowledged publication survives a crash.
+   *
+   * A publisher's id may be reused (Mercure: it "SHOULD be unique", not MUST): the update is stored
+   * and delivered like any other. A retry is not: when the publication repeats the newest kept event
+   * with its id (same topics, data, type, retry and privacy), the hub resolves with that event and
+   * stores and delivers nothing, so a publisher whose acknowledgement was lost may simply send it
+   * again. A publication without an id cannot be recognised this way (each attempt gets a new id):
+   * publishers that retry should send one. `isIdExclusive` (scheduled occurrences) also resolves with
+   * the kept event when another exclusive publication has the id, whatever its content.
    */
-  async publish(input: PublishInput): Promise<StoredEvent> {
+  async publish(input: PublishInput, options: PublishOptions = {}): Promise<StoredEvent> {
     const nowMs = this.clock.nowMs();
     const generate = this.#options.generateId ?? ((ms: number) => `urn:uuid:${uuidv7(ms)}`);
     const event = toNewEvent(input, this.#limits, () => generate(nowMs));
-    return this.#append(event, nowMs);
+    return this.#append(event, nowMs, options);
   }
 
-  async #append(event: NewEvent, nowMs: number): Promise<StoredEvent> {
+  /**
+   * Throws the `PublishError` that `publish` would for this input, storing nothing: the HTTP layer
+   * checks a publication before authorizing it, since a malformed one is 400 "regardless of the
+   * presented access token".
+   */
+  checkPublishInput(input: PublishInput): void {
+    validatePublishInput(input, this.#limits);
+  }
+
+  async #append(event: NewEvent, nowMs: number, options: AppendOptions = {}): Promise<StoredEvent> {
     if (this.#isClosed) throw new Error('hub is closed');
     let stored: StoredEvent;
     try {
-      stored = await this.store.append(event, nowMs);
+      stored = await this.store.append(event, nowMs, options);
     } catch (error) {
-      if ((error as { code?: unknown }).code === 'DUPLICATE_ID') {
-        throw new PublishError('ID_DUPLICATE', `"id" ${JSON.stringify(event.id)} is already used`, 'id');
-      }
+      // Already kept: a retry whose acknowledgement was lost, or an occurrence delivered before. It
+      // went out when it was stored (or, if that process died first, by replay to the subscribers
+      // it had, who reconnect from their cursor): the kept event is the answer, and nothing is sent.
+      if (isDuplicateIdError(error)) return error.existing;
       throw error;
     }
     this.#options.observer?.published?.(stored);
@@ -225,13 +277,13 @@ export class Hub {
     const headEventId = this.#headEventId;
     const headCursor = this.#headCursor;
     const snapshot = await this.store.headCursor();
-    const from = await this.#resolveCursor(request.lastEventId, request.canReceivePrivate);
+    const from = await this.#resolveCursor(request.lastEventId);
     if (request.isTracked) await this.#publishSubscriptionEvents(subscriber, true);
     let replayed = false;
     return {
       subscriber,
       legacyLastEventId: request.lastEventId === undefined ? headEventId : from.knownId,
-      draftLastEventId: from.visibleId,
+      draftLastEventId: from.knownId,
       headEventId,
       resumeEventId:
         headCursor > 0 && headCursor >= (from.cursor ?? 0) ? headEventId : (request.lastEventId ?? EARLIEST),
@@ -281,19 +333,21 @@ export class Hub {
     this.#expiryTimers.set(subscriber, handle);
   }
 
+  /**
+   * The cursor a replay starts after, and the id it names (`earliest` when none). A reused id names
+   * its EARLIEST kept event (`Store.cursorOf`): "a Last-Event-ID bearing that value MUST resolve to
+   * the earliest such update", and the later ones, reusing it or not, are then replayed.
+   */
   async #resolveCursor(
     lastEventId: string | undefined,
-    canReceivePrivate: (event: StoredEvent) => boolean,
-  ): Promise<{ cursor: Cursor | undefined; visibleId: string; knownId: string }> {
-    const none = { cursor: undefined, visibleId: EARLIEST, knownId: EARLIEST };
+  ): Promise<{ cursor: Cursor | undefined; knownId: string }> {
+    const none = { cursor: undefined, knownId: EARLIEST };
     if (lastEventId === undefined) return none;
     if (lastEventId === EARLIEST) return { ...none, cursor: 0 };
     // One indexed lookup: the bound on the cost of an unknown id.
     const cursor = await this.store.cursorOf(lastEventId);
     if (cursor === undefined) return none;
-    const event = await this.#eventAt(cursor);
-    const isVisible = event !== undefined && (!event.isPrivate || canReceivePrivate(event));
-    return { cursor, visibleId: isVisible ? lastEventId : EARLIEST, knownId: lastEventId };
+    return { cursor, knownId: lastEventId };
   }
 
   /** The event at exactly this cursor: cursors are strictly increasing, so (c-1, c] holds at most it. */
@@ -341,12 +395,14 @@ export class Hub {
   }
 
   /**
-   * draft-08: "The hub MUST ensure that the identifier is unique among active subscriptions". Two
-   * connections presenting the same `sub` would otherwise share subscription ids, and the first to
-   * close would publish `active: false` for an id still active. The second gets `sub#2`, and so on.
+   * draft-08 §Subscription Events: "It is RECOMMENDED that the hub generate a random identifier
+   * (for example, a UUID) for each connection": a random UUID, new for every connection, so it
+   * neither discloses `sub` nor collides across issuers or tabs. 0.x subscribers keep their `sub`;
+   * a second connection presenting it would share its subscription ids, and the first to close
+   * would publish `active: false` for an id still active, so it gets `sub#2`, and so on.
    */
   #uniqueSubscriberId(requested: string | undefined): string {
-    if (requested === undefined) return flattened(`urn:uuid:${uuidv7(this.clock.nowMs())}`);
+    if (requested === undefined) return flattened(`urn:uuid:${randomUUID()}`);
     if (!this.#activeIds.has(requested)) return requested;
     for (let n = 2; ; n++) {
       const candidate = `${requested}#${n}`;
@@ -360,10 +416,21 @@ export class Hub {
     const generate = this.#options.generateId ?? ((ms: number) => `urn:uuid:${uuidv7(ms)}`);
     for (const selector of subscriber.selectors) {
       const topic = subscriptionTopic(selector, subscriber.id);
-      const doc = subscriptionDocument(selector, subscriber.id, isActive, subscriber.payloadOf(selector));
+      const doc = subscriptionDocument(
+        selector,
+        {
+          subscriberId: subscriber.id,
+          isActive,
+          payload: subscriber.payloadOf(selector),
+          subscribedAtMs: subscriber.subscribedAtMs,
+        },
+        'event',
+      );
+      // draft-08 events carry the reserved SSE type; 0.x ones stay untyped (`message`), as in 0.x.
+      const type = isLegacySubscription(selector) ? undefined : SUBSCRIPTION_EVENT_TYPE;
       try {
         await this.#append(
-          { id: generate(nowMs), topics: [topic], data: JSON.stringify(doc), isPrivate: true },
+          { id: generate(nowMs), topics: [topic], data: JSON.stringify(doc), type, isPrivate: true },
           nowMs,
         );
       } catch {
@@ -409,9 +476,10 @@ export class Hub {
 }
 
 /**
- * `uuidv7` builds its hex with `+=`: a rope of ~30 string nodes (~0.8 KB) that a subscriber would
- * keep for as long as it is connected (heap snapshot, bench/profile/idle-memory.ts). Reading one
- * character makes V8 flatten the rope in place; its nodes become garbage.
+ * A generated id is built by concatenation (`uuidv7` even builds its hex with `+=`: a rope of ~30
+ * string nodes, ~0.8 KB), and a subscriber keeps its id for as long as it is connected (heap
+ * snapshot, bench/profile/idle-memory.ts). Reading one character makes V8 flatten the rope in
+ * place; its nodes become garbage.
  */
 function flattened(text: string): string {
   text.charCodeAt(0);

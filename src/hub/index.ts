@@ -2,7 +2,7 @@
  * The hub's domain: publications, selectors, authorization, subscribers and fan-out, talking to
  * storage only through its ports. Other folders import it through this file only.
  */
-export { canReceive, type Grant, type TokenProtocol } from './authorization.js';
+export { canReceive, type Grant, MERCURE_DETAIL_TYPE, type TokenProtocol } from './authorization.js';
 export { AuthError, PublishError, type PublishErrorCode, SelectorError } from './errors.js';
 export {
   EARLIEST,
@@ -10,13 +10,17 @@ export {
   type HubObserver,
   type HubOptions,
   type OpenSubscription,
+  type PublishOptions,
   type SubscribeRequest,
 } from './hub.js';
-export { createJwtVerifier, type JwtVerifier } from './jwt.js';
+export { createJwtVerifier, isJwtAccessToken, type JwtVerifier, type TrustedIssuer } from './jwt.js';
 export { type KeySpec, loadKey } from './jwt-keys.js';
 export {
+  type AppendOptions,
   type Broker,
   type Cursor,
+  type DuplicateIdError,
+  isDuplicateIdError,
   isStoreError,
   type NewEvent,
   type RetentionPolicy,
@@ -27,5 +31,5 @@ export {
 export { defaultPublishLimits, type PublishInput, type PublishLimits, toNewEvent } from './publish.js';
 export { compileSelector, type Selector, type SelectorKind, selectorKindForQueryParam } from './selector.js';
 export { Subscriber, type SubscriberCloseReason, type SubscriberSink } from './subscriber.js';
-export { subscriptionDocument } from './subscription-topic.js';
+export { type SubscriptionFacts, subscriptionDocument } from './subscription-topic.js';
 export { type PollEvent, Update } from './update.js';

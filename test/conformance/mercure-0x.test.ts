@@ -40,6 +40,10 @@ const MERCURE_0X: MercureVersion = {
   subscriptionsApiToken: () =>
     legacyToken({ subscribe: ['/.well-known/mercure/subscriptions{/topic}{/subscriber}'] }),
   subscriptionUrl: (topic, subscriber) => `${SUBSCRIPTIONS}/${q(topic)}/${q(subscriber)}`,
+  cursorParameter: 'lastEventID',
+  cursorHeader: 'last-event-id',
+  // "all endpoints MUST set the lastEventID property at the root"
+  subscriptionsCursor: (res) => res.body?.['lastEventID'],
 };
 
 describeCommonCases(MERCURE_0X);

@@ -1,8 +1,8 @@
 /**
- * Mercure draft-08 conformance (`spec/mercure.md`, draft-dunglas-mercure-08): `match`/`matchExact`/
- * `matchURLPattern` matchers, access tokens (`typ: at+jwt`, `aud`, `authorization_details`),
- * `access_token` query parameter and `mercureAccessToken` cookie, reserved namespace, draft-08
- * subscription events. Each test quotes the sentence it checks. The rules 0.x states alike run from
+ * Mercure draft-08 conformance (`spec/mercure.md`, draft-dunglas-mercure-08): `match`/`match_exact`/
+ * `match_urlpattern` matchers, access tokens (`typ: at+jwt`, `iss`, `aud`, `authorization_details`;
+ * more in draft08-tokens.test.ts), the `__Secure-mercure_access_token` cookie, reserved namespace,
+ * draft-08 subscription events. Each test quotes the sentence it checks. The rules 0.x states alike run from
  * common-cases.ts with this version's matchers and tokens. A failing test here is a deviation from
  * the spec: see docs/mercure-conformance.md.
  */
@@ -16,7 +16,10 @@ import {
   dataReceived,
   fence,
   getJson,
-  isSubscriptionEvent,
+  ISSUER,
+  MERCURE_DETAIL_TYPE,
+  mercureLinkOf,
+  type ParsedEvent,
   privateUpdateReceivedBy,
   publishAs,
   publishHistory,
@@ -43,7 +46,7 @@ const apiToken = () =>
   accessToken([
     {
       actions: ['subscribe'],
-      topics: [{ match: `${SUBSCRIPTIONS}{/*}?`, matchType: 'URLPattern' }, SUBSCRIPTIONS],
+      topics: [{ match: `${SUBSCRIPTIONS}{/*}?`, match_type: 'urlpattern' }, SUBSCRIPTIONS],
     },
   ]);
 
@@ -55,10 +58,15 @@ const DRAFT_08: MercureVersion = {
     accessToken([{ actions: ['subscribe'], topics }], {
       claims: expSec === undefined ? {} : { exp: expSec },
     }),
-  tokenCookie: 'mercureAccessToken',
-  tokenQueryParameter: 'access_token',
+  tokenCookie: '__Secure-mercure_access_token',
+  // "The access_token URI query parameter … is not part of this specification".
+  tokenQueryParameter: undefined,
   subscriptionsApiToken: apiToken,
-  subscriptionUrl: (topic, subscriber) => `${SUBSCRIPTIONS}/Exact/${q(topic)}/${q(subscriber)}`,
+  subscriptionUrl: (topic, subscriber) => `${SUBSCRIPTIONS}/exact/${q(topic)}/${q(subscriber)}`,
+  cursorParameter: 'last_event_id',
+  cursorHeader: 'mercure-last-event-id',
+  // "every endpoint MUST carry the reconciliation cursor as a last-event-id target attribute on the rel="mercure" Link header"
+  subscriptionsCursor: (res) => mercureLinkOf(res.headers)?.params['last-event-id'],
 };
 
 describeCommonCases(DRAFT_08);
@@ -167,7 +175,10 @@ describe('draft-08 authorization of publishers', () => {
     const s = await stream(h, 'match=*');
     await waitForSubscribers(h.herald, 1);
     const limited = await accessToken([
-      { actions: ['publish'], topics: [{ match: 'https://example.com/books/:id', matchType: 'URLPattern' }] },
+      {
+        actions: ['publish'],
+        topics: [{ match: 'https://example.com/books/:id', match_type: 'urlpattern' }],
+      },
     ]);
     expect(
       (
@@ -242,13 +253,13 @@ describe('draft-08 token validation (401 error="invalid_token")', () => {
       () => accessToken(allowAll, { typ: 'JWT' }),
     ],
     [
-      '"actions … a subset of [publish, subscribe]"',
-      () => accessToken([{ actions: ['publish', 'delete' as 'publish'], topics: ['*'] }]),
+      '"A non-string entry in actions remains a validation failure"',
+      () => accessToken([{ actions: ['publish', 7], topics: ['*'] }]),
     ],
     ['"topics … a non-empty JSON array"', () => accessToken([{ actions: ['publish'], topics: [] }])],
     [
-      '"matchType … MUST be either Exact or URLPattern"',
-      () => accessToken([{ actions: ['publish'], topics: [{ match: '.*', matchType: 'Regexp' }] }]),
+      '"a match_type the hub does not support MUST cause the token to be rejected"',
+      () => accessToken([{ actions: ['publish'], topics: [{ match: '.*', match_type: 'regexp' }] }]),
     ],
     [
       '"Any entry that is not a JSON object … MUST cause the token to be rejected"',
@@ -264,9 +275,12 @@ describe('draft-08 token validation (401 error="invalid_token")', () => {
     const header = Buffer.from(JSON.stringify({ alg: 'none', typ: 'at+jwt' })).toString('base64url');
     const claims = Buffer.from(
       JSON.stringify({
+        iss: ISSUER,
         aud: RESOURCE,
         exp: Math.floor(Date.now() / 1000) + 600,
-        authorization_details: [{ type: 'mercure', actions: ['publish'], topics: [{ match: '*' }] }],
+        authorization_details: [
+          { type: MERCURE_DETAIL_TYPE, actions: ['publish'], topics: [{ match: '*' }] },
+        ],
       }),
     ).toString('base64url');
     const { status } = await statusOf(`${header}.${claims}.`);
@@ -280,10 +294,10 @@ describe('draft-08 token validation (401 error="invalid_token")', () => {
     expect(status).toBe(200);
   });
 
-  it('"If any mercure authorization detail fails to parse or validate … MUST NOT act on the basis of the remaining entries"', async () => {
+  it('"If any Mercure authorization detail fails to parse or validate (including failures specific to a matcher\'s match_type) … MUST NOT act on the basis of the remaining entries"', async () => {
     const token = await accessToken([
       { actions: ['publish'], topics: ['*'] },
-      { actions: ['subscribe'], topics: [{ match: 'x', matchType: 'exact' }] },
+      { actions: ['subscribe'], topics: [{ match: 'x', match_type: 'Exact' }] },
     ]);
     expect((await statusOf(token)).status).toBe(401);
   });
@@ -309,9 +323,9 @@ describe('draft-08 subscription and matcher types', () => {
     return dataBeforeFence(s);
   }
 
-  it('"the bare match parameter selects the default Exact matcher type … matchExact is the explicit spelling"; "A request MAY contain several such parameters, in any combination"', async () => {
+  it('"the bare match parameter selects the default exact matcher type … match_exact is the explicit spelling"; "A request MAY contain several such parameters, in any combination"', async () => {
     const got = await receivedBy(
-      `match=${q('https://example.com/foo')}&matchExact=bar&matchURLPattern=${q('https://example.com/bar/:id')}&match=urn:fence`,
+      `match=${q('https://example.com/foo')}&match_exact=bar&match_urlpattern=${q('https://example.com/bar/:id')}&match=urn:fence`,
       ['https://example.com/foo', 'bar', 'https://example.com/bar/1', 'https://example.com/baz'],
     );
     expect(got).toEqual(['https://example.com/foo', 'bar', 'https://example.com/bar/1']);
@@ -333,7 +347,7 @@ describe('draft-08 subscription and matcher types', () => {
   it('"The matcher value * is reserved as a wildcard that matches every topic … regardless of matcher type"', async () => {
     const h = await start();
     const exact = await stream(h, 'match=*');
-    const pattern = await stream(h, 'matchURLPattern=*');
+    const pattern = await stream(h, 'match_urlpattern=*');
     await waitForSubscribers(h.herald, 2);
     await publishAs(h, await publisher(), [
       ['topic', 'urn:anything'],
@@ -344,7 +358,7 @@ describe('draft-08 subscription and matcher types', () => {
   });
 
   it('"When evaluating a relative pattern or a relative topic, the hub MUST use the hub\'s URL as the base URL"', async () => {
-    const got = await receivedBy(`matchURLPattern=${q('/books/:id')}&match=urn:fence`, [
+    const got = await receivedBy(`match_urlpattern=${q('/books/:id')}&match=urn:fence`, [
       'https://hub.test/books/1',
       '/books/2',
       'https://example.com/books/3',
@@ -353,7 +367,7 @@ describe('draft-08 subscription and matcher types', () => {
   });
 
   it('"hubs MUST NOT enable the ignoreCase option. Host components remain case-insensitive"', async () => {
-    const got = await receivedBy(`matchURLPattern=${q('https://EXAMPLE.com/Books/:id')}&match=urn:fence`, [
+    const got = await receivedBy(`match_urlpattern=${q('https://EXAMPLE.com/Books/:id')}&match=urn:fence`, [
       'https://example.com/Books/1',
       'https://example.com/books/2',
     ]);
@@ -362,19 +376,26 @@ describe('draft-08 subscription and matcher types', () => {
 
   it('"A request using a parameter name in the reserved match namespace … that does not correspond to a matcher type … MUST be rejected with a 400"', async () => {
     const h = await start();
-    for (const name of ['matchRegexp', 'matchurlpattern', 'matchexact', 'MATCH', 'matchFoo', 'Match']) {
+    for (const name of [
+      'matchRegexp',
+      'matchurlpattern',
+      'matchexact',
+      'MATCH',
+      'matchFoo',
+      'Match',
+      'match_type',
+    ]) {
       const s = await stream(h, `${name}=x`);
       expect(s.response.status, name).toBe(400);
     }
   });
 
-  it('Deliberate (earlier draft-08 revision): match_exact and match_urlpattern are still accepted as aliases', async () => {
+  it('"The <matcher-type> suffix MUST be the matcher type name in its canonical form": the earlier revision\'s matchExact and matchURLPattern, and match_URLPattern, are refused with 400', async () => {
     const h = await start();
-    const s = await stream(
-      h,
-      `match_exact=${q('https://example.com/a')}&match_urlpattern=${q('https://example.com/b/:id')}`,
-    );
-    expect(s.response.status).toBe(200);
+    for (const name of ['matchExact', 'matchURLPattern', 'match_URLPattern', 'match_Exact']) {
+      const s = await stream(h, `${name}=${q('https://example.com/b/:id')}`);
+      expect(s.response.status, name).toBe(400);
+    }
   });
 
   it('"The value of each topic matcher query parameter … MUST NOT contain C0 … or C1 control characters or U+007F. Requests violating this constraint MUST be rejected with a 400"', async () => {
@@ -407,17 +428,16 @@ describe('draft-08 authorization of subscribers', () => {
     return privateUpdateReceivedBy(h, s, await publisher(), secret);
   }
 
-  it('"Server success (2XX status) responses to these requests [with an access_token URI query parameter] SHOULD contain a Cache-Control header with the private option"', async () => {
+  it('"The access_token URI query parameter … is not part of this specification … hubs implementing this specification do not accept it": a subscription carrying one is refused with 400 invalid_request', async () => {
     const h = await start();
     const s = await stream(h, `match=*&access_token=${await subscriberOf(secret)}`);
-    expect(s.response.headers.get('cache-control')).toMatch(/\bprivate\b/);
+    expect(s.response.status).toBe(400);
+    expect(s.response.headers.get('www-authenticate')).toMatch(/^Bearer error="invalid_request"/);
   });
 
-  it('the reference hub 1.0 default cookie, __Secure-mercure_access_token, is read too', async () => {
+  it('"A different name MAY be used": the earlier revision\'s cookie, mercureAccessToken, is still read', async () => {
     expect(
-      await privateDelivery('match=*', {
-        cookie: `__Secure-mercure_access_token=${await subscriberOf(secret)}`,
-      }),
+      await privateDelivery('match=*', { cookie: `mercureAccessToken=${await subscriberOf(secret)}` }),
     ).toEqual(['private']);
   });
 
@@ -425,9 +445,9 @@ describe('draft-08 authorization of subscribers', () => {
     const h = await start();
     const token = await subscriberOf('https://example.com/books/1', {
       match: 'https://example.com/books/7',
-      matchType: 'Exact',
+      match_type: 'exact',
     });
-    const s = await stream(h, `matchURLPattern=${q('https://example.com/books/:id')}`, bearer(token));
+    const s = await stream(h, `match_urlpattern=${q('https://example.com/books/:id')}`, bearer(token));
     const received = await dataReceived(
       h,
       s,
@@ -457,10 +477,10 @@ describe('draft-08 reconnection and state reconciliation', () => {
   it('"the hub MUST re-evaluate each candidate replayed event against the current access token": private history is not replayed to a token without the grant', async () => {
     const h = await start();
     await history(h, [{ data: 'secret', isPrivate: true }, { data: 'public' }]);
-    const anonymous = await stream(h, 'match=*&lastEventID=earliest');
+    const anonymous = await stream(h, 'match=*&last_event_id=earliest');
     const granted = await stream(
       h,
-      'match=*&lastEventID=earliest',
+      'match=*&last_event_id=earliest',
       bearer(await subscriberOf('https://example.com/a')),
     );
     expect((await granted.waitFor(2)).map((e) => e.data)).toEqual(['secret', 'public']);
@@ -469,59 +489,67 @@ describe('draft-08 reconnection and state reconciliation', () => {
     expect(dataBeforeFence(anonymous)).toEqual(['public']);
   });
 
-  it('"The hub MUST NOT disclose, via this header, the identifier of any event the subscriber is not authorized to receive"', async () => {
+  it('"The Mercure-Last-Event-ID response field is a cursor, however, and MAY contain the identifier of an event the subscriber is not authorized to receive": the requested private id, after which the replay starts', async () => {
     const h = await start();
     const [secretId] = await history(h, [{ data: 'secret', isPrivate: true }, { data: 'public' }]);
     const s = await stream(h, 'match=*', { 'last-event-id': secretId ?? '' });
-    expect(s.response.headers.get('last-event-id')).toBe('earliest');
+    // "the identifier of the event preceding the first event sent": `public` follows `secret`, so
+    // `earliest` would wrongly tell the subscriber that events may have been lost.
+    expect(s.response.headers.get('mercure-last-event-id')).toBe(secretId);
+    expect((await s.waitFor(1)).map((e) => e.data)).toEqual(['public']);
   });
 });
 
 describe('draft-08 active subscriptions', () => {
-  const eventsPattern = '/.well-known/mercure/subscriptions/:matchType/:match/:subscriber';
+  const eventsPattern = '/.well-known/mercure/subscriptions/:match_type/:match/:subscriber';
+  /** "generate a random identifier (for example, a UUID [@RFC9562]) for each connection". */
+  const randomUuidIri = /^urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
-  it('"The topic of these updates MUST be an expansion of /.well-known/mercure/subscriptions/{matchType}/{match}/{subscriber}" with the spec\'s JSON-LD document, marked private', async () => {
+  it('"The topic of these updates MUST be … /.well-known/mercure/subscriptions/{match_type}/{match}/{subscriber}" with the spec\'s document, under the SSE type mercure, marked private', async () => {
     const h = await start({ subscriptionsApi: true });
     const watcherToken = await accessToken([
-      { actions: ['subscribe'], topics: [{ match: eventsPattern, matchType: 'URLPattern' }] },
+      { actions: ['subscribe'], topics: [{ match: eventsPattern, match_type: 'urlpattern' }] },
     ]);
-    const watcher = await stream(h, `matchURLPattern=${q(eventsPattern)}`, bearer(watcherToken));
-    const anonymous = await stream(h, `matchURLPattern=${q(eventsPattern)}&match=urn:fence`);
+    const watcher = await stream(h, `match_urlpattern=${q(eventsPattern)}`, bearer(watcherToken));
+    const anonymous = await stream(h, `match_urlpattern=${q(eventsPattern)}&match=urn:fence`);
     await waitForSubscribers(h.herald, 2);
     const pattern = 'https://example.com/:selector';
     const token = await accessToken(
       [
         {
           actions: ['subscribe'],
-          topics: [{ match: pattern, matchType: 'URLPattern' }],
+          topics: [{ match: pattern, match_type: 'urlpattern' }],
           payload: { foo: 'bar' },
         },
       ],
       { claims: { sub: 'urn:uuid:bb3de268-05b0-4c65-b44e-8f9acefc29d6' } },
     );
-    const subscriber = await stream(h, `matchURLPattern=${q(pattern)}`, bearer(token));
-    const created = await waitForEvent(
-      watcher,
-      isSubscriptionEvent('urn:uuid:bb3de268-05b0-4c65-b44e-8f9acefc29d6', true),
-    );
-    // The spec's own example id: each variable percent-encoded exactly once.
-    const expectedId =
-      '/.well-known/mercure/subscriptions/URLPattern/https%3A%2F%2Fexample.com%2F%3Aselector/urn%3Auuid%3Abb3de268-05b0-4c65-b44e-8f9acefc29d6';
-    expect(JSON.parse(created.data)).toEqual({
-      '@context': 'https://mercure.rocks/',
+    const subscriber = await stream(h, `match_urlpattern=${q(pattern)}`, bearer(token));
+    const isAbout = (active: boolean) => (event: ParsedEvent) => {
+      const doc = JSON.parse(event.data) as { match?: unknown; active?: unknown };
+      return doc.match === pattern && doc.active === active;
+    };
+    const created = await waitForEvent(watcher, isAbout(true));
+    // "set to the reserved value mercure"
+    expect(created.event).toBe('mercure');
+    const doc = JSON.parse(created.data) as { subscriber: string };
+    // The hub's own id for this connection, not the token's sub.
+    expect(doc.subscriber).toMatch(randomUuidIri);
+    // The spec's example id, each variable percent-encoded exactly once.
+    const expectedId = `/.well-known/mercure/subscriptions/urlpattern/https%3A%2F%2Fexample.com%2F%3Aselector/${q(doc.subscriber)}`;
+    expect(doc).toEqual({
       id: expectedId,
-      type: 'Subscription',
-      matchType: 'URLPattern',
+      type: 'subscription',
+      match_type: 'urlpattern',
       match: pattern,
-      subscriber: 'urn:uuid:bb3de268-05b0-4c65-b44e-8f9acefc29d6',
+      subscriber: doc.subscriber,
       active: true,
       payload: { foo: 'bar' },
+      'herald:subscribedAt': expect.any(String),
     });
     subscriber.close();
-    const terminated = await waitForEvent(
-      watcher,
-      isSubscriptionEvent('urn:uuid:bb3de268-05b0-4c65-b44e-8f9acefc29d6', false),
-    );
+    const terminated = await waitForEvent(watcher, isAbout(false));
+    expect(terminated.event).toBe('mercure');
     expect(JSON.parse(terminated.data)).toMatchObject({ id: expectedId, active: false });
     // "the subscription update MUST be marked as private"
     await fence(h, await publisher(), 'urn:fence', [anonymous]);
@@ -533,13 +561,13 @@ describe('draft-08 active subscriptions', () => {
     await stream(h, `match=${q('https://example.com/a%20b')}`, bearer(await subscriberOf('x')));
     await waitForSubscribers(h.herald, 1);
     const res = await getJson(h, SUBSCRIPTIONS, bearer(await apiToken()));
-    const [doc] = subscriptionsIn<{ id: string }>(res.body);
+    const [doc] = subscriptionsIn<{ id: string; subscriber: string }>(res.body);
     expect(doc?.id).toBe(
-      `${SUBSCRIPTIONS}/Exact/https%3A%2F%2Fexample.com%2Fa%2520b/${q('urn:test:subscriber')}`,
+      `${SUBSCRIPTIONS}/exact/https%3A%2F%2Fexample.com%2Fa%2520b/${q(doc?.subscriber ?? '')}`,
     );
   });
 
-  it('"For unauthenticated subscribers, the hub MUST generate the identifier itself … The hub MUST ensure that the identifier is unique among active subscriptions"', async () => {
+  it('"It is RECOMMENDED that the hub generate a random identifier … for each connection"; "Distinct subscribers MUST receive distinct identifiers": anonymous subscribers too', async () => {
     const h = await start({ subscriptionsApi: true });
     await stream(h, 'match=urn:a');
     await stream(h, 'match=urn:a');
@@ -548,19 +576,21 @@ describe('draft-08 active subscriptions', () => {
     const docs = subscriptionsIn<{ subscriber: string }>(res.body);
     expect(docs).toHaveLength(2);
     expect(docs[0]?.subscriber).not.toBe(docs[1]?.subscriber);
-    expect(docs[0]?.subscriber).toMatch(/^urn:uuid:/);
+    expect(docs[0]?.subscriber).toMatch(randomUuidIri);
+    expect(docs[1]?.subscriber).toMatch(randomUuidIri);
   });
 
-  it('"The hub MUST ensure that the identifier is unique among active subscriptions": two connections with the same sub and matcher get distinct subscription ids', async () => {
+  it('"the derivation MUST yield an identifier unique per connection: the pair formed by the token\'s issuer and its sub claim … is not sufficient on its own": two connections with one token and one matcher get distinct ids, neither the sub', async () => {
     const h = await start({ subscriptionsApi: true });
     const token = await subscriberOf('x');
     await stream(h, 'match=urn:a', bearer(token));
     await stream(h, 'match=urn:a', bearer(token));
     await waitForSubscribers(h.herald, 2);
     const res = await getJson(h, SUBSCRIPTIONS, bearer(await apiToken()));
-    const ids = subscriptionsIn<{ id: string }>(res.body).map((d) => d.id);
-    expect(ids).toHaveLength(2);
-    expect(new Set(ids).size).toBe(2);
+    const docs = subscriptionsIn<{ id: string; subscriber: string }>(res.body);
+    expect(docs).toHaveLength(2);
+    expect(new Set(docs.map((d) => d.id)).size).toBe(2);
+    for (const doc of docs) expect(doc.subscriber).not.toBe('urn:test:subscriber');
   });
 
   it('"The payload of the first subscribe authorization detail whose topics matches the subscription\'s own matcher MUST be included" — per subscription, when one request has several matchers', async () => {
@@ -569,14 +599,14 @@ describe('draft-08 active subscriptions', () => {
       { actions: ['subscribe'], topics: ['https://example.com/foo'], payload: { custom1: 'foo only' } },
       {
         actions: ['subscribe'],
-        topics: [{ match: 'https://example.com/bar/:id', matchType: 'URLPattern' }],
+        topics: [{ match: 'https://example.com/bar/:id', match_type: 'urlpattern' }],
         payload: { custom2: 'bar' },
       },
       { actions: ['subscribe'], topics: ['*'], payload: { custom3: 'default' } },
     ]);
     await stream(
       h,
-      `match=${q('https://example.com/foo')}&matchURLPattern=${q('https://example.com/bar/:id')}&match=urn:other`,
+      `match=${q('https://example.com/foo')}&match_urlpattern=${q('https://example.com/bar/:id')}&match=urn:other`,
       bearer(token),
     );
     await waitForSubscribers(h.herald, 1);
@@ -591,28 +621,33 @@ describe('draft-08 active subscriptions', () => {
     });
   });
 
-  it('Subscription API: collection, per-matcher collection and single subscription, application/ld+json, with lastEventID', async () => {
+  it('Subscription API: collection, per-matcher collection and single subscription, application/json, the cursor on the rel="mercure" Link header and not in the body', async () => {
     const h = await start({ subscriptionsApi: true });
-    await stream(h, `matchURLPattern=${q('https://example.com/:selector')}`, bearer(await subscriberOf('x')));
+    await stream(
+      h,
+      `match_urlpattern=${q('https://example.com/:selector')}`,
+      bearer(await subscriberOf('x')),
+    );
     await waitForSubscribers(h.herald, 1);
     const auth = bearer(await apiToken());
-    const matchPath = `${SUBSCRIPTIONS}/URLPattern/${q('https://example.com/:selector')}`;
-    const single = `${matchPath}/${q('urn:test:subscriber')}`;
+    const matchPath = `${SUBSCRIPTIONS}/urlpattern/${q('https://example.com/:selector')}`;
     const all = await getJson(h, SUBSCRIPTIONS, auth);
-    // "The web API MUST set the Content-Type HTTP header to application/ld+json."
-    expect(all.contentType).toMatch(/^application\/ld\+json/);
-    expect(all.body).toMatchObject({
-      '@context': 'https://mercure.rocks/',
+    // "The web API MUST set the Content-Type HTTP header to application/json."
+    expect(all.contentType).toMatch(/^application\/json/);
+    const [listed] = subscriptionsIn<{ id: string; subscriber: string }>(all.body);
+    const single = `${matchPath}/${q(listed?.subscriber ?? '')}`;
+    expect(all.body).toEqual({
       id: SUBSCRIPTIONS,
-      type: 'Subscriptions',
-      lastEventID: h.herald.hub.lastEventId,
+      type: 'subscriptions',
       subscriptions: [
         {
           id: single,
-          type: 'Subscription',
-          matchType: 'URLPattern',
+          type: 'subscription',
+          match_type: 'urlpattern',
           match: 'https://example.com/:selector',
+          subscriber: listed?.subscriber,
           active: true,
+          'herald:subscribedAt': expect.any(String),
         },
       ],
     });
@@ -620,25 +655,25 @@ describe('draft-08 active subscriptions', () => {
     expect(perMatcher.status).toBe(200);
     expect(perMatcher.body).toMatchObject({
       id: matchPath,
-      type: 'Subscriptions',
+      type: 'subscriptions',
       subscriptions: [{ id: single }],
     });
-    // "URLs returning a single subscription … MUST expose the same JSON-LD document as described in (#subscription-events)"
+    // "URLs returning a single subscription … MUST expose the same document as described in (#subscription-events)"
     const one = await getJson(h, single, auth);
     expect(one.status).toBe(200);
-    expect(one.body).toMatchObject({
-      '@context': 'https://mercure.rocks/',
-      id: single,
-      type: 'Subscription',
-      matchType: 'URLPattern',
-      match: 'https://example.com/:selector',
-      subscriber: 'urn:test:subscriber',
-      active: true,
-      lastEventID: h.herald.hub.lastEventId,
-    });
+    expect(one.body).toEqual(subscriptionsIn(all.body)[0]);
+    // "every endpoint MUST carry the reconciliation cursor as a last-event-id target attribute on the rel="mercure" Link header"
+    for (const res of [all, perMatcher, one]) {
+      expect(mercureLinkOf(res.headers)?.params).toEqual({
+        rel: 'mercure',
+        'last-event-id': h.herald.hub.lastEventId,
+        type: 'mercure',
+        'content-type': 'application/json',
+      });
+    }
   });
 
-  it('"If no detail grants subscribe on the requested URL, the hub MUST answer 403"; a relative URLPattern grant covers the endpoints it matches', async () => {
+  it('"If no detail grants subscribe on the requested URL, the hub MUST answer 403"; a relative urlpattern grant covers the endpoints it matches', async () => {
     const h = await start({ subscriptionsApi: true });
     const other = await getJson(h, SUBSCRIPTIONS, bearer(await subscriberOf('https://example.com/x')));
     expect(other.status).toBe(403);
@@ -646,11 +681,11 @@ describe('draft-08 active subscriptions', () => {
       await accessToken([
         {
           actions: ['subscribe'],
-          topics: [{ match: `${SUBSCRIPTIONS}/Exact/:match`, matchType: 'URLPattern' }],
+          topics: [{ match: `${SUBSCRIPTIONS}/exact/:match`, match_type: 'urlpattern' }],
         },
       ]),
     );
-    expect((await getJson(h, `${SUBSCRIPTIONS}/Exact/${q('urn:a')}`, narrow)).status).toBe(200);
+    expect((await getJson(h, `${SUBSCRIPTIONS}/exact/${q('urn:a')}`, narrow)).status).toBe(200);
     expect((await getJson(h, SUBSCRIPTIONS, narrow)).status).toBe(403);
     // "or the reserved *"
     expect((await getJson(h, SUBSCRIPTIONS, bearer(await subscriberOf('*')))).status).toBe(200);
@@ -658,17 +693,19 @@ describe('draft-08 active subscriptions', () => {
 });
 
 describe('draft-08 discovery and CORS', () => {
-  it('"the hub SHOULD publish OAuth 2.0 Protected Resource Metadata … at /.well-known/oauth-protected-resource/.well-known/mercure" with resource and mercure_version 8', async () => {
+  it('"the hub SHOULD publish OAuth 2.0 Protected Resource Metadata … at /.well-known/oauth-protected-resource/.well-known/mercure": resource, the detail type URI, bearer method header, the cookie name, no version member', async () => {
     const h = await start();
     const res = await getJson(h, '/.well-known/oauth-protected-resource/.well-known/mercure');
     expect(res.status).toBe(200);
     expect(res.contentType).toMatch(/^application\/json/);
+    // "the array contains https://mercure.rocks/authorization-detail"; "the [RFC 6750] token
+    // presentation methods the hub actually accepts: header"; "mercure_cookie (optional): a string,
+    // the name of the cookie"; "This protocol carries no version identifier".
     expect(res.body).toEqual({
       resource: RESOURCE,
-      bearer_methods_supported: ['header', 'query'],
-      authorization_details_types_supported: ['mercure'],
-      mercure_cookie: true,
-      mercure_version: 8,
+      bearer_methods_supported: ['header'],
+      authorization_details_types_supported: ['https://mercure.rocks/authorization-detail'],
+      mercure_cookie: '__Secure-mercure_access_token',
     });
     // The derived URL (RFC 9728 §3.1) is the one the 401 challenges point at.
     expect(METADATA_URL).toBe('https://hub.test/.well-known/oauth-protected-resource/.well-known/mercure');

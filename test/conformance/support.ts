@@ -4,43 +4,67 @@
  * the raw bytes (to check the SSE fields as the hub writes them) and the parsed events, and a
  * "fence" to prove that an update was NOT delivered without waiting on a timer.
  */
+import { randomUUID } from 'node:crypto';
 import { type JWTPayload, SignJWT } from 'jose';
 import { afterEach } from 'vitest';
 import type { CreateHubOptions } from '../../src/http/index.js';
-import { publish, RESOURCE, SECRET, startHub, type TestHub, waitForSubscribers } from '../http/helpers.js';
+import {
+  ISSUER,
+  publish,
+  RESOURCE,
+  SECRET,
+  startHub,
+  type TestHub,
+  waitForSubscribers,
+} from '../http/helpers.js';
 import { type EventStreamReader, openEventStream, type ReceivedEvent } from '../support/event-stream.js';
 
 export { legacyToken } from '../http/helpers.js';
 export type { TestHub };
-export { publish, RESOURCE, SECRET, waitForSubscribers };
+export { ISSUER, publish, RESOURCE, SECRET, waitForSubscribers };
+/** The Mercure authorization detail type (draft-08 §Authorization Details). */
+export const MERCURE_DETAIL_TYPE = 'https://mercure.rocks/authorization-detail';
 
 export const HUB_PATH = '/.well-known/mercure';
 export const SUBSCRIPTIONS = `${HUB_PATH}/subscriptions`;
 
-/** A hub with the memory store, HS256 tokens of both versions, its public URL = `RESOURCE`. */
+/**
+ * A hub with the memory store, HS256 tokens of both versions (draft-08 ones from `ISSUER`), its
+ * public URL = `RESOURCE`.
+ */
 export function startConformanceHub(options: CreateHubOptions = {}): Promise<TestHub> {
   return startHub('memory', { hubUrl: RESOURCE, ...options });
 }
 
 export interface DetailSpec {
-  actions: ('publish' | 'subscribe')[];
+  /** `publish`, `subscribe`, or anything else (unknown actions, non-strings) to test the rules. */
+  actions: unknown[];
+  /** Matcher objects as given; a string `s` is `{ match: s }` (exact by default). */
   topics: unknown[];
   payload?: unknown;
+  /** Default `MERCURE_DETAIL_TYPE`. */
   type?: string;
 }
 
-/** A draft-08 access token: `typ: at+jwt`, `aud` = the hub's resource, `exp` in an hour. */
+/**
+ * A draft-08 access token: `typ: at+jwt` and every claim RFC 9068 requires issuers to populate
+ * (`iss` = `ISSUER`, `aud` = the hub's resource, `exp` in an hour, `sub`, `client_id`, `iat`, `jti`).
+ */
 export async function accessToken(
   details: DetailSpec[],
-  options: { claims?: JWTPayload; typ?: string | null; omit?: ('aud' | 'exp')[] } = {},
+  options: { claims?: JWTPayload; typ?: string | null; omit?: string[]; secret?: string } = {},
 ): Promise<string> {
   const nowSec = Math.floor(Date.now() / 1000);
   const claims: JWTPayload = {
+    iss: ISSUER,
     aud: RESOURCE,
     exp: nowSec + 3600,
     sub: 'urn:test:subscriber',
+    client_id: ISSUER,
+    iat: nowSec,
+    jti: `urn:uuid:${randomUUID()}`,
     authorization_details: details.map((d) => ({
-      type: d.type ?? 'mercure',
+      type: d.type ?? MERCURE_DETAIL_TYPE,
       actions: d.actions,
       topics: d.topics.map((t) => (typeof t === 'string' ? { match: t } : t)),
       ...(d.payload === undefined ? {} : { payload: d.payload }),
@@ -51,7 +75,7 @@ export async function accessToken(
   const typ = options.typ === undefined ? 'at+jwt' : options.typ;
   return new SignJWT(claims)
     .setProtectedHeader({ alg: 'HS256', ...(typ === null ? {} : { typ }) })
-    .sign(new TextEncoder().encode(SECRET));
+    .sign(new TextEncoder().encode(options.secret ?? SECRET));
 }
 
 export const bearer = (token: string): Record<string, string> => ({ authorization: `Bearer ${token}` });
@@ -114,7 +138,12 @@ export async function getJson(
   hub: TestHub,
   path: string,
   headers: Record<string, string> = {},
-): Promise<{ status: number; contentType: string | null; body: Record<string, unknown> | undefined }> {
+): Promise<{
+  status: number;
+  contentType: string | null;
+  body: Record<string, unknown> | undefined;
+  headers: Headers;
+}> {
   const response = await fetch(`${hub.url}${path}`, { headers });
   const text = await response.text();
   let body: Record<string, unknown> | undefined;
@@ -123,8 +152,42 @@ export async function getJson(
   } catch {
     body = undefined;
   }
-  return { status: response.status, contentType: response.headers.get('content-type'), body };
+  return {
+    status: response.status,
+    contentType: response.headers.get('content-type'),
+    body,
+    headers: response.headers,
+  };
 }
+
+/** One link of a `Link` header (RFC 8288): its target and its parameters, quoted-strings unescaped. */
+export interface ParsedLink {
+  target: string;
+  params: Record<string, string>;
+}
+
+/**
+ * The links of a `Link` header value. Parameter values are read as RFC 9110 tokens or quoted-strings
+ * (`\` escapes), and their bytes as UTF-8 (fetch hands header bytes over as Latin-1 characters).
+ */
+export function parseLinks(header: string | null): ParsedLink[] {
+  const text = new TextDecoder().decode(Uint8Array.from(header ?? '', (c) => c.charCodeAt(0)));
+  const links: ParsedLink[] = [];
+  const pattern = /\s*<([^>]*)>((?:\s*;\s*[^=;,\s]+\s*=\s*(?:"(?:[^"\\]|\\.)*"|[^;,\s]*))*)\s*(?:,|$)/gy;
+  for (const match of text.matchAll(pattern)) {
+    const params: Record<string, string> = {};
+    const param = /;\s*([^=;,\s]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;,\s]*))/g;
+    for (const p of (match[2] ?? '').matchAll(param)) {
+      params[(p[1] ?? '').toLowerCase()] = p[2] === undefined ? (p[3] ?? '') : p[2].replace(/\\(.)/g, '$1');
+    }
+    links.push({ target: match[1] ?? '', params });
+  }
+  return links;
+}
+
+/** The `rel="mercure"` link of a response, when it has one. */
+export const mercureLinkOf = (headers: Headers): ParsedLink | undefined =>
+  parseLinks(headers.get('link')).find((link) => link.params['rel'] === 'mercure');
 
 /** A clock and a timer queue under the test's control (token expiry on fake time). */
 export function manualTime(startMs = Date.now()): {
@@ -304,7 +367,7 @@ export function onManualTime(time: ReturnType<typeof manualTime>): CreateHubOpti
   return {
     clock: time.clock,
     timers: time.scheduler,
-    jwt: { key: { type: 'hmac', secret: SECRET }, resource: RESOURCE, clock: time.clock },
+    jwt: { key: { type: 'hmac', secret: SECRET }, resource: RESOURCE, issuer: ISSUER, clock: time.clock },
   };
 }
 

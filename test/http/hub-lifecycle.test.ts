@@ -111,13 +111,22 @@ describe.each(STORE_KINDS)('subscription lifecycle (%s store)', (kind) => {
     expect(res.headers.get('content-type')).toMatch(/^application\/ld\+json/);
     const doc = await res.json();
     expect(doc).toMatchObject({ '@context': 'https://mercure.rocks/', type: 'Subscriptions' });
-    const ids = doc.subscriptions.map((s: { id: string }) => s.id);
+    const ids: string[] = doc.subscriptions.map((s: { id: string }) => s.id);
     expect(ids).toContain('/.well-known/mercure/subscriptions/https%3A%2F%2Fe%2Fa/alice');
-    expect(ids).toContain('/.well-known/mercure/subscriptions/Exact/https%3A%2F%2Fe%2Fb/bob');
-    const one = await fetch(`${hub.url}/.well-known/mercure/subscriptions/Exact/https%3A%2F%2Fe%2Fb/bob`, {
+    // draft-08: `{match_type}` in lower case, and the hub's random id for the connection (not `sub`).
+    const draftPrefix = '/.well-known/mercure/subscriptions/exact/https%3A%2F%2Fe%2Fb/';
+    const draftId = ids.find((id) => id.startsWith(draftPrefix)) ?? '';
+    const bobId = decodeURIComponent(draftId.slice(draftPrefix.length));
+    expect(bobId).toMatch(/^urn:uuid:/);
+    const one = await fetch(`${hub.url}${draftId}`, {
       headers: { authorization: `Bearer ${watcherToken}` },
     });
-    expect(await one.json()).toMatchObject({ matchType: 'Exact', match: 'https://e/b', subscriber: 'bob' });
+    expect(await one.json()).toMatchObject({
+      type: 'subscription',
+      match_type: 'exact',
+      match: 'https://e/b',
+      subscriber: bobId,
+    });
     const forbidden = await fetch(`${hub.url}/.well-known/mercure/subscriptions`, {
       headers: { authorization: `Bearer ${await legacyToken({ subscribe: ['https://e/a'] })}` },
     });

@@ -26,13 +26,38 @@ describe('subscriptions API (Herald extensions)', () => {
     await waitForSubscribers(hub.herald, 1);
     const all = await subscriptions(hub);
     const [doc] = all['subscriptions'] as Record<string, unknown>[];
-    expect(doc).toMatchObject({ subscriber: 'urn:sub:1', 'herald:subscribedAt': '2026-11-25T09:30:15.123Z' });
+    // draft-08: the hub's random id for the connection, not the token's sub.
+    expect(doc).toMatchObject({
+      subscriber: expect.stringMatching(/^urn:uuid:/),
+      'herald:subscribedAt': '2026-11-25T09:30:15.123Z',
+    });
+    expect(doc?.['subscriber']).not.toBe('urn:sub:1');
     const one = await subscriptions(hub, doc?.['id'] as string);
-    expect(one).toMatchObject({ type: 'Subscription', 'herald:subscribedAt': '2026-11-25T09:30:15.123Z' });
+    expect(one).toMatchObject({ type: 'subscription', 'herald:subscribedAt': '2026-11-25T09:30:15.123Z' });
     stream.close();
   });
 
-  it('suffixes the id of a second connection presenting the same sub (#2), and frees it when that one closes', async () => {
+  it('0.x: suffixes the id of a second connection presenting the same sub (#2), and frees it when that one closes', async () => {
+    hub = await startHub('memory', { subscriptionsApi: true });
+    const auth = { authorization: `Bearer ${await legacyToken({}, { sub: 'urn:sub:1' })}` };
+    const first = await subscribe(hub.url, 'topic=urn:a', auth);
+    await waitForSubscribers(hub.herald, 1);
+    const second = await subscribe(hub.url, 'topic=urn:a', auth);
+    await waitForSubscribers(hub.herald, 2);
+    const ids = () => [...(hub?.herald.hub.subscribers ?? [])].map((s) => s.id).sort();
+    expect(ids()).toEqual(['urn:sub:1', 'urn:sub:1#2']);
+    second.close();
+    for (let i = 0; i < 500 && hub.herald.hub.subscribers.size > 1; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    const third = await subscribe(hub.url, 'topic=urn:a', auth);
+    await waitForSubscribers(hub.herald, 2);
+    expect(ids()).toEqual(['urn:sub:1', 'urn:sub:1#2']);
+    first.close();
+    third.close();
+  });
+
+  it('draft-08: the same sub on two connections gets two random ids, and a reconnection a new one (never reused)', async () => {
     hub = await startHub('memory', { subscriptionsApi: true });
     const auth = {
       authorization: `Bearer ${await draftToken(['subscribe'], [{ match: 'urn:a' }], { sub: 'urn:sub:1' })}`,
@@ -41,15 +66,18 @@ describe('subscriptions API (Herald extensions)', () => {
     await waitForSubscribers(hub.herald, 1);
     const second = await subscribe(hub.url, 'match=urn:a', auth);
     await waitForSubscribers(hub.herald, 2);
-    const ids = () => [...(hub?.herald.hub.subscribers ?? [])].map((s) => s.id).sort();
-    expect(ids()).toEqual(['urn:sub:1', 'urn:sub:1#2']);
+    const ids = () => [...(hub?.herald.hub.subscribers ?? [])].map((s) => s.id);
+    const before = ids();
+    expect(new Set(before).size).toBe(2);
+    for (const id of before) expect(id).toMatch(/^urn:uuid:[0-9a-f-]{36}$/);
     second.close();
     for (let i = 0; i < 500 && hub.herald.hub.subscribers.size > 1; i++) {
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
     const third = await subscribe(hub.url, 'match=urn:a', auth);
     await waitForSubscribers(hub.herald, 2);
-    expect(ids()).toEqual(['urn:sub:1', 'urn:sub:1#2']);
+    const after = ids();
+    expect(new Set([...before, ...after]).size).toBe(3);
     first.close();
     third.close();
   });

@@ -1,7 +1,7 @@
 /**
- * An event-stream reader for hub tests: opens a GET with fetch, parses with eventsource-parser (an
- * independent parser, so a bug in ours cannot hide a bug in the hub), and keeps the events, comments,
- * retry values and the raw text the server wrote.
+ * An event-stream reader for hub tests: opens a GET (or a QUERY) with fetch, parses with
+ * eventsource-parser (an independent parser, so a bug in ours cannot hide a bug in the hub), and
+ * keeps the events, comments, retry values and the raw text the server wrote.
  */
 import { createParser } from 'eventsource-parser';
 
@@ -27,6 +27,9 @@ export interface EventStreamReader {
 
 export interface OpenEventStreamOptions {
   headers?: Record<string, string>;
+  /** `GET` unless given (`QUERY` carries its parameters in `body`). */
+  method?: string;
+  body?: string;
   /** Reads the body of 200 responses only, leaving an error body to the test (`response.text()`). */
   onlyWhenOk?: boolean;
 }
@@ -37,7 +40,12 @@ export async function openEventStream(
   options: OpenEventStreamOptions = {},
 ): Promise<EventStreamReader> {
   const controller = new AbortController();
-  const response = await fetch(url, { headers: options.headers ?? {}, signal: controller.signal });
+  const response = await fetch(url, {
+    method: options.method ?? 'GET',
+    headers: options.headers ?? {},
+    ...(options.body === undefined ? {} : { body: options.body }),
+    signal: controller.signal,
+  });
   const events: ReceivedEvent[] = [];
   const comments: string[] = [];
   const retries: number[] = [];
