@@ -6,7 +6,7 @@ import {
   type JwtVerifier,
   type KeySpec,
   loadKey,
-  type TokenProtocol,
+  type MercureVersion,
   type TrustedIssuer,
 } from '../hub/index.js';
 
@@ -53,7 +53,7 @@ const DEFAULT_ALGORITHMS = ['HS256', 'HS384', 'HS512', 'EdDSA', 'ES256', 'ES384'
  * Throws when draft-08 is on (`resource`) with no trusted issuer: no draft-08 token could pass.
  */
 export function createAuthorizer(options: JwtOptions): Authorizer {
-  const protocols: TokenProtocol[] = options.resource ? ['draft-08', 'draft-07'] : ['draft-07'];
+  const versions: MercureVersion[] = options.resource ? ['draft-08', 'legacy'] : ['legacy'];
   const issuers = options.issuers ?? [];
   if (options.resource && options.issuer === undefined && issuers.length === 0) {
     throw new Error(
@@ -71,7 +71,7 @@ export function createAuthorizer(options: JwtOptions): Authorizer {
     return createJwtVerifier({
       keys: spec === undefined ? [] : loadKey(spec),
       algorithms: options.algorithms ?? DEFAULT_ALGORITHMS,
-      protocols,
+      versions,
       resource: options.resource,
       // Without a key of its own, the top-level issuer has nothing bound to it for this role.
       issuer: spec === undefined ? undefined : options.issuer,

@@ -1,13 +1,19 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { compileSelector, type Selector, selectorKindForQueryParam } from '../hub/index.js';
-import type { ProtocolVersion } from '../transports/index.js';
+import {
+  compileSelector,
+  type MercureVersion,
+  requestVersion,
+  type Selector,
+  selectorKindForQueryParam,
+} from '../hub/index.js';
 import { HttpError } from './errors.js';
 
 export type TransportName = 'sse' | 'long-poll' | 'short-poll';
 
 export interface ParsedSubscribeRequest {
   selectors: Selector[];
-  protocol: ProtocolVersion;
+  /** `requestVersion` of its selectors. */
+  version: MercureVersion;
   /** `Last-Event-ID` header over the query parameter; `undefined`: live only. */
   lastEventId: string | undefined;
   transport: TransportName;
@@ -19,7 +25,7 @@ export interface ParsedSubscribeRequest {
  * Query parameters naming the last event id, first found wins: the version's own name first (0.x
  * `lastEventID`, draft-08 `last_event_id`), then the other's, then a common spelling.
  */
-const LAST_EVENT_ID_PARAMS: Record<ProtocolVersion, readonly string[]> = {
+const LAST_EVENT_ID_PARAMS: Record<MercureVersion, readonly string[]> = {
   legacy: ['lastEventID', 'last_event_id', 'lastEventId'],
   'draft-08': ['last_event_id', 'lastEventID', 'lastEventId'],
 };
@@ -31,12 +37,10 @@ export function parseSubscribeRequest(
   options: { maxSelectors: number; baseUrl: string | undefined },
 ): ParsedSubscribeRequest {
   const selectors: Selector[] = [];
-  let protocol: ProtocolVersion = 'legacy';
   for (const [name, value] of query) {
     // `topic`, `match`, `match_exact`, `match_urlpattern`; any other `match…` name is a 400.
     const kind = selectorKindForQueryParam(name);
     if (kind === undefined) continue;
-    if (kind !== 'template') protocol = 'draft-08';
     if (selectors.length >= options.maxSelectors) {
       throw new HttpError(
         400,
@@ -49,17 +53,18 @@ export function parseSubscribeRequest(
   if (selectors.length === 0) {
     throw new HttpError(400, 'SELECTOR_MISSING', 'missing "topic" (or draft-08 "match") query parameter');
   }
+  const version = requestVersion(selectors.map((selector) => selector.kind));
   // "If both the Last-Event-ID HTTP header and the last_event_id query parameter are present, the
   // HTTP header MUST take precedence."
   const header = headers['last-event-id'];
   let lastEventId = typeof header === 'string' && header !== '' ? fromHeaderBytes(header) : undefined;
-  for (const name of LAST_EVENT_ID_PARAMS[protocol]) {
+  for (const name of LAST_EVENT_ID_PARAMS[version]) {
     if (lastEventId !== undefined) break;
     lastEventId = query.get(name) ?? undefined;
   }
   return {
     selectors,
-    protocol,
+    version,
     lastEventId,
     transport: transportOf(query, headers),
     timeoutMs: timeoutOf(query),

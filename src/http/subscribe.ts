@@ -1,11 +1,12 @@
-import { AuthError, canReceive, type Grant, type Hub } from '../hub/index.js';
 import {
-  type Exchange,
-  type ProtocolVersion,
-  type SubscriptionContext,
-  servePoll,
-  serveSse,
-} from '../transports/index.js';
+  AuthError,
+  canReceive,
+  type Grant,
+  type Hub,
+  type MercureVersion,
+  subscriptionVersion,
+} from '../hub/index.js';
+import { type Exchange, type SubscriptionContext, servePoll, serveSse } from '../transports/index.js';
 import { readForm } from './body.js';
 import type { HttpContext } from './context.js';
 import { HttpError } from './errors.js';
@@ -29,7 +30,7 @@ const NO_PRIVATE = (): boolean => false;
 class HttpSubscription implements SubscriptionContext {
   readonly hub: Hub;
   readonly exchange: Exchange;
-  readonly protocol: ProtocolVersion;
+  readonly version: MercureVersion;
   readonly request: SubscriptionContext['request'];
   headers: Record<string, string> = {};
   /** SSE bytes are counted by the hub's observer, once per event; polls count their answers. */
@@ -42,13 +43,13 @@ class HttpSubscription implements SubscriptionContext {
   constructor(
     hub: Hub,
     exchange: Exchange,
-    protocol: ProtocolVersion,
+    version: MercureVersion,
     request: SubscriptionContext['request'],
     ending: { release: () => void; metrics: HubMetrics; transport: string },
   ) {
     this.hub = hub;
     this.exchange = exchange;
-    this.protocol = protocol;
+    this.version = version;
     this.request = request;
     this.#release = ending.release;
     this.#metrics = ending.metrics;
@@ -81,13 +82,12 @@ export async function subscriberGrant(
 
 /**
  * The subscriber id the request asks the hub to use, or `undefined` for one the hub generates for
- * this connection. A 0.x request with a 0.x token keeps the token's `sub`, as 0.x hubs do (and
- * 0.x applications read it from subscription events). draft-08 (a `match…` request or an at+jwt
- * token): "the derivation MUST yield an identifier unique per connection" and "MUST also
- * incorporate the issuer", which `sub` alone is not: the hub's random id instead.
+ * this connection: a 0.x subscription (`subscriptionVersion`) keeps the token's `sub`, as 0.x hubs
+ * do; draft-08 wants "an identifier unique per connection" that "MUST also incorporate the
+ * issuer", which `sub` alone is not: the hub's random id instead.
  */
-function legacySubscriberId(protocol: ProtocolVersion, grant: Grant | undefined): string | undefined {
-  return protocol === 'legacy' && grant?.protocol === 'draft-07' ? grant.subject : undefined;
+function requestedSubscriberId(request: MercureVersion, grant: Grant | undefined): string | undefined {
+  return subscriptionVersion(request, grant?.version) === 'legacy' ? grant?.subject : undefined;
 }
 
 /**
@@ -137,12 +137,12 @@ export async function serveSubscribe(
   const subscription = new HttpSubscription(
     context.hub,
     exchange,
-    parsed.protocol,
+    parsed.version,
     {
       selectors: parsed.selectors,
       canReceivePrivate: grant === undefined ? NO_PRIVATE : (event) => canReceive(grant, event),
       lastEventId: parsed.lastEventId,
-      subscriberId: legacySubscriberId(parsed.protocol, grant),
+      subscriberId: requestedSubscriberId(parsed.version, grant),
       // draft-08 §Payloads: per subscription, from that subscription's own matcher.
       payloadFor: grant && ((selector) => grant.payloadFor(selector.raw)),
       expiresAtMs: grant?.expiresAtMs,

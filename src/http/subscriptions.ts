@@ -1,4 +1,4 @@
-import { AuthError, type Grant, type Hub, subscriptionDocument } from '../hub/index.js';
+import { AuthError, type Hub, type MercureVersion, subscriptionDocument } from '../hub/index.js';
 import type { Exchange } from '../transports/index.js';
 import type { HttpContext } from './context.js';
 import { mercureLink } from './discovery.js';
@@ -7,22 +7,15 @@ import { HUB_PATH } from './options.js';
 import { sendJson } from './send.js';
 import { subscriberGrant } from './subscribe.js';
 
-/**
- * The shape of an answer. `draft-08`: `application/json`, collections `{ id, type: "subscriptions",
- * subscriptions }`, a single subscription as its event document, the cursor only in the `Link`
- * header. `legacy` (0.x): the 0.x text's JSON-LD, `application/ld+json`, with `lastEventID` in the
- * body (the demo's chat reads it there).
+/*
+ * The shape of an answer follows the version of the request's token (`Grant.version`): the
+ * collection URL is the same in both versions and a 0.x topic may be spelled `exact`, so the path
+ * cannot tell; the token can, and the API always needs one.
+ * - `draft-08`: `application/json`, collections `{ id, type: "subscriptions", subscriptions }`, a
+ *   single subscription as its event document, the cursor only in the `Link` header.
+ * - `legacy` (0.x): the 0.x text's JSON-LD, `application/ld+json`, with `lastEventID` in the body
+ *   (the demo's chat reads it there).
  */
-export type SubscriptionsApiShape = 'legacy' | 'draft-08';
-
-/**
- * Which shape a request gets: its token's. The collection URL is the same in both versions and a
- * 0.x topic may be spelled `exact`, so the path cannot tell; the token can, and the API always
- * needs one (an at+jwt token is draft-08, any other 0.x).
- */
-export function subscriptionsApiShape(grant: Grant): SubscriptionsApiShape {
-  return grant.protocol === 'draft-08' ? 'draft-08' : 'legacy';
-}
 
 /**
  * The active subscriptions API (both protocol versions' paths): `/.well-known/mercure/subscriptions`,
@@ -34,9 +27,9 @@ export function subscriptionsApiShape(grant: Grant): SubscriptionsApiShape {
 export function subscriptionsDocument(
   hub: Hub,
   path: string,
-  { shape, lastEventId }: { shape: SubscriptionsApiShape; lastEventId: string },
+  { version, lastEventId }: { version: MercureVersion; lastEventId: string },
 ): Record<string, unknown> | undefined {
-  const isLegacy = shape === 'legacy';
+  const isLegacy = version === 'legacy';
   const documents: Record<string, unknown>[] = [];
   for (const subscriber of hub.subscribers) {
     if (subscriber.isClosed) continue;
@@ -99,9 +92,9 @@ export async function serveSubscriptions(
     type: 'mercure',
     contentType: 'application/json',
   });
-  const shape = subscriptionsApiShape(grant);
-  const doc = subscriptionsDocument(context.hub, rawPath, { shape, lastEventId });
+  const { version } = grant;
+  const doc = subscriptionsDocument(context.hub, rawPath, { version, lastEventId });
   if (doc === undefined) throw new HttpError(404, 'NOT_FOUND', 'no such active subscription', { link });
   const headers = { ...cors, 'cache-control': 'must-revalidate', link };
-  sendJson(exchange, 200, doc, headers, shape === 'legacy' ? 'application/ld+json' : 'application/json');
+  sendJson(exchange, 200, doc, headers, version === 'legacy' ? 'application/ld+json' : 'application/json');
 }

@@ -5,17 +5,16 @@ import {
   type Selector,
   selectorKindForMatchType,
 } from './selector.js';
+import type { MercureVersion } from './version.js';
 
 /**
- * What a verified token allows, whatever the protocol version it came in:
+ * What a verified token allows, whatever the Mercure version it came in:
  * - 0.x (draft-07): claim `mercure: { publish?: string[], subscribe?: string[], payload? }`; the
  *   arrays hold topic selectors (URI templates, strings, `*`).
  * - draft-08: `authorization_details` (RFC 9396) entries of type `MERCURE_DETAIL_TYPE` with
  *   `actions` (`publish`/`subscribe`; others grant nothing), `topics` (`{ match, match_type? }`)
  *   and an optional `payload`.
  */
-export type TokenProtocol = 'draft-07' | 'draft-08';
-
 /**
  * The type of a Mercure authorization detail (draft-08 §Authorization Details), compared byte by
  * byte: a detail of any other type, the earlier revision's `mercure` included, grants nothing.
@@ -23,7 +22,8 @@ export type TokenProtocol = 'draft-07' | 'draft-08';
 export const MERCURE_DETAIL_TYPE = 'https://mercure.rocks/authorization-detail';
 
 export interface Grant {
-  readonly protocol: TokenProtocol;
+  /** The token's version (`tokenVersion`): which claims granted this. */
+  readonly version: MercureVersion;
   /** `sub`: identifies the subscriber in subscription events. */
   readonly subject: string | undefined;
   /** `exp` in ms since the epoch: a subscriber's connection must close by then. */
@@ -100,7 +100,7 @@ interface GrantParts {
  * forbids partial acceptance: it would silently change what the token allows): `TOKEN_INVALID`.
  */
 export function grantFromClaims(
-  protocol: TokenProtocol,
+  version: MercureVersion,
   claims: TokenClaims,
   limits: GrantLimits = DEFAULT_GRANT_LIMITS,
   selectorOptions: CompileSelectorOptions = {},
@@ -108,7 +108,7 @@ export function grantFromClaims(
   let parts: GrantParts;
   try {
     parts =
-      protocol === 'draft-08'
+      version === 'draft-08'
         ? fromAuthorizationDetails(claims.authorization_details, limits, selectorOptions)
         : fromMercureClaim(claims.mercure, limits, selectorOptions);
   } catch (error) {
@@ -119,7 +119,7 @@ export function grantFromClaims(
   }
   const { publish, subscribe } = parts;
   return {
-    protocol,
+    version,
     subject: typeof claims.sub === 'string' ? claims.sub : undefined,
     expiresAtMs: typeof claims.exp === 'number' ? claims.exp * 1000 : undefined,
     publishSelectors: publish,

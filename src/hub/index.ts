@@ -2,7 +2,7 @@
  * The hub's domain: publications, selectors, authorization, subscribers and fan-out, talking to
  * storage only through its ports. Other folders import it through this file only.
  */
-export { canReceive, type Grant, MERCURE_DETAIL_TYPE, type TokenProtocol } from './authorization.js';
+export { canReceive, type Grant, MERCURE_DETAIL_TYPE } from './authorization.js';
 export { AuthError, PublishError, type PublishErrorCode, SelectorError } from './errors.js';
 export {
   EARLIEST,
@@ -33,3 +33,10 @@ export { compileSelector, type Selector, type SelectorKind, selectorKindForQuery
 export { Subscriber, type SubscriberCloseReason, type SubscriberSink } from './subscriber.js';
 export { type SubscriptionFacts, subscriptionDocument } from './subscription-topic.js';
 export { type PollEvent, Update } from './update.js';
+export {
+  isAccessTokenType,
+  type MercureVersion,
+  requestVersion,
+  subscriptionVersion,
+  tokenVersion,
+} from './version.js';

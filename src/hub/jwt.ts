@@ -1,22 +1,17 @@
 import type { KeyObject } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader, importJWK, type JWTPayload, jwtVerify } from 'jose';
 import { type Clock, systemClock } from '../clock/index.js';
-import {
-  DEFAULT_GRANT_LIMITS,
-  type Grant,
-  type GrantLimits,
-  grantFromClaims,
-  type TokenProtocol,
-} from './authorization.js';
+import { DEFAULT_GRANT_LIMITS, type Grant, type GrantLimits, grantFromClaims } from './authorization.js';
 import { AuthError } from './errors.js';
 import type { VerificationKey } from './jwt-keys.js';
 import type { CompileSelectorOptions } from './selector.js';
+import { isAccessTokenType, type MercureVersion, tokenVersion } from './version.js';
 
 /**
  * Verifies access tokens (JWS compact) for one role — publisher or subscriber, which should use
  * different keys — and turns them into a `Grant`.
  *
- * Which protocol a token speaks is read from its header: `typ: at+jwt` is a draft-08 access token
+ * Which version a token speaks is read from its header (`tokenVersion`, src/hub/version.ts): `typ: at+jwt` is a draft-08 access token
  * (RFC 9068: `iss` must name a trusted issuer and the signature must come from that issuer's keys,
  * `aud` must hold the hub's resource identifier, `exp` is required, rights come from
  * `authorization_details`); anything else is a 0.x token (rights from the `mercure` claim, verified
@@ -30,7 +25,7 @@ export interface JwtVerifierOptions {
   /** Allowlist of JWS algorithms, e.g. `['EdDSA', 'ES256', 'RS256']`. `none` is never accepted. */
   algorithms: readonly string[];
   /** Accepted token formats. Default: both. */
-  protocols?: readonly TokenProtocol[];
+  versions?: readonly MercureVersion[];
   /** The hub's resource identifier: the required `aud` of draft-08 tokens. */
   resource?: string;
   /**
@@ -71,20 +66,18 @@ export interface JwtVerifier {
   verify(token: string | undefined): Promise<Grant>;
 }
 
-const AT_JWT = 'at+jwt';
-
 export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
-  const protocols = options.protocols ?? ['draft-08', 'draft-07'];
+  const versions = options.versions ?? ['draft-08', 'legacy'];
   const algorithms = options.algorithms.filter((alg) => alg.toLowerCase() !== 'none');
   if (algorithms.length === 0) throw new Error('the JWT verifier needs at least one allowed algorithm');
   const keysByIssuer = issuerKeys(options);
   if (options.keys.length === 0 && keysByIssuer.size === 0) {
     throw new Error('the JWT verifier needs at least one key');
   }
-  if (protocols.includes('draft-08') && !options.resource) {
+  if (versions.includes('draft-08') && !options.resource) {
     throw new Error('draft-08 tokens need the hub resource identifier (`resource`) to check `aud`');
   }
-  if (protocols.includes('draft-08') && keysByIssuer.size === 0) {
+  if (versions.includes('draft-08') && keysByIssuer.size === 0) {
     throw new Error('draft-08 tokens need a trusted issuer (`issuer`): the `iss` bound to the keys');
   }
   const clock = options.clock ?? systemClock;
@@ -111,18 +104,12 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
     if (typeof header.alg !== 'string' || !algorithms.includes(header.alg)) {
       throw new AuthError('TOKEN_INVALID', 'the token algorithm is not allowed');
     }
-    const isAccessToken = normaliseTyp(header.typ) === AT_JWT;
-    const protocol: TokenProtocol | undefined =
-      isAccessToken && protocols.includes('draft-08')
-        ? 'draft-08'
-        : protocols.includes('draft-07')
-          ? 'draft-07'
-          : undefined;
-    if (protocol === undefined) throw new AuthError('TOKEN_INVALID', 'the token type must be at+jwt');
+    const version = tokenVersion(header.typ, versions);
+    if (version === undefined) throw new AuthError('TOKEN_INVALID', 'the token type must be at+jwt');
     // draft-08: only the keys of the issuer the token names may verify it, never a pooled set, so a
     // token signed by one trusted issuer cannot pass under another's identity. jose checks `iss`
     // again once the signature holds.
-    const issuer = protocol === 'draft-08' ? trustedIssuerOf(token, keysByIssuer) : undefined;
+    const issuer = version === 'draft-08' ? trustedIssuerOf(token, keysByIssuer) : undefined;
     const keys = issuer === undefined ? options.keys : (keysByIssuer.get(issuer) ?? []);
     const candidates = keysFor(keys, header.alg, header.kid);
     if (candidates.length === 0) throw new AuthError('TOKEN_INVALID', 'no configured key fits the token');
@@ -134,17 +121,17 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
         ? {}
         : { issuer, audience: options.resource!, requiredClaims: ['iss', 'exp', 'aud'] }),
     });
-    if (protocol === 'draft-07' && payload.authorization_details !== undefined) {
+    if (version === 'legacy' && payload.authorization_details !== undefined) {
       // A draft-08 token without its type: refusing it keeps other JWTs (ID tokens…) out.
       throw new AuthError('TOKEN_INVALID', 'access tokens with authorization_details must have typ at+jwt');
     }
-    if (protocol === 'draft-07' && payload.aud !== undefined && options.resource !== undefined) {
+    if (version === 'legacy' && payload.aud !== undefined && options.resource !== undefined) {
       const audiences = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
       if (!audiences.includes(options.resource)) {
         throw new AuthError('TOKEN_AUDIENCE', 'the token audience is not this hub');
       }
     }
-    return grantFromClaims(protocol, payload, limits, options.selectorOptions);
+    return grantFromClaims(version, payload, limits, options.selectorOptions);
   }
 }
 
@@ -186,7 +173,7 @@ function trustedIssuerOf(token: string, keysByIssuer: ReadonlyMap<string, unknow
  */
 export function isJwtAccessToken(token: string): boolean {
   try {
-    return normaliseTyp(decodeProtectedHeader(token).typ) === AT_JWT;
+    return isAccessTokenType(decodeProtectedHeader(token).typ);
   } catch {
     return false;
   }
@@ -242,12 +229,6 @@ function readHeader(token: string): { alg?: unknown; typ?: unknown; kid?: unknow
 }
 
 /** RFC 9068 §4: `typ` compares case-insensitively, with or without the `application/` prefix. */
-function normaliseTyp(typ: unknown): string | undefined {
-  if (typeof typ !== 'string') return undefined;
-  const lower = typ.toLowerCase();
-  return lower.startsWith('application/') ? lower.slice('application/'.length) : lower;
-}
-
 /**
  * Keys that may verify this token: the algorithm must fit the key's type (no confusion), and a
  * `kid` in the header narrows to the keys with that `kid` when any has it. The key is chosen

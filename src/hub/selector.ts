@@ -192,8 +192,3 @@ export function selectorKindForMatchType(matchType: unknown, field: string): Sel
   if (matchType === 'urlpattern') return 'urlpattern';
   throw new SelectorError('SELECTOR_UNKNOWN_KIND', 'match_type must be exact or urlpattern', field);
 }
-
-/** The draft-08 matcher type name of a kind (subscription events' `{matchType}`). */
-export function matchTypeOf(kind: SelectorKind): 'Exact' | 'URLPattern' | 'URITemplate' {
-  return kind === 'exact' ? 'Exact' : kind === 'urlpattern' ? 'URLPattern' : 'URITemplate';
-}

@@ -1,5 +1,6 @@
 import { formatInstant } from '../time/index.js';
 import type { Selector, SelectorKind } from './selector.js';
+import { requestVersion } from './version.js';
 
 export const SUBSCRIPTIONS_PATH = '/.well-known/mercure/subscriptions';
 
@@ -27,7 +28,7 @@ function matchTypeOf(kind: SelectorKind): 'exact' | 'urlpattern' | undefined {
 
 /** Whether the subscription of this selector speaks 0.x (`topic=`): its events keep the 0.x shape. */
 export function isLegacySubscription(selector: Pick<Selector, 'kind'>): boolean {
-  return matchTypeOf(selector.kind) === undefined;
+  return requestVersion([selector.kind]) === 'legacy';
 }
 
 /**

@@ -14,7 +14,7 @@ export function idHeaderValue(id: string): string {
 }
 
 /**
- * The response header that names where the events start, per protocol version:
+ * The response header that names where the events start, per Mercure version:
  * - 0.x: `Last-Event-ID`, always, like the reference hub (a live-only client learns where it
  *   starts; Herald's client adopts it then).
  * - draft-08: `Mercure-Last-Event-ID`, when the request carried a cursor ("When the request
@@ -23,10 +23,10 @@ export function idHeaderValue(id: string): string {
  *   semantics only".
  */
 export function cursorHeaders(
-  context: Pick<SubscriptionContext, 'protocol' | 'request'>,
+  context: Pick<SubscriptionContext, 'version' | 'request'>,
   open: Pick<OpenSubscription, 'legacyLastEventId' | 'draftLastEventId'>,
 ): Record<string, string> {
-  if (context.protocol !== 'draft-08') return { 'last-event-id': idHeaderValue(open.legacyLastEventId) };
+  if (context.version !== 'draft-08') return { 'last-event-id': idHeaderValue(open.legacyLastEventId) };
   if (context.request.lastEventId === undefined) return {};
   return { 'mercure-last-event-id': idHeaderValue(open.draftLastEventId) };
 }

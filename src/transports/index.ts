@@ -8,4 +8,4 @@ export { type NodeRequest, type NodeResponse, nodeExchange } from './node-exchan
 export { type PollAnswer, type PollMode, type PollOptions, servePoll } from './poll.js';
 export { readBodyWithin } from './read-body.js';
 export { type SseTransportOptions, serveSse } from './sse.js';
-export type { ProtocolVersion, SubscriptionContext } from './subscription-context.js';
+export type { SubscriptionContext } from './subscription-context.js';

@@ -1,14 +1,12 @@
-import type { Hub, SubscribeRequest } from '../hub/index.js';
+import type { Hub, MercureVersion, SubscribeRequest } from '../hub/index.js';
 import type { Exchange } from './exchange.js';
-
-/** The Mercure revision a request speaks: 0.x (`topic=`) or draft-08 (`match…=`). */
-export type ProtocolVersion = 'legacy' | 'draft-08';
 
 /** Everything a transport needs to serve one authorized, parsed subscription request. */
 export interface SubscriptionContext {
   hub: Hub;
   exchange: Exchange;
-  protocol: ProtocolVersion;
+  /** The request's version (`requestVersion`): which cursor header the answer carries. */
+  version: MercureVersion;
   request: Omit<SubscribeRequest, 'sink' | 'transport' | 'isTracked'>;
   /** Headers every response carries (CORS, cache control). */
   headers: Record<string, string>;

@@ -171,7 +171,7 @@ describe('draft-08 authorization details', () => {
 });
 
 describe('canReceive and assertCanPublish', () => {
-  const grant = grantFromClaims('draft-07', { mercure: { subscribe: ['https://example.com/users/{id}'] } });
+  const grant = grantFromClaims('legacy', { mercure: { subscribe: ['https://example.com/users/{id}'] } });
 
   it('delivers public events to anyone, including subscribers without a token', () => {
     expect(canReceive(undefined, { topics: ['https://example.com/x'], isPrivate: false })).toBe(true);
@@ -192,7 +192,7 @@ describe('canReceive and assertCanPublish', () => {
   });
 
   it('requires every topic of a publication to be allowed', () => {
-    const publisher = grantFromClaims('draft-07', {
+    const publisher = grantFromClaims('legacy', {
       mercure: { publish: ['https://example.com/books/{id}'] },
     });
     expect(() => assertCanPublish(publisher, ['https://example.com/books/1'])).not.toThrow();
@@ -204,7 +204,7 @@ describe('canReceive and assertCanPublish', () => {
     expect(invalidCode(() => assertCanPublish(undefined, ['https://example.com/books/1']))).toBe(
       'TOKEN_MISSING',
     );
-    const empty = grantFromClaims('draft-07', { mercure: { publish: [] } });
+    const empty = grantFromClaims('legacy', { mercure: { publish: [] } });
     expect(invalidCode(() => assertCanPublish(empty, ['a']))).toBe('FORBIDDEN');
   });
 });
@@ -227,7 +227,7 @@ describe('canReceive property', () => {
         fc.array(topic, { minLength: 1, maxLength: 3 }),
         fc.boolean(),
         (subscribe, publish, topics, isPrivate) => {
-          const grant = grantFromClaims('draft-07', { mercure: { subscribe, publish } });
+          const grant = grantFromClaims('legacy', { mercure: { subscribe, publish } });
           const received = canReceive(grant, { topics, isPrivate });
           const hasMatchingSelector = grant.subscribeSelectors.some((s) => topics.some((t) => s.matches(t)));
           if (isPrivate) expect(received).toBe(hasMatchingSelector);

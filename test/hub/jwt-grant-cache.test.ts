@@ -52,7 +52,7 @@ describe('JWT verification: cache of verified grants', () => {
   });
 
   it('keeps a 0.x token without exp only for the short TTL', async () => {
-    const { verifier, advanceMs } = setup({ grantCacheTtlMs: 1_000, protocols: ['draft-07'] });
+    const { verifier, advanceMs } = setup({ grantCacheTtlMs: 1_000, versions: ['legacy'] });
     const token = await signToken({ mercure: { subscribe: ['*'] } }, { alg: 'HS256', key: HMAC_SECRET });
     const first = await verifier.verify(token);
     advanceMs(999);
@@ -77,7 +77,7 @@ describe('JWT verification: cache of verified grants', () => {
     const token = await sign(accessTokenClaims(subscribeAll, NOW_SEC, { nbf: NOW_SEC + 5 }));
     expect((await rejection(verifier.verify(token))).code).toBe('TOKEN_NOT_YET_VALID');
     advanceMs(5_000);
-    expect((await verifier.verify(token)).protocol).toBe('draft-08');
+    expect((await verifier.verify(token)).version).toBe('draft-08');
   });
 
   it('is off with a size of 0', async () => {

@@ -40,7 +40,7 @@ describe('JWT verification: algorithm families', () => {
       typ: 'at+jwt',
     });
     const grant = await verifier().verify(token);
-    expect(grant.protocol).toBe('draft-08');
+    expect(grant.version).toBe('draft-08');
     expect(grant.canSubscribe('https://example.com/anything')).toBe(true);
     expect(grant.canPublish('https://example.com/anything')).toBe(false);
     expect(grant.expiresAtMs).toBe((NOW_SEC + 3600) * 1000);
@@ -166,7 +166,7 @@ describe('JWT verification: forgeries and bad tokens', () => {
   it('accepts aud as an array holding the resource', async () => {
     const claims = accessTokenClaims(subscribeAll, NOW_SEC, { aud: ['https://other.example', RESOURCE] });
     const token = await signToken(claims, { alg: 'HS256', key: HMAC_SECRET, typ: 'at+jwt' });
-    expect((await verifier().verify(token)).protocol).toBe('draft-08');
+    expect((await verifier().verify(token)).version).toBe('draft-08');
   });
 
   it('requires exp on draft-08 tokens', async () => {
@@ -183,17 +183,17 @@ describe('JWT verification: forgeries and bad tokens', () => {
     const untyped = await signToken(claims, { alg: 'HS256', key: HMAC_SECRET });
     expect((await rejection(verifier().verify(untyped))).code).toBe('TOKEN_INVALID');
     const jwtTyped = await signToken(claims, { alg: 'HS256', key: HMAC_SECRET, typ: 'JWT' });
-    expect((await rejection(verifier({ protocols: ['draft-08'] }).verify(jwtTyped))).code).toBe(
+    expect((await rejection(verifier({ versions: ['draft-08'] }).verify(jwtTyped))).code).toBe(
       'TOKEN_INVALID',
     );
     const mediaTyped = await signToken(claims, { alg: 'HS256', key: HMAC_SECRET, typ: 'application/AT+JWT' });
-    expect((await verifier().verify(mediaTyped)).protocol).toBe('draft-08');
+    expect((await verifier().verify(mediaTyped)).version).toBe('draft-08');
   });
 
   it('checks iss when issuers are configured', async () => {
     const claims = accessTokenClaims(subscribeAll, NOW_SEC, { iss: 'https://as.example' });
     const token = await signToken(claims, { alg: 'HS256', key: HMAC_SECRET, typ: 'at+jwt' });
-    expect((await verifier({ issuer: 'https://as.example' }).verify(token)).protocol).toBe('draft-08');
+    expect((await verifier({ issuer: 'https://as.example' }).verify(token)).version).toBe('draft-08');
     expect((await rejection(verifier({ issuer: 'https://other-as.example' }).verify(token))).code).toBe(
       'TOKEN_INVALID',
     );
@@ -212,7 +212,7 @@ describe('JWT verification: issuers (draft-08 §Token Validation)', () => {
     expect((await rejection(verifier().verify(await sign(other)))).code).toBe('TOKEN_INVALID');
     const notString = accessTokenClaims(subscribeAll, NOW_SEC, { iss: [ISSUER] as unknown as string });
     expect((await rejection(verifier().verify(await sign(notString)))).code).toBe('TOKEN_INVALID');
-    expect((await verifier().verify(await sign(accessTokenClaims(subscribeAll, NOW_SEC)))).protocol).toBe(
+    expect((await verifier().verify(await sign(accessTokenClaims(subscribeAll, NOW_SEC)))).version).toBe(
       'draft-08',
     );
   });
@@ -237,7 +237,7 @@ describe('JWT verification: issuers (draft-08 §Token Validation)', () => {
       { mercure: { publish: ['*'] }, iss: 'https://anyone.example' },
       { alg: 'HS256', key: HMAC_SECRET },
     );
-    expect((await verifier().verify(withOtherIss)).protocol).toBe('draft-07');
+    expect((await verifier().verify(withOtherIss)).version).toBe('legacy');
     // Keys bound only to another issuer never verify 0.x tokens.
     const issuerOnly = verifier({
       keys: [],
@@ -249,7 +249,7 @@ describe('JWT verification: issuers (draft-08 §Token Validation)', () => {
 
   it('needs a trusted issuer when draft-08 tokens are accepted, and one entry per issuer', () => {
     expect(() => verifier({ issuer: undefined })).toThrow(/trusted issuer/);
-    expect(() => verifier({ issuer: undefined, protocols: ['draft-07'] })).not.toThrow();
+    expect(() => verifier({ issuer: undefined, versions: ['legacy'] })).not.toThrow();
     const keys = loadKey({ type: 'hmac', secret: OTHER_SECRET });
     expect(() => verifier({ issuers: [{ issuer: ISSUER, keys }] })).toThrow(/configured twice/);
     expect(() => verifier({ issuers: [{ issuer: 'https://b.example', keys: [] }] })).toThrow(/no key/);
@@ -269,7 +269,7 @@ describe('JWT verification: 0.x tokens', () => {
       { alg: 'HS256', key: HMAC_SECRET },
     );
     const grant = await verifier().verify(token);
-    expect(grant.protocol).toBe('draft-07');
+    expect(grant.version).toBe('legacy');
     expect(grant.canPublish('https://example.com/books/1')).toBe(true);
     expect(grant.canPublish('https://example.com/authors/1')).toBe(false);
     expect(grant.canSubscribe('https://example.com/groups/a')).toBe(true);
@@ -286,9 +286,7 @@ describe('JWT verification: 0.x tokens', () => {
     );
     expect((await rejection(verifier().verify(expired))).code).toBe('TOKEN_EXPIRED');
     const legacy = await signToken({ mercure: { subscribe: ['*'] } }, { alg: 'HS256', key: HMAC_SECRET });
-    expect((await rejection(verifier({ protocols: ['draft-08'] }).verify(legacy))).code).toBe(
-      'TOKEN_INVALID',
-    );
+    expect((await rejection(verifier({ versions: ['draft-08'] }).verify(legacy))).code).toBe('TOKEN_INVALID');
   });
 
   it('rejects a 0.x token whose claim is malformed', async () => {
@@ -300,7 +298,7 @@ describe('JWT verification: 0.x tokens', () => {
 
   it('needs a resource identifier when draft-08 tokens are accepted', () => {
     expect(() => verifier({ resource: undefined })).toThrow(/resource/);
-    expect(() => verifier({ resource: undefined, protocols: ['draft-07'] })).not.toThrow();
+    expect(() => verifier({ resource: undefined, versions: ['legacy'] })).not.toThrow();
   });
 });
 
