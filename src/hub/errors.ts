@@ -8,7 +8,7 @@ export type SelectorErrorCode =
   | 'SELECTOR_EMPTY'
   /** Longer than the configured maximum (a denial-of-service guard on compile and match cost). */
   | 'SELECTOR_TOO_LONG'
-  /** Holds a C0/C1 control character or DEL, which the spec forbids in matcher values. */
+  /** Holds a C0/C1 control character, DEL or a Unicode format (Cf) character: forbidden in matchers. */
   | 'SELECTOR_CONTROL_CHARACTER'
   /** Not a valid pattern of its kind (URL Pattern syntax error, relative pattern without a base). */
   | 'SELECTOR_INVALID'

@@ -1,4 +1,5 @@
 import { PublishError } from './errors.js';
+import { FORBIDDEN_CHARACTERS } from './forbidden-characters.js';
 import type { NewEvent } from './ports.js';
 
 /**
@@ -32,12 +33,6 @@ export const defaultPublishLimits: PublishLimits = {
   maxIdLengthBytes: 512,
 };
 
-// C0 controls, DEL, C1 controls and Unicode format characters (general category Cf: bidirectional
-// and zero-width controls). The spec forbids them in topics, ids and types: they are invisible, so
-// they let one identifier pass for another; in id and type a CR or LF would also end an SSE field.
-// Node's Unicode tables are those of its ICU (17.0 in Node 20.20), the version the spec cites or a
-// later one, which it allows ("hubs MAY also reject characters that later Unicode versions assign").
-const FORBIDDEN_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\p{Cf}]/u;
 const DIGITS_ONLY = /^[0-9]+$/;
 /** The hub's path, the root of the namespace only the hub publishes under (subscription events). */
 const HUB_PATH = '/.well-known/mercure';

@@ -1,4 +1,5 @@
 import { SelectorError } from './errors.js';
+import { FORBIDDEN_CHARACTERS } from './forbidden-characters.js';
 import { Lru } from './selector-lru.js';
 import { compileTemplate } from './selector-template.js';
 import { compileUrlPattern } from './selector-urlpattern.js';
@@ -54,9 +55,6 @@ const DEFAULT_FIELD: Record<SelectorKind, string> = {
   urlpattern: 'match_urlpattern',
 };
 
-/** C0, DEL and C1 (draft-08 §Subscription: such values are rejected with 400). */
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
-
 /**
  * Compiled selectors are immutable and shared: a hub with 10,000 subscribers on one template
  * compiles it once. URL-pattern results are cached per (selector, topic), as a topic is usually
@@ -81,8 +79,13 @@ export function compileSelector(
       field,
     );
   }
-  if (CONTROL.test(raw)) {
-    throw new SelectorError('SELECTOR_CONTROL_CHARACTER', 'the selector contains a control character', field);
+  // draft-08 §Subscription: matcher values are rejected with 400 for these, as topics are.
+  if (FORBIDDEN_CHARACTERS.test(raw)) {
+    throw new SelectorError(
+      'SELECTOR_CONTROL_CHARACTER',
+      'the selector contains a control or format character (CR, LF, NUL, U+200B, ...)',
+      field,
+    );
   }
   const cacheKey = `${kind}\u0000${options.baseUrl ?? ''}\u0000${limits.maxSlidingParts},${limits.maxTopicLengthChars}\u0000${raw}`;
   const cached = compiled.get(cacheKey);
