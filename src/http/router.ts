@@ -15,6 +15,7 @@ import type { HttpContext } from './context.js';
 import { corsHeaders, preflightHeaders } from './cors.js';
 import { HttpError } from './errors.js';
 import type { HubExtension } from './extension.js';
+import { assertFormEncoding } from './form-encoding.js';
 import { serveHealth, serveMetrics } from './health.js';
 import { ConnectionLimiter } from './limits.js';
 import type { HubMetrics } from './metrics.js';
@@ -138,6 +139,7 @@ export class HubRouter implements HttpContext {
 
   async #route(exchange: Exchange, cors: Record<string, string>): Promise<void> {
     const url = new URL(exchange.target, 'http://hub.invalid');
+    assertFormEncoding(url.search.slice(1), 'query');
     const path = url.pathname;
     const method = exchange.method;
     if (method === 'OPTIONS') {

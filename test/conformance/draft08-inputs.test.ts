@@ -3,7 +3,7 @@
  * characters in matcher values, the publish media type, unknown publish fields, and key material
  * carried inside a token.
  */
-import { SignJWT } from 'jose';
+import { type JWK, SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import {
   accessToken,
@@ -99,7 +99,8 @@ describe('draft-08 token validation: key material inside the token', () => {
       .setProtectedHeader({
         alg: 'HS256',
         typ: 'at+jwt',
-        jwk: { kty: 'oct', k: Buffer.from(attackerSecret).toString('base64url') },
+        // A symmetric key in `jwk` (jose's types forbid it in a header: exactly the attack).
+        jwk: { kty: 'oct', k: Buffer.from(attackerSecret).toString('base64url') } as JWK,
       })
       .setIssuer(ISSUER)
       .setAudience(RESOURCE)
@@ -110,5 +111,68 @@ describe('draft-08 token validation: key material inside the token', () => {
     const { status, response } = await publishAs(h, token, [['topic', 'https://example.com/a']]);
     expect(status).toBe(401);
     expect(response.headers.get('www-authenticate')).toMatch(/^Bearer error="invalid_token"/);
+  });
+});
+
+describe('names and values "MUST be valid UTF-8": never read as U+FFFD', () => {
+  it.each([
+    ['malformed percent-encoding', 'match=https%3A%2F%2Fexample.com%2F%ZZ'],
+    ['a lone %', 'match=https://example.com/%'],
+    ['escapes that are not UTF-8', 'match=https://example.com/%C3%28'],
+    ['a byte that starts no UTF-8 sequence', 'topic=https://example.com/%FF'],
+  ])('a subscription query with %s is refused with 400 naming the parameter', async (_name, query) => {
+    const h = await start();
+    const response = await fetch(`${h.url}${HUB_PATH}?${query}`);
+    expect(response.status).toBe(400);
+    expect(await response.text()).toMatch(/^"(match|topic)" in the query is not valid percent-encoded UTF-8/);
+  });
+
+  it('a publication whose form holds escapes that are not UTF-8 is refused with 400 naming the field, nothing delivered', async () => {
+    const h = await start();
+    const watcher = await stream(h, 'match=*');
+    await waitForSubscribers(h.herald, 1);
+    for (const [field, body] of [
+      ['id', 'topic=https%3A%2F%2Fexample.com%2Fa&id=urn%3Ax%3A%FF'],
+      ['data', 'topic=https%3A%2F%2Fexample.com%2Fa&data=caf%E9'],
+      ['topic', 'topic=https%3A%2F%2Fexample.com%2F%ZZ'],
+    ]) {
+      const response = await fetch(`${h.url}${HUB_PATH}`, {
+        method: 'POST',
+        headers: { ...bearer(await publisher()), 'content-type': 'application/x-www-form-urlencoded' },
+        body,
+      });
+      expect(response.status, field).toBe(400);
+      expect(await response.text()).toContain(`"${field}" in the body is not valid percent-encoded UTF-8`);
+    }
+    await fence(h, await publisher(), 'https://example.com/fence', [watcher]);
+    expect(dataBeforeFence(watcher)).toEqual([]);
+  });
+
+  it('a publication body with raw bytes that are not UTF-8 is refused with 400', async () => {
+    const h = await start();
+    const body = Buffer.concat([
+      Buffer.from('topic=https%3A%2F%2Fexample.com%2Fa&data=caf'),
+      Buffer.from([0xe9]),
+    ]);
+    const response = await fetch(`${h.url}${HUB_PATH}`, {
+      method: 'POST',
+      headers: { ...bearer(await publisher()), 'content-type': 'application/x-www-form-urlencoded' },
+      body,
+    });
+    expect(response.status).toBe(400);
+    expect(await response.text()).toContain('the request body is not valid UTF-8');
+  });
+
+  it('well-formed escapes of any text, and a literal + as a space, still work', async () => {
+    const h = await start();
+    const watcher = await stream(h, `match=${q('https://example.com/café')}`);
+    await waitForSubscribers(h.herald, 1);
+    const { status } = await publishAs(h, await publisher(), [
+      ['topic', 'https://example.com/café'],
+      ['data', 'crème brûlée + 🍮'],
+    ]);
+    expect(status).toBe(200);
+    await fence(h, await publisher(), 'https://example.com/café', [watcher]);
+    expect(dataBeforeFence(watcher)).toEqual(['crème brûlée + 🍮']);
   });
 });
