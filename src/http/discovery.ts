@@ -1,4 +1,4 @@
-import { Buffer } from 'node:buffer';
+import { idHeaderValue } from '../transports/index.js';
 
 /** Target attributes of a `rel="mercure"` link (Mercure §Discovery); each one is optional. */
 export interface MercureLinkAttributes {
@@ -125,7 +125,5 @@ function assertUriReference(url: string, field: string): void {
  * event id such as `urn:x:中文` would turn the answer into a 500.
  */
 function quoted(value: string): string {
-  const escaped = value.replace(/[\\"]/g, '\\$&');
-  if (/^[\u0000-\u007f]*$/.test(escaped)) return `"${escaped}"`;
-  return `"${Buffer.from(escaped, 'utf8').toString('latin1')}"`;
+  return `"${idHeaderValue(value.replace(/[\\"]/g, '\\$&'))}"`;
 }

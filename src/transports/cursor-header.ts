@@ -4,8 +4,8 @@ import type { SubscriptionContext } from './subscription-context.js';
 const ASCII = /^[\u0000-\u007f]*$/;
 
 /**
- * A header value naming an event id. Ids may be any Unicode text but a header carries bytes: the
- * value is the id's UTF-8 bytes, one character per byte, which node:http, node:http2 and Fetch
+ * A header value carrying an event id (also inside a quoted `Link` attribute). Ids may be any
+ * Unicode text but a header carries bytes: the value is the id's UTF-8 bytes, one character per byte, which node:http, node:http2 and Fetch
  * write as they are (a character above U+00FF would make them throw: a 500). Clients decode the
  * bytes as UTF-8, as they encode the `Last-Event-ID` they send.
  */

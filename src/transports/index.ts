@@ -2,6 +2,7 @@
  * How events reach a subscriber, written once for every host: the `Exchange` over node:http(2)
  * and Fetch, and the transports `sse`, `long-poll` and `short-poll` on one cursor semantics.
  */
+export { idHeaderValue } from './cursor-header.js';
 export type { Exchange } from './exchange.js';
 export { type FetchExchange, fetchExchange } from './fetch-exchange.js';
 export { type NodeRequest, type NodeResponse, nodeExchange } from './node-exchange.js';
