@@ -5,9 +5,10 @@ const ASCII = /^[\u0000-\u007f]*$/;
 
 /**
  * A header value carrying an event id (also inside a quoted `Link` attribute). Ids may be any
- * Unicode text but a header carries bytes: the value is the id's UTF-8 bytes, one character per byte, which node:http, node:http2 and Fetch
- * write as they are (a character above U+00FF would make them throw: a 500). Clients decode the
- * bytes as UTF-8, as they encode the `Last-Event-ID` they send.
+ * Unicode text but a header carries bytes: the value is the id's UTF-8 bytes, one character per
+ * byte, which node:http, node:http2 and Fetch write as they are (a character above U+00FF would
+ * make them throw: a 500). Clients decode the bytes as UTF-8, as they encode the `Last-Event-ID`
+ * they send.
  */
 export function idHeaderValue(id: string): string {
   return ASCII.test(id) ? id : Buffer.from(id, 'utf8').toString('latin1');
