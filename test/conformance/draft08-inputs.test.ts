@@ -50,6 +50,18 @@ describe('draft-08 matcher values: control and format characters', () => {
   });
 });
 
+describe('draft-08 matcher parameters without a value', () => {
+  it.each(['match', 'match=', 'match_urlpattern', 'topic='])(
+    '%s is refused with 400 naming the parameter',
+    async (query) => {
+      const h = await start();
+      const response = await fetch(`${h.url}${HUB_PATH}?${query}`);
+      expect(response.status).toBe(400);
+      expect(await response.text()).toContain(`"${query.replace('=', '')}"`);
+    },
+  );
+});
+
 describe('draft-08 publication: the request body', () => {
   it('answers 415 to a body that is not application/x-www-form-urlencoded, and delivers nothing', async () => {
     const h = await start();

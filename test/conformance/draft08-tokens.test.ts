@@ -256,6 +256,8 @@ describe('draft-08 token presentation', () => {
   it('"The access_token URI query parameter … hubs implementing this specification do not accept it": subscribe and publish carrying it get 400 invalid_request', async () => {
     const h = await start();
     await refusedWithInvalidRequest(h, `match=*&access_token=${await subscriberOf('*')}`);
+    // For every request, a 0.x `topic=` subscription included: the rule is the current text's.
+    await refusedWithInvalidRequest(h, `topic=*&access_token=${await subscriberOf('*')}`);
     await refusedWithInvalidRequest(h, `access_token=${await publisher()}`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -296,6 +298,7 @@ describe('draft-08 token presentation', () => {
     const h = await start();
     for (const authorization of ['Bearer', 'Bearer ', 'Bearer a b', 'Bearer\ttoken', 'bearer "quoted"']) {
       await refusedWithInvalidRequest(h, 'match=*', { headers: { authorization } });
+      await refusedWithInvalidRequest(h, 'topic=*', { headers: { authorization } });
     }
     const token = await publisher();
     await refusedWithInvalidRequest(h, '', {
