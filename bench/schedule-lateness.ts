@@ -150,7 +150,7 @@ async function openEvents(kind: StoreKind, dir: string): Promise<OpenedStore & {
   const path = join(dir, 'hub.db');
   const opened = await openStore(`sqlite:${path}`);
   // Our own connection for the schedules, so that adding them is one transaction (see below).
-  await opened.schedules.close();
+  await opened.schedules?.close();
   const { schedules, db } = openSqliteSchedules(path);
   return { ...opened, schedules, db };
 }

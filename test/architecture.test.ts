@@ -60,7 +60,7 @@ const RULES: Record<string, FolderRule> = {
   },
   store: {
     folders: ['hub', 'schedule', 'time', 'clock'],
-    packages: ['better-sqlite3'],
+    packages: ['better-sqlite3', 'redis'],
     why: 'adapters implement the ports of hub and schedule',
   },
   transports: {

@@ -4,7 +4,7 @@ import { publishCommand } from './publish.js';
 import { serve } from './serve.js';
 
 const USAGE = `Usage:
-  herald serve [--port 3000] [--host H] [--store sqlite:./herald.db|memory] [--jwt-key K]
+  herald serve [--port 3000] [--host H] [--store sqlite:./herald.db|memory|redis://HOST:PORT/DB] [--jwt-key K]
                [--publisher-jwt-key K] [--subscriber-jwt-key K] [--jwt-alg ALG]... [--anonymous]
                [--cors-origin ORIGIN]... [--resource URL] [--issuer ISS] [--hub-url URL]
                [--max-body-bytes N] [--max-connections N] [--max-connections-per-ip N]

@@ -47,10 +47,12 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<voi
     server.listen(config.port, config.host, () => resolve());
   });
   const { port, address } = server.address() as AddressInfo;
-  logger.info(
-    { port, address, tls: hubServer.isSecure, store: config.store.replace(/^sqlite:.*/, 'sqlite') },
-    'herald listening',
-  );
+  logger.info({ port, address, tls: hubServer.isSecure, store: storeKind(config.store) }, 'herald listening');
+  if (opened.schedules === undefined) {
+    logger.warn(
+      'this store keeps no schedules: scheduled deliveries accepted by this process are kept in its memory and lost if it stops',
+    );
+  }
   if (config.demo) {
     const shown = address.includes(':') ? `[${address}]` : address;
     logger.info(
@@ -86,4 +88,9 @@ async function startHub(
   const { createDemoHub } = await import('../demo/index.js');
   // An explicit --host is where the demo was meant to be reached: its token endpoint answers there.
   return createDemoHub({ ...options, demo: { hosts: demo.host === undefined ? [] : [demo.host] } });
+}
+
+/** What the log says about the store: its kind only (a path is local detail, a Redis URL may hold a password). */
+function storeKind(url: string): string {
+  return url.replace(/^sqlite:.*/, 'sqlite').replace(/^(rediss?):.*/, '$1');
 }

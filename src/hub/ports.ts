@@ -1,5 +1,5 @@
 /**
- * The ports the hub talks to. Adapters live in `src/store` (memory, SQLite, later Redis); the hub
+ * The ports the hub talks to. Adapters live in `src/store` (memory, SQLite, Redis); the hub
  * never imports them. Every adapter must pass the conformance suite in `test/store/`.
  */
 
@@ -64,6 +64,9 @@ export interface RetentionPolicy {
  *   unless retention dropped it.
  * - Cursors only grow and are never reused: not after retention dropped the newest events or all
  *   of them, not after a restart or reopen.
+ *   A storage that can lose its data (Redis without persistence, a FLUSHALL) starts again ABOVE
+ *   every cursor it handed out (Redis: from the server clock in microseconds), and the ids it held
+ *   are unknown from then on (`cursorOf` answers `undefined`, so the hub replays from the earliest).
  * - One handle's appends get ascending cursors in call order and resolve in that order. The hub
  *   publishes in resolve order, which is therefore cursor order.
  *
@@ -98,7 +101,8 @@ export interface RetentionPolicy {
 export interface Store {
   /**
    * Appends the event durably and returns it with its cursor. Resolves only once the event
-   * survives a crash of this process (SQLite: committed in WAL with synchronous=FULL).
+   * survives a crash of this process (SQLite: committed in WAL with synchronous=FULL; Redis: applied
+   * by Redis, as durable as its persistence).
    * Rejects with a `StoreError` of code `DUPLICATE_ID` carrying the kept event (`existing`) when the
    * append repeats it or, exclusive, meets an exclusive one with its id (see "Ids" above).
    */

@@ -27,6 +27,12 @@ describe('parseStoreUrl', () => {
     ['sqlite:/var/lib/herald.db', { kind: 'sqlite', path: '/var/lib/herald.db' }],
     ['sqlite:///var/lib/herald.db', { kind: 'sqlite', path: '/var/lib/herald.db' }],
     ['sqlite:data/herald.db', { kind: 'sqlite', path: resolve('/srv/app', 'data/herald.db') }],
+    ['redis://localhost', { kind: 'redis', url: 'redis://localhost' }],
+    ['redis://127.0.0.1:6379/3', { kind: 'redis', url: 'redis://127.0.0.1:6379/3' }],
+    [
+      'rediss://user:secret@redis.example:6380',
+      { kind: 'redis', url: 'rediss://user:secret@redis.example:6380' },
+    ],
   ])('reads %s', (url, location) => {
     expect(parseStoreUrl(url, '/srv/app')).toEqual(location);
   });
@@ -44,7 +50,10 @@ describe('parseStoreUrl', () => {
     'sqlite:',
     'sqlite:  ',
     'sqlite://host/file.db',
-    'redis://localhost',
+    'redis://',
+    'redis://localhost/db',
+    'redis://localhost/1/2',
+    'redis://localhost/1?prefix=x',
     'bolt:///x.db',
     'x.db',
   ])('rejects %j with INVALID_URL and names the value', (url) => {
@@ -59,6 +68,12 @@ describe('parseStoreUrl', () => {
       code: 'INVALID_URL',
       message: expect.stringContaining(JSON.stringify(url)),
     });
+  });
+
+  it('names a Redis URL it rejects without its password', () => {
+    expect(() => parseStoreUrl('redis://user:secret@localhost/x')).toThrow(
+      expect.objectContaining({ code: 'INVALID_URL', message: expect.not.stringContaining('secret') }),
+    );
   });
 });
 

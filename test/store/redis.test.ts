@@ -1,0 +1,229 @@
+/**
+ * The Redis store and broker against a real Redis (127.0.0.1:6379 unless HERALD_TEST_REDIS_URL says
+ * otherwise; `.ci/run` starts one). Every store opened here lives under its own key prefix, so test
+ * files running in parallel never meet, and the prefixes of this run are deleted at the end.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server, type Socket } from 'node:net';
+import { createClient } from 'redis';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { StoredEvent } from '../../src/hub/ports.js';
+import { openStore } from '../../src/store/open.js';
+import { RedisStore } from '../../src/store/redis.js';
+import { RedisBroker } from '../../src/store/redis-broker.js';
+import { describeStoreConformance, newEvent, readAll } from './conformance.js';
+
+const REDIS_URL = process.env.HERALD_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/14';
+const RUN_PREFIX = `herald-test:${randomUUID()}:`;
+const T0_MS = Date.UTC(2025, 0, 1);
+
+let admin: ReturnType<typeof createClient>;
+let prefixes = 0;
+const toClose: { close(): Promise<void> }[] = [];
+
+beforeAll(async () => {
+  admin = createClient({ url: REDIS_URL });
+  await admin.connect();
+});
+afterEach(async () => {
+  await Promise.all(toClose.splice(0).map((handle) => handle.close()));
+});
+afterAll(async () => {
+  await deleteKeys(RUN_PREFIX);
+  await admin.close();
+});
+
+function newPrefix(): string {
+  return `${RUN_PREFIX}${++prefixes}:`;
+}
+
+/** What an unpersisted Redis restart or a FLUSHDB does to one store: every key of it gone. */
+async function deleteKeys(prefix: string): Promise<void> {
+  for await (const keys of admin.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 })) {
+    if (keys.length > 0) await admin.del(keys);
+  }
+}
+
+async function openHandles(keyPrefix: string, url = REDIS_URL) {
+  const store = await RedisStore.open(url, { keyPrefix });
+  const broker = await RedisBroker.open(url, { keyPrefix, onListenerError: () => {} });
+  toClose.push(store, broker);
+  return { store, broker };
+}
+
+describeStoreConformance(
+  'RedisStore',
+  async () => {
+    const keyPrefix = newPrefix();
+    const store = await RedisStore.open(REDIS_URL, { keyPrefix });
+    const broker = await RedisBroker.open(REDIS_URL, { keyPrefix, onListenerError: () => {} });
+    return { store, broker, openSecondHandle: () => RedisStore.open(REDIS_URL, { keyPrefix }) };
+  },
+  'shared',
+);
+
+describe('RedisBroker across processes', () => {
+  it('delivers an event appended through one handle to a listener on another, with no publish', async () => {
+    const keyPrefix = newPrefix();
+    const first = await openHandles(keyPrefix);
+    const second = await openHandles(keyPrefix);
+    const received: StoredEvent[] = [];
+    second.broker.subscribe((event) => received.push(event));
+    const stored = await first.store.append(newEvent(1, { type: 't', retryMs: 5, isPrivate: true }), T0_MS);
+    await vi.waitFor(() => expect(received).toEqual([stored]));
+  });
+
+  it('merges two writers’ events into cursor order, each exactly once, publishes included', async () => {
+    const keyPrefix = newPrefix();
+    const a = await openHandles(keyPrefix);
+    const b = await openHandles(keyPrefix);
+    const seen: Record<'a' | 'b', number[]> = { a: [], b: [] };
+    a.broker.subscribe((event) => seen.a.push(event.cursor));
+    b.broker.subscribe((event) => seen.b.push(event.cursor));
+    const appends = Array.from({ length: 60 }, (_, n) => {
+      const writer = n % 3 === 0 ? b : a;
+      // Each hub publishes its own appends once they resolve, as Hub.publish does.
+      return writer.store.append(newEvent(n), T0_MS).then(async (stored) => {
+        await writer.broker.publish(stored);
+        return stored.cursor;
+      });
+    });
+    const cursors = (await Promise.all(appends)).sort((x, y) => x - y);
+    await vi.waitFor(() => expect(seen.a).toEqual(cursors));
+    await vi.waitFor(() => expect(seen.b).toEqual(cursors));
+  });
+
+  it('starts at the head: a listener gets what is appended after the broker opened, not the history', async () => {
+    const keyPrefix = newPrefix();
+    const writer = await openHandles(keyPrefix);
+    await writer.store.append(newEvent(1), T0_MS);
+    const late = await openHandles(keyPrefix);
+    const received: string[] = [];
+    late.broker.subscribe((event) => received.push(event.id));
+    await writer.store.append(newEvent(2), T0_MS);
+    await vi.waitFor(() => expect(received).toEqual(['urn:test:2']));
+  });
+});
+
+describe('RedisStore after the data is lost (an unpersisted restart, FLUSHDB)', () => {
+  it('never reuses a cursor, forgets the old ids, and the broker carries on', async () => {
+    const keyPrefix = newPrefix();
+    const writer = await openHandles(keyPrefix);
+    // A process started after the loss remembers nothing: its cursors must still be new.
+    const before = [
+      await writer.store.append(newEvent(1), T0_MS),
+      await writer.store.append(newEvent(2), T0_MS),
+    ];
+    const listener = await openHandles(keyPrefix);
+    const received: string[] = [];
+    listener.broker.subscribe((event) => received.push(event.id));
+    await deleteKeys(keyPrefix);
+    const fresh = await openHandles(keyPrefix);
+    expect(await fresh.store.headCursor()).toBe(0);
+    expect(await fresh.store.cursorOf('urn:test:1')).toBeUndefined();
+    const after = await fresh.store.append(newEvent(3), T0_MS);
+    expect(after.cursor).toBeGreaterThan(before[1]!.cursor);
+    const next = await writer.store.append(newEvent(4), T0_MS);
+    expect(next.cursor).toBe(after.cursor + 1);
+    expect(await readAll(writer.store)).toEqual([after, next]);
+    // The old event's id is free again: its repeat is stored anew.
+    expect((await writer.store.append(newEvent(1), T0_MS)).cursor).toBe(next.cursor + 1);
+    await vi.waitFor(() => expect(received).toEqual(['urn:test:3', 'urn:test:4', 'urn:test:1']));
+  });
+
+  it('keeps above the cursors a handle saw when the counter went back (a restore from an old snapshot)', async () => {
+    const keyPrefix = newPrefix();
+    const { store } = await openHandles(keyPrefix);
+    const first = await store.append(newEvent(1), T0_MS);
+    const second = await store.append(newEvent(2), T0_MS);
+    await admin.set(`${keyPrefix}cursor`, String(first.cursor - 1000));
+    await admin.xTrim(`${keyPrefix}events`, 'MAXLEN', 0);
+    expect((await store.append(newEvent(3), T0_MS)).cursor).toBe(second.cursor + 1);
+  });
+});
+
+describe('RedisStore when Redis is unreachable', () => {
+  /** A TCP relay to Redis that the test can cut and restore, standing in for Redis going down. */
+  async function relay(): Promise<{ url: string; cut(): Promise<void>; restore(): Promise<void> }> {
+    const target = new URL(REDIS_URL);
+    const sockets = new Set<Socket>();
+    const start = (port: number) =>
+      new Promise<Server>((resolve) => {
+        const server = createServer((client) => {
+          const upstream = new (client.constructor as typeof Socket)();
+          upstream.connect(Number(target.port || 6379), target.hostname);
+          for (const socket of [client, upstream]) {
+            sockets.add(socket);
+            socket.on('error', () => {});
+            socket.on('close', () => sockets.delete(socket));
+          }
+          client.pipe(upstream).pipe(client);
+        });
+        server.listen(port, '127.0.0.1', () => resolve(server));
+      });
+    let server = await start(0);
+    const address = server.address();
+    const port = typeof address === 'object' && address !== null ? address.port : 0;
+    return {
+      url: `redis://127.0.0.1:${port}${target.pathname}`,
+      cut: async () => {
+        const closed = new Promise((resolve) => server.close(resolve));
+        for (const socket of sockets) socket.destroy();
+        await closed;
+      },
+      restore: async () => {
+        server = await start(port);
+      },
+    };
+  }
+
+  it('fails to open with OPEN_FAILED when nothing answers', async () => {
+    const closed = await relay();
+    await closed.cut();
+    await expect(openStore(closed.url)).rejects.toEqual(expect.objectContaining({ code: 'OPEN_FAILED' }));
+  });
+
+  it('rejects appends with UNAVAILABLE while Redis is down, then works again, the broker resuming from its last cursor', async () => {
+    const keyPrefix = newPrefix();
+    const link = await relay();
+    const cut = await openHandles(keyPrefix, link.url);
+    const direct = await openHandles(keyPrefix);
+    const received: string[] = [];
+    cut.broker.subscribe((event) => received.push(event.id));
+    await cut.store.append(newEvent(1), T0_MS);
+    await vi.waitFor(() => expect(received).toEqual(['urn:test:1']));
+
+    await link.cut();
+    await expect(cut.store.append(newEvent(2), T0_MS)).rejects.toEqual(
+      expect.objectContaining({ name: 'StoreError', code: 'UNAVAILABLE' }),
+    );
+    // Appended elsewhere while this process cannot reach Redis.
+    await direct.store.append(newEvent(3), T0_MS);
+    await direct.store.append(newEvent(4), T0_MS);
+
+    await link.restore();
+    await vi.waitFor(() => expect(received).toEqual(['urn:test:1', 'urn:test:3', 'urn:test:4']), {
+      timeout: 5_000,
+    });
+    await vi.waitFor(async () => expect((await cut.store.append(newEvent(5), T0_MS)).id).toBe('urn:test:5'), {
+      timeout: 5_000,
+    });
+    await vi.waitFor(() => expect(received.at(-1)).toBe('urn:test:5'));
+  });
+});
+
+describe('openStore with a redis:// URL', () => {
+  it('opens a store and a broker on one history, with no schedule store of its own', async () => {
+    const keyPrefix = newPrefix();
+    const opened = await openStore(REDIS_URL, { redisKeyPrefix: keyPrefix });
+    toClose.push(opened.store, opened.broker);
+    expect(opened.schedules).toBeUndefined();
+    expect(opened.retention).toEqual({ maxEvents: 100_000 });
+    const received: string[] = [];
+    opened.broker.subscribe((event) => received.push(event.id));
+    const other = await RedisStore.open(REDIS_URL, { keyPrefix });
+    toClose.push(other);
+    await other.append(newEvent(1), T0_MS);
+    await vi.waitFor(() => expect(received).toEqual(['urn:test:1']));
+  });
+});
