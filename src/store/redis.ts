@@ -27,6 +27,7 @@ import {
 } from './redis-keys.js';
 import { APPEND_SCRIPT, HEAD_SCRIPT, PRUNE_SCRIPT } from './redis-scripts.js';
 import { ageCutoffMs, checkRetention } from './retention.js';
+import { toStoredEvent } from './stored-event.js';
 
 export interface RedisStoreOptions {
   /** Prefix of every key; several hubs (or tests) can share a database under different prefixes. */
@@ -78,17 +79,7 @@ export class RedisStore implements Store {
       ]),
     )) as AppendReply;
     if (reply[0] === 'duplicate') throw duplicateIdError(this.#seen(decodeEntry(reply[1])));
-    const cursor = this.#see(Number(reply[1]));
-    return {
-      id: event.id,
-      topics: [...event.topics],
-      data: event.data,
-      type: event.type,
-      retryMs: event.retryMs,
-      isPrivate: event.isPrivate,
-      cursor,
-      publishedAtMs,
-    };
+    return toStoredEvent(event, this.#see(Number(reply[1])), publishedAtMs);
   }
 
   async cursorOf(id: string): Promise<Cursor | undefined> {
