@@ -10,31 +10,25 @@
  */
 import type { Broker, StoredEvent } from '../hub/index.js';
 import { closedError } from './errors.js';
-
-type Listener = (event: StoredEvent) => void;
+import { type Listener, type ListenerErrorHandler, Listeners } from './listeners.js';
 
 export interface LocalBrokerOptions {
   /**
    * Told about a listener that threw. The other listeners still get the event: one broken
    * subscriber path must not starve the rest. Default: a process warning.
    */
-  onListenerError?: ((error: unknown, event: StoredEvent) => void) | undefined;
+  onListenerError?: ListenerErrorHandler | undefined;
 }
 
 export class LocalBroker implements Broker {
-  /**
-   * Replaced, never mutated (copy on write): a listener that subscribes or unsubscribes during a
-   * dispatch does not change who gets the current event, and `publish`, the hot path, copies nothing.
-   */
-  #listeners: readonly Listener[] = [];
-  readonly #onListenerError: (error: unknown, event: StoredEvent) => void;
+  readonly #listeners: Listeners;
   /** Events published by listeners during the current dispatch, in publish order. */
   readonly #published: StoredEvent[] = [];
   #isDispatching = false;
   #isClosed = false;
 
   constructor(options: LocalBrokerOptions = {}) {
-    this.#onListenerError = options.onListenerError ?? warnListenerError;
+    this.#listeners = new Listeners(options.onListenerError);
   }
 
   publish(event: StoredEvent): Promise<void> {
@@ -46,9 +40,9 @@ export class LocalBroker implements Broker {
     }
     this.#isDispatching = true;
     try {
-      this.#dispatch(event);
+      this.#listeners.dispatch(event);
       // Indexed, not iterated: listeners may publish more while we go.
-      for (let i = 0; i < this.#published.length; i++) this.#dispatch(this.#published[i]!);
+      for (let i = 0; i < this.#published.length; i++) this.#listeners.dispatch(this.#published[i]!);
     } finally {
       this.#published.length = 0;
       this.#isDispatching = false;
@@ -56,37 +50,13 @@ export class LocalBroker implements Broker {
     return Promise.resolve();
   }
 
-  #dispatch(event: StoredEvent): void {
-    for (const listener of this.#listeners) {
-      try {
-        listener(event);
-      } catch (error) {
-        this.#onListenerError(error, event);
-      }
-    }
-  }
-
   subscribe(listener: Listener): () => void {
     if (this.#isClosed) throw closedError('The broker');
-    // A wrapper gives each subscription its own identity, so subscribing one function twice
-    // yields two registrations that unsubscribe independently.
-    const registration: Listener = (event) => listener(event);
-    this.#listeners = [...this.#listeners, registration];
-    return () => {
-      this.#listeners = this.#listeners.filter((candidate) => candidate !== registration);
-    };
+    return this.#listeners.add(listener);
   }
 
   async close(): Promise<void> {
     this.#isClosed = true;
-    this.#listeners = [];
+    this.#listeners.clear();
   }
-}
-
-function warnListenerError(error: unknown, event: StoredEvent): void {
-  const reason = error instanceof Error ? error.message : String(error);
-  process.emitWarning(
-    `A broker listener threw on event ${JSON.stringify(event.id)}: ${reason}`,
-    'HeraldBrokerWarning',
-  );
 }

@@ -16,16 +16,15 @@
  */
 import type { Broker, Cursor, StoredEvent } from '../hub/index.js';
 import { closedError, StoreError } from './errors.js';
+import { type Listener, type ListenerErrorHandler, Listeners } from './listeners.js';
 import { connectRedis, type RedisConnection } from './redis-connection.js';
 import { DEFAULT_REDIS_KEY_PREFIX, decodeEntry, type RawEntry, redisKeys, streamIdOf } from './redis-keys.js';
 import { HEAD_SCRIPT } from './redis-scripts.js';
 
-type Listener = (event: StoredEvent) => void;
-
 export interface RedisBrokerOptions {
   keyPrefix?: string | undefined;
   /** Told about a listener that threw; the others still get the event. Default: a process warning. */
-  onListenerError?: ((error: unknown, event: StoredEvent) => void) | undefined;
+  onListenerError?: ListenerErrorHandler | undefined;
 }
 
 /** How long one XREAD blocks before it is issued again (a dead socket shows up by then). */
@@ -41,9 +40,7 @@ const RETRY_MAX_MS = 2_000;
 export class RedisBroker implements Broker {
   readonly #reader: RedisConnection;
   readonly #streamKey: string;
-  readonly #onListenerError: (error: unknown, event: StoredEvent) => void;
-  /** Copy on write, as in LocalBroker: the dispatch loop copies nothing. */
-  #listeners: readonly Listener[] = [];
+  readonly #listeners: Listeners;
   /** The cursor of the last event handed to the listeners (or skipped as already there at open). */
   #delivered: Cursor;
   readonly #queued: StoredEvent[] = [];
@@ -56,7 +53,7 @@ export class RedisBroker implements Broker {
     this.#reader = reader;
     this.#streamKey = streamKey;
     this.#delivered = head;
-    this.#onListenerError = options.onListenerError ?? warnListenerError;
+    this.#listeners = new Listeners(options.onListenerError);
     this.#tailing = this.#tail();
   }
 
@@ -81,17 +78,13 @@ export class RedisBroker implements Broker {
 
   subscribe(listener: Listener): () => void {
     if (this.#isClosed) throw closedError('The broker');
-    const registration: Listener = (event) => listener(event);
-    this.#listeners = [...this.#listeners, registration];
-    return () => {
-      this.#listeners = this.#listeners.filter((candidate) => candidate !== registration);
-    };
+    return this.#listeners.add(listener);
   }
 
   async close(): Promise<void> {
     if (this.#isClosed) return;
     this.#isClosed = true;
-    this.#listeners = [];
+    this.#listeners.clear();
     this.#reader.destroy();
     this.#wakeRetry?.();
     await this.#tailing;
@@ -134,13 +127,7 @@ export class RedisBroker implements Broker {
 
   #dispatch(event: StoredEvent): void {
     this.#delivered = event.cursor;
-    for (const listener of this.#listeners) {
-      try {
-        listener(event);
-      } catch (error) {
-        this.#onListenerError(error, event);
-      }
-    }
+    this.#listeners.dispatch(event);
   }
 
   async #tail(): Promise<void> {
@@ -179,12 +166,4 @@ export class RedisBroker implements Broker {
       };
     });
   }
-}
-
-function warnListenerError(error: unknown, event: StoredEvent): void {
-  const reason = error instanceof Error ? error.message : String(error);
-  process.emitWarning(
-    `A broker listener threw on event ${JSON.stringify(event.id)}: ${reason}`,
-    'HeraldBrokerWarning',
-  );
 }
