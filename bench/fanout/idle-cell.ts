@@ -2,13 +2,17 @@
  * Memory per idle connection: a freshly started server, its RSS with no subscriber, then with N
  * subscribers that have all received their response headers, after a short settle.
  * (RSS with N − RSS at rest) / N. Kernel socket buffers are not in RSS; the comparison is of what
- * each server itself keeps per connection.
+ * each server itself keeps per connection. Then one event is published and timed from its send
+ * until the last of the N subscribers has it: the cost of waking every idle connection at once.
  */
-import { processTree, rssBytes } from './proc-stats.js';
+
+import { DEFAULT_PAYLOAD_BYTES } from './load/payload.js';
+import type { PublishReply } from './load/protocol.js';
+import { rssBytes, targetProcesses } from './proc-stats.js';
 import type { IdleCell } from './results.js';
 import type { SubscriberPool } from './subscriber-pool.js';
 import type { RunningTarget } from './targets/target.js';
-import { connectNotes } from './throughput-cell.js';
+import { connectNotes, newRunId, type Publisher } from './throughput-cell.js';
 
 const SETTLE_MS = 1500;
 
@@ -16,12 +20,13 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function runIdleCell(
   pool: SubscriberPool,
+  publisher: Publisher,
   target: RunningTarget,
   connections: number,
   onPhase: (label: string) => void,
 ): Promise<IdleCell> {
   await sleep(500);
-  const rssBaselineBytes = rssBytes(processTree(target.pid));
+  const rssBaselineBytes = rssBytes(targetProcesses(target));
   onPhase(`${target.name} idle N=${connections}: connecting`);
   const outcome = await pool.connect(
     target.host,
@@ -32,7 +37,9 @@ export async function runIdleCell(
   try {
     onPhase(`${target.name} idle N=${connections}: settling`);
     await sleep(SETTLE_MS);
-    const rss = rssBytes(processTree(target.pid));
+    const rss = rssBytes(targetProcesses(target));
+    onPhase(`${target.name} idle N=${connections}: one publish to all`);
+    const reach = await publishToAll(pool, publisher, target, `idle${connections}`);
     return {
       kind: 'idle',
       target: target.name,
@@ -41,9 +48,40 @@ export async function runIdleCell(
       rssBaselineBytes,
       rssBytes: rss,
       bytesPerConnection: outcome.ok > 0 ? (rss - rssBaselineBytes) / outcome.ok : Number.NaN,
+      reachedAll: reach.reached,
+      publishToAllMs: reach.ms,
       notes: connectNotes(outcome, connections, target.pid),
     };
   } finally {
     await pool.closeAll();
   }
+}
+
+/** Publishes one event and waits until every open subscriber has it; how many did, and how long. */
+async function publishToAll(
+  pool: SubscriberPool,
+  publisher: Publisher,
+  target: RunningTarget,
+  topic: string,
+): Promise<{ reached: number; ms: number }> {
+  const runId = newRunId();
+  await pool.arm(runId, 1);
+  const published = await publisher.request<PublishReply>(
+    {
+      type: 'publish',
+      spec: target.publishSpec(topic),
+      runId,
+      count: 1,
+      eventsPerSec: null,
+      window: 1,
+      payloadBytes: DEFAULT_PAYLOAD_BYTES,
+      deadlineMs: 10_000,
+    },
+    'published',
+  );
+  const received = await pool.await(runId, published.acked, 60_000);
+  return {
+    reached: received.deliveries,
+    ms: Math.max(0, (received.lastReceiveUs - published.firstSendUs) / 1000),
+  };
 }

@@ -15,6 +15,7 @@ import type { PublishCommand, PublishReply } from './load/protocol.js';
 import { type BenchOptions, parseOptions, type TargetName, USAGE, UsageError } from './options.js';
 import { clockTicksPerSecond, openFileLimit } from './proc-stats.js';
 import { ProgressBar } from './progress.js';
+import { runPublishLatencyCell } from './publish-latency-cell.js';
 import { markdownReport } from './report/markdown.js';
 import { svgChart } from './report/svg-chart.js';
 import type { CellResult, RunMeta } from './results.js';
@@ -33,6 +34,14 @@ function definition(name: TargetName, options: BenchOptions): TargetDefinition {
       return heraldTarget({ store: 'memory', useBuild: options.heraldUseBuild });
     case 'herald-sqlite':
       return heraldTarget({ store: 'sqlite', useBuild: options.heraldUseBuild });
+    case 'herald-redis':
+      return heraldTarget({ store: 'redis', useBuild: options.heraldUseBuild });
+    case 'herald-redis-workers':
+      return heraldTarget({
+        store: 'redis',
+        workers: options.heraldWorkers,
+        useBuild: options.heraldUseBuild,
+      });
     case 'plain-node':
       return plainNodeTarget;
     case 'better-sse':
@@ -63,7 +72,10 @@ class Bench {
       PublishCommand,
       PublishReply
     >;
-    const perTarget = options.subscribers.length * 2 + options.idleConnections.length;
+    const perTarget =
+      options.subscribers.length * 2 +
+      options.idleConnections.length +
+      (options.publishLatencyRequests > 0 ? 1 : 0);
     this.#progress = new ProgressBar(options.targets.length * perTarget);
   }
 
@@ -97,7 +109,11 @@ class Bench {
     if (reason !== undefined) {
       this.cells.push({ kind: 'skipped', target: def.name, reason });
       this.#progress.log(`${def.name}: skipped: ${reason}`);
-      this.#progress.step(options.subscribers.length * 2 + options.idleConnections.length);
+      this.#progress.step(
+        options.subscribers.length * 2 +
+          options.idleConnections.length +
+          (options.publishLatencyRequests > 0 ? 1 : 0),
+      );
       return;
     }
     const settings = { ...options };
@@ -125,10 +141,23 @@ class Bench {
         this.#fail(def.name, 'start', error);
       }
     }
+    if (options.publishLatencyRequests > 0) {
+      this.#progress.phase(`${def.name}: publish latency`);
+      try {
+        this.cells.push(
+          await this.#withTarget(def, (target) =>
+            runPublishLatencyCell(target, options.publishLatencyRequests),
+          ),
+        );
+      } catch (error) {
+        this.#fail(def.name, 'publish latency', error);
+      }
+      this.#progress.step();
+    }
     for (const connections of options.idleConnections) {
       try {
         const cell = await this.#withTarget(def, (target) =>
-          runIdleCell(this.#pool, target, connections, (l) => this.#progress.phase(l)),
+          runIdleCell(this.#pool, this.#publisher, target, connections, (l) => this.#progress.phase(l)),
         );
         this.cells.push(cell);
       } catch (error) {

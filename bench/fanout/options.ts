@@ -1,5 +1,21 @@
 /** Command-line flags of the fan-out benchmark. */
-export const TARGET_NAMES = ['herald-memory', 'herald-sqlite', 'plain-node', 'better-sse', 'nchan'] as const;
+export const TARGET_NAMES = [
+  'herald-memory',
+  'herald-sqlite',
+  'herald-redis',
+  'herald-redis-workers',
+  'plain-node',
+  'better-sse',
+  'nchan',
+] as const;
+/** Targets run when `--targets` is not given: the Redis ones have their own comparison (bench:cluster). */
+export const DEFAULT_TARGETS: readonly TargetName[] = [
+  'herald-memory',
+  'herald-sqlite',
+  'plain-node',
+  'better-sse',
+  'nchan',
+];
 export type TargetName = (typeof TARGET_NAMES)[number];
 
 export interface BenchOptions {
@@ -12,6 +28,10 @@ export interface BenchOptions {
   maxPublishSeconds: number;
   pipelineWindow: number;
   clientProcesses: number;
+  /** `herald serve --workers N` for the `herald-redis-workers` target. */
+  heraldWorkers: number;
+  /** Sequential publishes timed per target (0: none). */
+  publishLatencyRequests: number;
   heraldArgs: string[];
   /** `auto`: the compiled CLI when `dist/` is at least as new as `src/`, else the source via tsx. */
   heraldUseBuild: boolean | 'auto';
@@ -21,7 +41,11 @@ export interface BenchOptions {
 
 export const USAGE = `Usage: npm run bench:fanout -- [flags]
   --quick               small matrix for a smoke run (< 1 min)
-  --targets a,b         any of ${TARGET_NAMES.join(', ')} (default: all)
+  --targets a,b         any of ${TARGET_NAMES.join(', ')}
+                        (default: all but the Redis ones, which start a redis-server of their own)
+  --no-idle             no idle-memory cells
+  --publish-latency N   time N sequential publishes (depth 1) per target: p50/p99 ms
+  --workers 2           processes of the herald-redis-workers target (herald serve --workers N)
   --subs 100,1000       subscriber counts for throughput cells (default 100,1000,10000)
   --idle 10000,20000    idle connection counts for memory cells; given alone (without --subs),
                         runs only the idle cells, e.g. --idle 100000
@@ -60,7 +84,7 @@ function positive(flag: string, value: string | undefined): number {
 export function parseOptions(argv: readonly string[]): BenchOptions {
   const quick = argv.includes('--quick');
   const options: BenchOptions = {
-    targets: [...TARGET_NAMES],
+    targets: [...DEFAULT_TARGETS],
     subscribers: quick ? [100, 1000] : [100, 1000, 10_000],
     idleConnections: quick ? [1000] : [10_000, 20_000],
     rateDeliveriesPerSec: quick ? 20_000 : 50_000,
@@ -69,6 +93,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     maxPublishSeconds: quick ? 5 : 8,
     pipelineWindow: 32,
     clientProcesses: 2,
+    heraldWorkers: 2,
+    publishLatencyRequests: 0,
     heraldArgs: [],
     heraldUseBuild: 'auto',
     outDir: 'bench/results',
@@ -112,6 +138,16 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       case '--client-procs':
         options.clientProcesses = Math.round(positive(flag, value()));
         break;
+      case '--no-idle':
+        options.idleConnections = [];
+        idleGiven = true;
+        break;
+      case '--publish-latency':
+        options.publishLatencyRequests = Math.round(positive(flag, value()));
+        break;
+      case '--workers':
+        options.heraldWorkers = Math.round(positive(flag, value()));
+        break;
       case '--herald-args':
         options.heraldArgs = (value() ?? '').split(/\s+/).filter((a) => a.length > 0);
         break;
@@ -128,6 +164,6 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
         throw new UsageError(`unknown flag ${flag}`);
     }
   }
-  if (idleGiven && !subsGiven) options.subscribers = [];
+  if (idleGiven && !subsGiven && options.idleConnections.length > 0) options.subscribers = [];
   return options;
 }

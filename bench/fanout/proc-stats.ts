@@ -50,6 +50,11 @@ export function processTree(rootPid: number): number[] {
   return tree;
 }
 
+/** The processes whose cost is a target's: its own tree and the trees of its helpers (Redis). */
+export function targetProcesses(target: { pid: number; helperPids?: readonly number[] }): number[] {
+  return [target.pid, ...(target.helperPids ?? [])].flatMap((pid) => processTree(pid));
+}
+
 /** utime + stime of the tree, in microseconds. */
 export function cpuTimeUs(pids: readonly number[]): number {
   let ticks = 0;

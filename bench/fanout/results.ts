@@ -43,6 +43,21 @@ export interface IdleCell {
   rssBaselineBytes: number;
   rssBytes: number;
   bytesPerConnection: number;
+  /** Subscribers that received the one event published to all of them, and how long it took. */
+  reachedAll?: number;
+  publishToAllMs?: number;
+  notes: string[];
+}
+
+/** Sequential publishes (depth 1): the latency a publisher sees. */
+export interface PublishLatencyCell {
+  kind: 'publish-latency';
+  target: string;
+  requests: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  publishesPerSec: number;
   notes: string[];
 }
 
@@ -52,7 +67,7 @@ export interface SkippedTarget {
   reason: string;
 }
 
-export type CellResult = ThroughputCell | IdleCell | SkippedTarget;
+export type CellResult = ThroughputCell | IdleCell | PublishLatencyCell | SkippedTarget;
 
 export interface RunMeta {
   startedAt: string;

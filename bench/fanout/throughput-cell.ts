@@ -8,7 +8,7 @@ import { percentileUs } from './load/latency-histogram.js';
 import type { LoadProcess } from './load/load-process.js';
 import { DEFAULT_PAYLOAD_BYTES } from './load/payload.js';
 import type { PublishCommand, PublishReply } from './load/protocol.js';
-import { cpuTimeUs, openFileLimit, processTree, rssBytes } from './proc-stats.js';
+import { cpuTimeUs, openFileLimit, rssBytes, targetProcesses } from './proc-stats.js';
 import type { PublishMode, ThroughputCell } from './results.js';
 import type { ConnectOutcome, SubscriberPool } from './subscriber-pool.js';
 import type { RunningTarget } from './targets/target.js';
@@ -27,6 +27,10 @@ export interface ThroughputSettings {
 export type Publisher = LoadProcess<PublishCommand, PublishReply>;
 
 let nextRunId = 1;
+/** A run id no other run of this benchmark used (subscribers count events per run). */
+export function newRunId(): number {
+  return nextRunId++;
+}
 const WARMUP_TIMEOUT_MS = 10_000;
 const WARMUP_MAX_EVENTS = 1000;
 
@@ -34,7 +38,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Publishes one event at a time until every open subscriber has seen one of this run. */
 async function warmUp(pool: SubscriberPool, publisher: Publisher, target: RunningTarget, topic: string) {
-  const runId = nextRunId++;
+  const runId = newRunId();
   await pool.arm(runId, WARMUP_MAX_EVENTS);
   const deadline = Date.now() + WARMUP_TIMEOUT_MS;
   let seq = 0;
@@ -96,9 +100,9 @@ async function measuredRun(
   const count = isRate
     ? Math.max(5, Math.round((eventsPerSec ?? 0) * settings.rateSeconds))
     : Math.min(20_000, Math.max(20, Math.round(settings.deliveriesPerFullRun / subscribers)));
-  const runId = nextRunId++;
+  const runId = newRunId();
   await pool.arm(runId, count);
-  const tree = processTree(target.pid);
+  const tree = targetProcesses(target);
   const loadPids = [...pool.activePids(), publisher.child.pid ?? 0];
   const loadCpuBeforeUs = cpuTimeUs(loadPids);
   const cpuBeforeUs = cpuTimeUs(tree);

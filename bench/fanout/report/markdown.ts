@@ -1,5 +1,6 @@
 /** The Markdown report: one table of throughput cells, one of idle-memory cells, then notes. */
-import type { CellResult, IdleCell, RunMeta, ThroughputCell } from '../results.js';
+import type { CellResult, IdleCell, PublishLatencyCell, RunMeta, ThroughputCell } from '../results.js';
+import { clusterSection } from './cluster.js';
 import { BASELINES, idlePeer, ratio, throughputPeer } from './ratios.js';
 
 const MIB = 1024 * 1024;
@@ -23,12 +24,19 @@ function throughputRow(cells: readonly CellResult[], c: ThroughputCell): string 
 
 function idleRow(cells: readonly CellResult[], c: IdleCell): string {
   const ratios = BASELINES.map((b) => ratio(c.bytesPerConnection, idlePeer(cells, c, b)?.bytesPerConnection));
-  return `| ${c.target} | ${grouped(c.connectionsRequested)} | ${grouped(c.connections)} | ${fixed(c.rssBaselineBytes / MIB, 1)} | ${fixed(c.rssBytes / MIB, 1)} | ${fixed(c.bytesPerConnection / 1024, 2)} | ${ratios.join(' | ')} |`;
+  const reach =
+    c.publishToAllMs === undefined ? '–' : `${grouped(c.reachedAll ?? 0)} in ${fixed(c.publishToAllMs, 0)}`;
+  return `| ${c.target} | ${grouped(c.connectionsRequested)} | ${grouped(c.connections)} | ${fixed(c.rssBaselineBytes / MIB, 1)} | ${fixed(c.rssBytes / MIB, 1)} | ${fixed(c.bytesPerConnection / 1024, 2)} | ${reach} | ${ratios.join(' | ')} |`;
+}
+
+function latencyRow(c: PublishLatencyCell): string {
+  return `| ${c.target} | ${grouped(c.requests)} | ${fixed(c.p50Ms, 2)} | ${fixed(c.p99Ms, 2)} | ${fixed(c.maxMs, 1)} | ${grouped(c.publishesPerSec)} |`;
 }
 
 export function markdownReport(meta: RunMeta, cells: readonly CellResult[]): string {
   const throughput = cells.filter((c): c is ThroughputCell => c.kind === 'throughput');
   const idle = cells.filter((c): c is IdleCell => c.kind === 'idle');
+  const latency = cells.filter((c): c is PublishLatencyCell => c.kind === 'publish-latency');
   const lines = [
     '# Fan-out benchmark',
     '',
@@ -51,18 +59,35 @@ export function markdownReport(meta: RunMeta, cells: readonly CellResult[]): str
     lines.push(
       '## Memory per idle connection',
       '',
-      '(RSS with N open SSE connections − RSS at rest) / N, on a freshly started server.',
+      '(RSS with N open SSE connections − RSS at rest) / N, on a freshly started server (its whole process tree, and its Redis if it has one). *One publish*: subscribers that got one event published to all of them, and the ms from its send to the last arrival.',
       '',
-      '| target | N asked | N open | RSS at rest MiB | RSS with N MiB | KiB/connection | vs plain-node | vs nchan |',
-      '|---|---:|---:|---:|---:|---:|---:|---:|',
+      '| target | N asked | N open | RSS at rest MiB | RSS with N MiB | KiB/connection | one publish: reached in ms | vs plain-node | vs nchan |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
       ...idle.map((c) => idleRow(cells, c)),
+      '',
+    );
+  }
+  lines.push(...clusterSection(throughput));
+  if (latency.length > 0) {
+    lines.push(
+      '## Publish latency',
+      '',
+      'One publisher, one request at a time on a kept-alive connection: from the request to the end of the answer.',
+      '',
+      '| target | requests | p50 ms | p99 ms | max ms | publishes/s |',
+      '|---|---:|---:|---:|---:|---:|',
+      ...latency.map(latencyRow),
       '',
     );
   }
   const notes = cells.flatMap((c) => {
     if (c.kind === 'skipped') return [`- **${c.target}** skipped: ${c.reason}`];
     const where =
-      c.kind === 'idle' ? `idle N=${c.connectionsRequested}` : `S=${c.subscribersRequested} ${c.mode}`;
+      c.kind === 'idle'
+        ? `idle N=${c.connectionsRequested}`
+        : c.kind === 'publish-latency'
+          ? 'publish latency'
+          : `S=${c.subscribersRequested} ${c.mode}`;
     const publishErrors =
       c.kind === 'throughput' && Object.keys(c.publishErrors).length > 0
         ? [`publish errors ${JSON.stringify(c.publishErrors)}`]

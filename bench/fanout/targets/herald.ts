@@ -1,14 +1,16 @@
 /**
- * Herald itself: `herald serve` with the memory or the SQLite store, anonymous subscribers, and a
- * publisher JWT signed with a throwaway key. Runs the TypeScript CLI through tsx (transpiled once
+ * Herald itself: `herald serve` with the memory, SQLite or Redis store (Redis: optionally with
+ * `--workers N`), anonymous subscribers, and a publisher JWT signed with a throwaway key. Runs the TypeScript CLI through tsx (transpiled once
  * at load; the hot path is the same JS as the build), or the compiled CLI with `--herald-dist`.
  * Skipped with a message while the CLI does not exist yet.
  */
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
 import { stopProcess } from '../spawn.js';
+import { redisUnavailableReason, startRedis } from './redis-server.js';
 import { freePort, LOOPBACK, launchServer } from './server-process.js';
 import { type RunningTarget, sseRequest, type TargetContext, type TargetDefinition } from './target.js';
 
@@ -16,7 +18,10 @@ const SOURCE_CLI = join('src', 'cli', 'main.ts');
 const BUILT_CLI = join('dist', 'cli', 'main.js');
 
 export interface HeraldTargetOptions {
-  store: 'memory' | 'sqlite';
+  /** `redis`: a private redis-server started with the hub (its CPU and RSS count as Herald's). */
+  store: 'memory' | 'sqlite' | 'redis';
+  /** `herald serve --workers N` (Redis only); 1 or absent: one process. */
+  workers?: number | undefined;
   /** Run dist/cli/main.js instead of the TypeScript source; `auto`: when the build is up to date. */
   useBuild: boolean | 'auto';
 }
@@ -74,10 +79,15 @@ async function publisherToken(key: string): Promise<string> {
 }
 
 export function heraldTarget(options: HeraldTargetOptions): TargetDefinition {
-  const name = `herald-${options.store}`;
+  const workers = options.workers ?? 1;
+  const name = `herald-${options.store}${workers > 1 ? `-w${workers}` : ''}`;
   return {
     name,
     unavailableReason(context) {
+      if (options.store === 'redis') {
+        const reason = redisUnavailableReason();
+        if (reason !== undefined) return reason;
+      }
       const cli = cliPath(context, options.useBuild);
       if (existsSync(cli)) return undefined;
       return options.useBuild === true
@@ -87,8 +97,11 @@ export function heraldTarget(options: HeraldTargetOptions): TargetDefinition {
     async start(context: TargetContext): Promise<RunningTarget> {
       const port = await freePort();
       const key = randomBytes(32).toString('hex');
+      const redis =
+        options.store === 'redis' ? await startRedis(context.repoRoot, context.scratchDir) : undefined;
       const store =
-        options.store === 'memory' ? 'memory' : `sqlite://${join(context.scratchDir, 'herald.db')}`;
+        redis?.url ??
+        (options.store === 'memory' ? 'memory' : `sqlite://${join(context.scratchDir, 'herald.db')}`);
       const useBuild = resolveUseBuild(context.repoRoot, options.useBuild);
       const cli = cliPath(context, useBuild);
       // e.g. HERALD_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=bench/results/prof" to profile the hub.
@@ -106,17 +119,25 @@ export function heraldTarget(options: HeraldTargetOptions): TargetDefinition {
         '--jwt-key',
         key,
         ...HERALD_BENCH_ARGS,
+        ...(workers > 1 ? ['--workers', String(workers)] : []),
         ...context.heraldArgs,
       ];
-      const { child } = await launchServer(process.execPath, args, {
-        cwd: context.repoRoot,
-        scratchDir: context.scratchDir,
-        port,
-      });
+      let child: ChildProcess;
+      try {
+        ({ child } = await launchServer(process.execPath, args, {
+          cwd: context.repoRoot,
+          scratchDir: context.scratchDir,
+          port,
+        }));
+      } catch (error) {
+        await redis?.stop();
+        throw error;
+      }
       const token = await publisherToken(key);
       return {
         name,
         pid: child.pid ?? 0,
+        helperPids: redis?.child.pid === undefined ? [] : [redis.child.pid],
         host: LOOPBACK,
         port,
         subscribeRequest: (topic) =>
@@ -129,7 +150,10 @@ export function heraldTarget(options: HeraldTargetOptions): TargetDefinition {
           bodyFormat: 'mercure-form',
           topic,
         }),
-        stop: () => stopProcess(child),
+        stop: async () => {
+          await stopProcess(child);
+          await redis?.stop();
+        },
       };
     },
   };

@@ -5,6 +5,8 @@ export interface RunningTarget {
   readonly name: string;
   /** The PID whose process tree is measured (CPU, RSS). */
   readonly pid: number;
+  /** Other processes the target needs (a Redis server): their CPU and RSS count as the target's. */
+  readonly helperPids?: readonly number[];
   readonly host: string;
   readonly port: number;
   /** The raw HTTP/1.1 request head a subscriber sends to follow `topic`. */
