@@ -34,11 +34,16 @@ export interface ScheduleRunnerOptions {
   workerId?: string;
   /**
    * Longest single wait. Node fires any delay above 2^31-1 ms (24.8 days) at once, and other
-   * processes sharing the store may add earlier schedules, so the runner wakes at least this
-   * often to ask the store. Default 60 s.
+   * processes sharing the store may add earlier schedules or claim some and die, so the runner
+   * wakes at least this often to ask the store: it takes over a dead process's claims within
+   * `max(leaseMs, maxWaitMs)` of its death. Default 10 s.
    */
   maxWaitMs?: number;
-  /** How long a claim protects a delivery from other runners. Default 60 s. */
+  /**
+   * How long a claim protects a delivery from other runners without a renewal. The runner renews
+   * the claims of the batch it delivers every third of it, until the batch is completed, so a
+   * process that dies loses its claims within this, however long deliveries take. Default 10 s.
+   */
   leaseMs?: number;
   /** Schedules claimed per store round trip. Default 100. */
   batchSize?: number;
@@ -47,35 +52,47 @@ export interface ScheduleRunnerOptions {
   onError?: (error: unknown, schedule?: Schedule) => void;
 }
 
+/** Default `leaseMs`: short, since it is renewed while a batch is delivered. */
+export const DEFAULT_LEASE_MS = 10_000;
+/** Default `maxWaitMs`: as short as the lease, so an idle runner notices another's dead claims. */
+export const DEFAULT_MAX_WAIT_MS = 10_000;
+
 /**
  * Delivers schedules when the store says they are due. Each wake: claim due schedules in
  * batches, deliver each, `complete` it with its next occurrence (a recurring schedule that missed
  * several occurrences while the hub was down delivers one, late, then resumes after now), then
- * sleep until the store's next due time, never longer than `maxWaitMs`.
+ * sleep until the store's next due time, never longer than `maxWaitMs`. While a batch is delivered
+ * and completed, its claims are renewed every `leaseMs / 3` on Timers.
  */
 export class ScheduleRunner {
   readonly workerId: string;
   readonly #o: Required<Omit<ScheduleRunnerOptions, 'workerId' | 'onError'>> &
     Pick<ScheduleRunnerOptions, 'onError'>;
+  readonly #renewEveryMs: number;
   #timer: unknown;
   #isRunning = false;
   #pass: Promise<void> | undefined;
   #wantsAnotherPass = false;
 
   constructor(options: ScheduleRunnerOptions) {
-    const maxWaitMs = options.maxWaitMs ?? 60_000;
+    const maxWaitMs = options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS;
     if (!(maxWaitMs > 0 && maxWaitMs <= MAX_TIMER_DELAY_MS)) {
       throw new RangeError(`maxWaitMs must be in 1..${MAX_TIMER_DELAY_MS}, got ${maxWaitMs}`);
+    }
+    const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+    if (!(leaseMs >= 3 && leaseMs <= MAX_TIMER_DELAY_MS)) {
+      throw new RangeError(`leaseMs must be in 3..${MAX_TIMER_DELAY_MS}, got ${leaseMs}`);
     }
     this.workerId = options.workerId ?? uuidv7(options.clock.nowMs());
     this.#o = {
       timers: systemTimers,
-      leaseMs: 60_000,
       batchSize: 100,
       lateToleranceMs: DEFAULT_LATE_TOLERANCE_MS,
       ...options,
       maxWaitMs,
+      leaseMs,
     };
+    this.#renewEveryMs = Math.floor(leaseMs / 3);
   }
 
   /** Delivers everything that fell due while stopped (marked late), then keeps waking. */
@@ -103,6 +120,14 @@ export class ScheduleRunner {
     void this.#runPass();
   }
 
+  /**
+   * Resolves once no pass is in flight: what tests on fake time wait for when the store answers
+   * over the network (Redis), so that the next timer is armed before they move time on.
+   */
+  async idle(): Promise<void> {
+    while (this.#pass !== undefined) await this.#pass;
+  }
+
   /** Claims and delivers what is due now; returns how many were delivered. Exposed for tests and the CLI. */
   async deliverDue(): Promise<number> {
     let deliveredCount = 0;
@@ -113,13 +138,27 @@ export class ScheduleRunner {
         this.workerId,
         this.#o.leaseMs,
       );
-      // The claimed batch is delivered concurrently, in due order: the event store commits the
-      // appends of one turn together (one fsync for the batch instead of one per event).
-      const delivered = await Promise.all(batch.map((schedule) => this.#deliverOne(schedule)));
-      const completions = delivered.filter((completion) => completion !== undefined);
-      // One store transaction per batch; a crash before it only causes deduplicated redeliveries.
-      if (completions.length > 0) await this.#o.store.completeAll(completions, this.workerId);
-      deliveredCount += completions.length;
+      const held = new Set(batch.map((schedule) => schedule.id));
+      const stopRenewing = this.#renewWhileHeld(held);
+      try {
+        // The claimed batch is delivered concurrently, in due order: the event store commits the
+        // appends of one turn together (one fsync for the batch instead of one per event).
+        const delivered = await Promise.all(
+          batch.map(async (schedule) => {
+            const completion = await this.#deliverOne(schedule);
+            // A failed delivery is left to its lease: not renewed, another pass retries it.
+            if (completion === undefined) held.delete(schedule.id);
+            return completion;
+          }),
+        );
+        const completions = delivered.filter((completion) => completion !== undefined);
+        // One store transaction per batch; a crash before it only causes deduplicated redeliveries.
+        if (completions.length > 0) await this.#o.store.completeAll(completions, this.workerId);
+        deliveredCount += completions.length;
+      } finally {
+        // Also waits for a renewal in flight, so none lands after the next claim.
+        await stopRenewing();
+      }
       if (batch.length < this.#o.batchSize) return deliveredCount;
     }
   }
@@ -160,6 +199,46 @@ export class ScheduleRunner {
       this.#timer = undefined;
       void this.#runPass();
     }, delayMs);
+  }
+
+  /**
+   * Renews the leases of `held` every third of the lease until the returned function is called
+   * (which resolves once a renewal in flight has settled). Ids the store no longer gives this
+   * worker (cancelled, taken over after a stall) are dropped from `held`; a failed renewal goes to
+   * `onError` and the next one tries again.
+   */
+  #renewWhileHeld(held: Set<string>): () => Promise<void> {
+    let timer: unknown;
+    let inFlight: Promise<void> | undefined;
+    let isStopped = false;
+    const renew = async () => {
+      try {
+        const ids = [...held];
+        const kept = new Set(
+          await this.#o.store.renew(ids, this.workerId, this.#o.clock.nowMs(), this.#o.leaseMs),
+        );
+        for (const id of ids) if (!kept.has(id)) held.delete(id);
+      } catch (error) {
+        this.#o.onError?.(error);
+      }
+    };
+    const arm = () => {
+      timer = this.#o.timers.setTimeout(() => {
+        timer = undefined;
+        if (isStopped || held.size === 0) return;
+        inFlight = renew().finally(() => {
+          inFlight = undefined;
+          if (!isStopped) arm();
+        });
+      }, this.#renewEveryMs);
+    };
+    if (held.size > 0) arm();
+    return async () => {
+      isStopped = true;
+      if (timer !== undefined) this.#o.timers.clearTimeout(timer);
+      timer = undefined;
+      await inFlight;
+    };
   }
 
   #clearTimer(): void {

@@ -15,9 +15,19 @@ import type { NewSchedule, Schedule, ScheduleState } from './schedule.js';
  * - A claim returning fewer than `limit` left nothing due unclaimed at `nowMs`.
  * - Leases are judged by the `nowMs` callers pass: the workers' clocks must agree to well within
  *   `leaseMs`.
- * - There is no renewal yet: a lease lasts `leaseMs` from its claim. Choose it well above the
- *   longest delivery. A delivery that outlasts it may be repeated by another worker, which the
+ * - Leases are short and renewed: the holder calls `renew` while it delivers (the runner: every
+ *   third of the lease), so a worker that dies loses its claims within one lease, and a live one
+ *   keeps them however long its delivery takes. A delivery that outlasts its lease anyway (renewals
+ *   failing, an event loop stalled past the lease) may be repeated by another worker, which the
  *   event-id dedupe makes harmless.
+ *
+ * Renewal: only the holder
+ * - `renew(ids, workerId, nowMs, leaseMs)` moves the lease of each of `ids` that is `claimed` by
+ *   `workerId` at that moment to `nowMs + leaseMs` (also after it expired, when nobody took it over,
+ *   as for a completion), atomically per schedule, and returns those ids: the ones the worker still
+ *   holds. Any other id (taken over, cancelled, completed, unknown) is left as it is and not
+ *   returned: the worker has lost that claim and should stop renewing it.
+ * - Ids are returned once each, in the order of `ids`; a duplicated or unknown id is not an error.
  *
  * Completion: who may deliver
  * - Only the worker named in the claim may complete: `complete`/`completeAll` take effect only if
@@ -32,11 +42,15 @@ import type { NewSchedule, Schedule, ScheduleState } from './schedule.js';
  *
  * Delivery
  * - At least once: a claim ends only by a completion (which moves the schedule on) or by its lease
- *   expiring (which makes it claimable again). A worker that dies just lets its lease run out.
+ *   expiring (which makes it claimable again). A worker that dies just lets its lease run out:
+ *   without renewals, within `leaseMs` of its last one.
  * - Exactly once with the event store: the event id derives from (schedule id, due instant), so a
  *   repeat is refused with DUPLICATE_ID, as long as retention still keeps the first event (keep
- *   events longer than `leaseMs` plus clock skew). SQLite claims in one UPDATE … RETURNING inside
- *   an IMMEDIATE transaction.
+ *   events longer than the longest delivery plus `leaseMs` and clock skew). SQLite claims in one
+ *   UPDATE … RETURNING inside an IMMEDIATE transaction, Redis in one Lua script.
+ *
+ * Failures: an adapter that cannot reach its storage rejects (Redis: a `StoreError` UNAVAILABLE)
+ * and changes nothing it did not say it changed; the runner reports it and tries again later.
  */
 export interface ScheduleStore {
   /** Stores a new schedule as `pending`. Rejects with `SCHEDULE_DUPLICATE_ID` when the id exists. */
@@ -72,6 +86,12 @@ export interface ScheduleStore {
    * completions took effect.
    */
   completeAll(completions: readonly Completion[], workerId: string): Promise<number>;
+  /**
+   * Extends to `nowMs + leaseMs` the leases of those of `ids` still `claimed` by `workerId` (lease
+   * expired or not, as long as nobody took it over); returns them, in the order of `ids`. The others
+   * are untouched: that claim is lost (taken over, cancelled, completed) or never was.
+   */
+  renew(ids: readonly string[], workerId: string, nowMs: number, leaseMs: number): Promise<string[]>;
   /** The earliest instant something may become claimable (a pending due time or a lease expiry). */
   nextDueMs(): Promise<number | undefined>;
   /** Deletes done and cancelled schedules created before `beforeMs`; returns how many. */

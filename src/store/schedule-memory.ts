@@ -95,6 +95,17 @@ export class MemoryScheduleStore implements ScheduleStore {
     return completed;
   }
 
+  async renew(ids: readonly string[], workerId: string, nowMs: number, leaseMs: number): Promise<string[]> {
+    const renewed: string[] = [];
+    for (const id of new Set(ids)) {
+      const s = this.#schedules.get(id);
+      if (s === undefined || s.state !== 'claimed' || s.claimedBy !== workerId) continue;
+      s.leaseUntilMs = nowMs + leaseMs;
+      renewed.push(id);
+    }
+    return renewed;
+  }
+
   async nextDueMs(): Promise<number | undefined> {
     let earliest: number | undefined;
     for (const s of this.#schedules.values()) {

@@ -66,6 +66,12 @@ interface ClaimParams {
   leaseUntilMs: number;
 }
 
+interface RenewParams {
+  ids: string;
+  workerId: string;
+  leaseUntilMs: number;
+}
+
 const orUndefined = <T>(value: T | null): T | undefined => (value === null ? undefined : value);
 
 function fromRow(row: Row): Schedule {
@@ -99,6 +105,7 @@ export class SqliteScheduleStore implements ScheduleStore {
   readonly #ownsDb: boolean;
   readonly #claim: (params: ClaimParams) => Row[];
   readonly #completeAll: (completions: readonly Completion[], workerId: string) => number;
+  readonly #renew: (params: RenewParams) => string[];
 
   /** Opens (and creates) the table in `database`: a better-sqlite3 `Database`, or a file path. */
   constructor(
@@ -140,6 +147,13 @@ export class SqliteScheduleStore implements ScheduleStore {
       return changes;
     });
     this.#completeAll = (completions, workerId) => completeAll.immediate(completions, workerId);
+    // One UPDATE for the batch (its ids as a JSON array), IMMEDIATE like the claim.
+    const renew = this.#db.prepare<[RenewParams], { id: string }>(`
+      UPDATE herald_schedules SET lease_until_ms = @leaseUntilMs
+      WHERE id IN (SELECT value FROM json_each(@ids)) AND state = 'claimed' AND claimed_by = @workerId
+      RETURNING id`);
+    const renewTransaction = this.#db.transaction((params: RenewParams) => renew.all(params));
+    this.#renew = (params) => renewTransaction.immediate(params).map((row) => row.id);
   }
 
   async add(s: NewSchedule): Promise<Schedule> {
@@ -225,6 +239,11 @@ export class SqliteScheduleStore implements ScheduleStore {
 
   async completeAll(completions: readonly Completion[], workerId: string): Promise<number> {
     return this.#completeAll(completions, workerId);
+  }
+
+  async renew(ids: readonly string[], workerId: string, nowMs: number, leaseMs: number): Promise<string[]> {
+    const held = new Set(this.#renew({ ids: JSON.stringify(ids), workerId, leaseUntilMs: nowMs + leaseMs }));
+    return [...new Set(ids)].filter((id) => held.has(id));
   }
 
   async nextDueMs(): Promise<number | undefined> {

@@ -1,15 +1,28 @@
+/**
+ * Every ScheduleStore adapter against one contract (the comment on the port), alone and as two
+ * workers sharing one storage. The Redis adapter runs against a real Redis (127.0.0.1:6379, database
+ * 14, unless HERALD_TEST_REDIS_URL says otherwise): each test under its own random key prefix,
+ * whose keys are deleted after it.
+ */
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { type AddressInfo, connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
+import { createClient } from 'redis';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { NewSchedule, ScheduleStore } from '../../src/schedule/index.js';
 import { MemoryStore } from '../../src/store/memory.js';
+import { openStore } from '../../src/store/open.js';
 import { MemoryScheduleStore } from '../../src/store/schedule-memory.js';
+import { RedisScheduleStore } from '../../src/store/schedule-redis.js';
 import { SqliteScheduleStore } from '../../src/store/schedule-sqlite.js';
 
 const T0 = Date.UTC(2026, 0, 1);
+const REDIS_URL = process.env.HERALD_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/14';
+const RUN_PREFIX = `herald-test:${randomUUID()}:`;
 
 function newSchedule(id: string, dueAtMs: number, extra: Partial<NewSchedule> = {}): NewSchedule {
   return {
@@ -23,10 +36,48 @@ function newSchedule(id: string, dueAtMs: number, extra: Partial<NewSchedule> = 
   };
 }
 
+const delivery = (atMs: number) => ({ deliveredAtMs: atMs, lateByMs: 0 });
+
 const dirs: string[] = [];
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+let admin: ReturnType<typeof createClient>;
+let tests = 0;
+/** The key prefix of the running test: every Redis handle it opens lives under it. */
+let testPrefix = '';
+let handles = 0;
+const redisHandles: RedisScheduleStore[] = [];
+
+beforeAll(async () => {
+  admin = createClient({ url: REDIS_URL });
+  await admin.connect();
 });
+beforeEach(() => {
+  testPrefix = `${RUN_PREFIX}${++tests}:`;
+});
+afterEach(async () => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  await Promise.all(redisHandles.splice(0).map((handle) => handle.close()));
+  await deleteKeys(testPrefix);
+});
+afterAll(async () => {
+  await admin.close();
+});
+
+async function deleteKeys(prefix: string): Promise<void> {
+  for await (const keys of admin.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 })) {
+    if (keys.length > 0) await admin.del(keys);
+  }
+}
+
+/** A prefix of its own for one storage within the running test (a property run opens many). */
+function newRedisPrefix(): string {
+  return `${testPrefix}${++handles}:`;
+}
+
+async function openRedis(keyPrefix: string, url = REDIS_URL): Promise<RedisScheduleStore> {
+  const store = await RedisScheduleStore.open(url, { keyPrefix });
+  redisHandles.push(store);
+  return store;
+}
 
 function tempDbPath(): string {
   const dir = mkdtempSync(join(tmpdir(), 'herald-schedules-'));
@@ -34,15 +85,16 @@ function tempDbPath(): string {
   return join(dir, 'schedules.db');
 }
 
-const adapters: [string, () => ScheduleStore][] = [
+const adapters: [string, () => ScheduleStore | Promise<ScheduleStore>][] = [
   ['memory', () => new MemoryScheduleStore()],
   ['sqlite (path)', () => new SqliteScheduleStore(tempDbPath())],
   ['sqlite (Database)', () => new SqliteScheduleStore(new Database(':memory:'))],
+  ['redis', () => openRedis(newRedisPrefix())],
 ];
 
 describe.each(adapters)('ScheduleStore conformance: %s', (_name, open) => {
   it('adds a schedule as pending and reads it back', async () => {
-    const store = open();
+    const store = await open();
     const added = await store.add(
       newSchedule('a', T0 + 1000, {
         ownerId: 'alice',
@@ -63,14 +115,14 @@ describe.each(adapters)('ScheduleStore conformance: %s', (_name, open) => {
   });
 
   it('refuses a duplicate id', async () => {
-    const store = open();
+    const store = await open();
     await store.add(newSchedule('a', T0));
     await expect(store.add(newSchedule('a', T0))).rejects.toMatchObject({ code: 'SCHEDULE_DUPLICATE_ID' });
     await store.close();
   });
 
   it('lists by due time, filtered by topic, owner and state', async () => {
-    const store = open();
+    const store = await open();
     await store.add(newSchedule('late', T0 + 3000, { ownerId: 'alice' }));
     await store.add(newSchedule('early', T0 + 1000, { ownerId: 'bob', topics: ['t/other', 't/x'] }));
     await store.add(newSchedule('mid', T0 + 2000, { ownerId: 'alice' }));
@@ -84,7 +136,7 @@ describe.each(adapters)('ScheduleStore conformance: %s', (_name, open) => {
   });
 
   it('cancels only pending or claimed schedules, and only the owner’s when an owner is given', async () => {
-    const store = open();
+    const store = await open();
     await store.add(newSchedule('a', T0, { ownerId: 'alice' }));
     expect(await store.cancel('a', 'bob')).toBe(false);
     expect(await store.cancel('a', 'alice')).toBe(true);
@@ -95,7 +147,7 @@ describe.each(adapters)('ScheduleStore conformance: %s', (_name, open) => {
   });
 
   it('claims due schedules once, earliest first, up to the limit', async () => {
-    const store = open();
+    const store = await open();
     for (const [id, offsetMs] of [
       ['c', 300],
       ['a', 100],
@@ -115,7 +167,7 @@ describe.each(adapters)('ScheduleStore conformance: %s', (_name, open) => {
   });
 
   it('lets another worker claim a schedule whose lease expired', async () => {
-    const store = open();
+    const store = await open();
     await store.add(newSchedule('a', T0));
     await store.claimDue(T0, 10, 'w1', 5_000);
     expect(await store.claimDue(T0 + 4_999, 10, 'w2', 5_000)).toEqual([]);
@@ -130,7 +182,7 @@ describe.each(adapters)('ScheduleStore conformance: %s', (_name, open) => {
   });
 
   it('completes a recurring schedule back to pending at its next due time', async () => {
-    const store = open();
+    const store = await open();
     await store.add(newSchedule('r', T0));
     await store.claimDue(T0, 10, 'w', 1_000);
     expect(await store.complete('r', T0 + 86_400_000, 'w', { deliveredAtMs: T0 + 5, lateByMs: 5 })).toBe(
@@ -148,7 +200,7 @@ describe.each(adapters)('ScheduleStore conformance: %s', (_name, open) => {
   });
 
   it('completes a batch at once, skipping schedules the worker does not hold', async () => {
-    const store = open();
+    const store = await open();
     for (const id of ['a', 'b', 'c']) await store.add(newSchedule(id, T0));
     await store.claimDue(T0, 2, 'w', 1_000);
     const delivery = { deliveredAtMs: T0, lateByMs: 0 };
@@ -170,7 +222,7 @@ describe.each(adapters)('ScheduleStore conformance: %s', (_name, open) => {
   });
 
   it('does not complete a schedule cancelled during delivery', async () => {
-    const store = open();
+    const store = await open();
     await store.add(newSchedule('a', T0));
     await store.claimDue(T0, 10, 'w', 1_000);
     expect(await store.cancel('a')).toBe(true);
@@ -180,8 +232,77 @@ describe.each(adapters)('ScheduleStore conformance: %s', (_name, open) => {
     await store.close();
   });
 
+  it('renews only the claims the worker holds, returning them once each in the order asked', async () => {
+    const store = await open();
+    for (const id of ['a', 'b', 'c', 'd']) await store.add(newSchedule(id, T0));
+    expect((await store.claimDue(T0, 2, 'w1', 5_000)).map((s) => s.id)).toEqual(['a', 'b']);
+    expect((await store.claimDue(T0, 1, 'w2', 5_000)).map((s) => s.id)).toEqual(['c']);
+    expect(await store.renew(['b', 'c', 'd', 'missing', 'a', 'b'], 'w1', T0 + 4_000, 5_000)).toEqual([
+      'b',
+      'a',
+    ]);
+    expect(await store.get('a')).toMatchObject({
+      state: 'claimed',
+      claimedBy: 'w1',
+      leaseUntilMs: T0 + 9_000,
+    });
+    expect(await store.get('c')).toMatchObject({
+      state: 'claimed',
+      claimedBy: 'w2',
+      leaseUntilMs: T0 + 5_000,
+    });
+    const pending = await store.get('d');
+    expect([pending?.state, pending?.claimedBy, pending?.leaseUntilMs]).toEqual([
+      'pending',
+      undefined,
+      undefined,
+    ]);
+    expect(await store.renew([], 'w1', T0 + 4_000, 5_000)).toEqual([]);
+    // The renewed claims stay out of reach until their new lease ends; the other one lapsed as it was.
+    expect((await store.claimDue(T0 + 8_999, 10, 'w3', 1_000)).map((s) => s.id)).toEqual(['c', 'd']);
+    expect(await store.nextDueMs()).toBe(T0 + 9_000);
+    expect((await store.claimDue(T0 + 9_000, 10, 'w3', 1_000)).map((s) => [s.id, s.claimedBy])).toEqual([
+      ['a', 'w3'],
+      ['b', 'w3'],
+    ]);
+    await store.close();
+  });
+
+  it('renews a lease that expired while nobody took it over, never one taken over', async () => {
+    const store = await open();
+    await store.add(newSchedule('a', T0));
+    await store.claimDue(T0, 10, 'w1', 1_000);
+    expect(await store.renew(['a'], 'w1', T0 + 2_000, 1_000)).toEqual(['a']);
+    expect(await store.nextDueMs()).toBe(T0 + 3_000);
+    expect(await store.claimDue(T0 + 2_999, 10, 'w2', 1_000)).toEqual([]);
+    expect((await store.claimDue(T0 + 3_000, 10, 'w2', 1_000)).map((s) => s.claimedBy)).toEqual(['w2']);
+    const takenOver = await store.get('a');
+    expect(await store.renew(['a'], 'w1', T0 + 3_500, 60_000)).toEqual([]);
+    expect(await store.get('a')).toEqual(takenOver);
+    expect(await store.renew(['a'], 'w2', T0 + 3_500, 60_000)).toEqual(['a']);
+    expect(await store.nextDueMs()).toBe(T0 + 63_500);
+    await store.close();
+  });
+
+  it('renews nothing once the claim ended: completed, pending again or cancelled', async () => {
+    const store = await open();
+    for (const id of ['done', 'again', 'cancelled']) await store.add(newSchedule(id, T0));
+    await store.claimDue(T0, 10, 'w', 1_000);
+    const completions = [
+      { id: 'done', nextDueMs: null, delivery: delivery(T0) },
+      { id: 'again', nextDueMs: T0 + 60_000, delivery: delivery(T0) },
+    ];
+    expect(await store.completeAll(completions, 'w')).toBe(2);
+    expect(await store.cancel('cancelled')).toBe(true);
+    const before = await store.list();
+    expect(await store.renew(['done', 'again', 'cancelled'], 'w', T0 + 500, 1_000)).toEqual([]);
+    expect(await store.list()).toEqual(before);
+    expect(await store.nextDueMs()).toBe(T0 + 60_000);
+    await store.close();
+  });
+
   it('purges finished schedules created before a cut-off', async () => {
-    const store = open();
+    const store = await open();
     await store.add(newSchedule('done', T0 - 1));
     await store.add(newSchedule('cancelled', T0));
     await store.add(newSchedule('pending', T0));
@@ -225,32 +346,191 @@ describe('SqliteScheduleStore', () => {
   });
 });
 
+describe('RedisScheduleStore', () => {
+  it('keeps schedules in Redis: a new handle under the same prefix finds them, one under another does not', async () => {
+    const keyPrefix = newRedisPrefix();
+    const first = await openRedis(keyPrefix);
+    await first.add(newSchedule('a', T0 + 1000, { ownerId: 'alice', rrule: 'FREQ=DAILY' }));
+    await first.close();
+    const second = await openRedis(keyPrefix);
+    expect(await second.get('a')).toMatchObject({ dueAtMs: T0 + 1000, ownerId: 'alice', state: 'pending' });
+    await expect(second.add(newSchedule('a', T0))).rejects.toMatchObject({ code: 'SCHEDULE_DUPLICATE_ID' });
+    const elsewhere = await openRedis(newRedisPrefix());
+    expect(await elsewhere.get('a')).toBeUndefined();
+    expect(await elsewhere.nextDueMs()).toBeUndefined();
+  });
+
+  it('never hands one schedule to two connections claiming at the same instant', async () => {
+    const keyPrefix = newRedisPrefix();
+    const a = await openRedis(keyPrefix);
+    const b = await openRedis(keyPrefix);
+    for (let i = 0; i < 200; i++) await a.add(newSchedule(`s${String(i).padStart(3, '0')}`, T0 + i));
+    const claimed: string[] = [];
+    for (let round = 0; round < 20; round++) {
+      const [x, y] = await Promise.all([
+        a.claimDue(T0 + 1000, 7, 'a', 60_000),
+        b.claimDue(T0 + 1000, 6, 'b', 60_000),
+      ]);
+      claimed.push(...x.map((s) => s.id), ...y.map((s) => s.id));
+    }
+    expect(claimed).toHaveLength(200);
+    expect(new Set(claimed).size).toBe(200);
+  });
+
+  it('lists past one script page, in due order then id, filtering on every page', async () => {
+    const store = await openRedis(newRedisPrefix());
+    // 450 schedules: ids in reverse of due order on every third, so the order comes from the due time.
+    for (let i = 0; i < 450; i++) {
+      await store.add(
+        newSchedule(`s${String(449 - i).padStart(3, '0')}`, T0 + Math.floor(i / 3), {
+          topics: i % 50 === 0 ? ['t/rare'] : ['t/common'],
+        }),
+      );
+    }
+    const all = await store.list({ limit: 1_000 });
+    expect(all).toHaveLength(450);
+    const order = all.map((s) => [s.dueAtMs, s.id] as const);
+    expect(order).toEqual(
+      [...order].sort(([dueA, idA], [dueB, idB]) => dueA - dueB || (idA < idB ? -1 : idA > idB ? 1 : 0)),
+    );
+    expect((await store.list()).length).toBe(100);
+    const rare = await store.list({ topic: 't/rare' });
+    expect(rare.map((s) => s.dueAtMs)).toEqual(
+      Array.from({ length: 9 }, (_, k) => T0 + Math.floor((50 * k) / 3)),
+    );
+    expect(await store.list({ states: [] })).toEqual([]);
+    expect(await store.list({ limit: 0 })).toEqual([]);
+  });
+
+  it('purges finished schedules with their keys, and keeps every other schedule indexed', async () => {
+    const keyPrefix = newRedisPrefix();
+    const store = await openRedis(keyPrefix);
+    for (let i = 0; i < 5; i++) await store.add(newSchedule(`s${i}`, T0 + i));
+    await store.claimDue(T0 + 10, 3, 'w', 1_000);
+    await store.completeAll(
+      [
+        { id: 's0', nextDueMs: null, delivery: delivery(T0) },
+        { id: 's1', nextDueMs: T0 + 100, delivery: delivery(T0) },
+      ],
+      'w',
+    );
+    await store.cancel('s3');
+    expect(await store.purgeFinished(T0 + 1)).toBe(2);
+    expect(await admin.exists([`${keyPrefix}schedule:s0`, `${keyPrefix}schedule:s3`])).toBe(0);
+    const members = async (set: string) => (await admin.zRange(`${keyPrefix}schedules:${set}`, 0, -1)).sort();
+    expect(await members('all')).toEqual(['s1', 's2', 's4']);
+    expect(await members('pending')).toEqual(['s1', 's4']);
+    expect(await members('leases')).toEqual(['s2']);
+    expect(await members('finished')).toEqual([]);
+    expect((await store.list()).map((s) => [s.id, s.state])).toEqual([
+      ['s2', 'claimed'],
+      ['s4', 'pending'],
+      ['s1', 'pending'],
+    ]);
+  });
+
+  it('rejects with UNAVAILABLE while Redis is unreachable, and works again once it is back; CLOSED after close', async () => {
+    const keyPrefix = newRedisPrefix();
+    const link = await relay();
+    const store = await openRedis(keyPrefix, link.url);
+    await store.add(newSchedule('a', T0));
+    await link.cut();
+    const unavailable = expect.objectContaining({ name: 'StoreError', code: 'UNAVAILABLE' });
+    await expect(store.claimDue(T0, 10, 'w', 1_000)).rejects.toEqual(unavailable);
+    await expect(store.renew(['a'], 'w', T0, 1_000)).rejects.toEqual(unavailable);
+    await expect(store.nextDueMs()).rejects.toEqual(unavailable);
+    await expect(store.list()).rejects.toEqual(unavailable);
+    await link.restore();
+    await vi.waitFor(async () => expect(await store.nextDueMs()).toBe(T0), { timeout: 5_000 });
+    expect((await store.claimDue(T0, 10, 'w', 1_000)).map((s) => s.id)).toEqual(['a']);
+    await store.close();
+    await expect(store.get('a')).rejects.toMatchObject({ name: 'StoreError', code: 'CLOSED' });
+  });
+
+  it('is what openStore gives for a redis:// URL, under the event store’s key prefix', async () => {
+    const keyPrefix = newRedisPrefix();
+    const opened = await openStore(REDIS_URL, { redisKeyPrefix: keyPrefix });
+    try {
+      expect(opened.schedules).toBeInstanceOf(RedisScheduleStore);
+      await opened.schedules?.add(newSchedule('a', T0));
+      expect((await (await openRedis(keyPrefix)).get('a'))?.state).toBe('pending');
+      expect(await admin.exists(`${keyPrefix}schedule:a`)).toBe(1);
+    } finally {
+      await opened.schedules?.close();
+      await opened.subscriberDirectory?.close();
+      await opened.broker.close();
+      await opened.store.close();
+    }
+  });
+});
+
+/** A TCP relay to Redis that the test can cut and restore, standing in for Redis going down. */
+async function relay(): Promise<{ url: string; cut(): Promise<void>; restore(): Promise<void> }> {
+  const target = new URL(REDIS_URL);
+  const sockets = new Set<Socket>();
+  const start = (port: number) =>
+    new Promise<Server>((resolve) => {
+      const server = createServer((client) => {
+        const upstream = connect(Number(target.port || 6379), target.hostname);
+        for (const socket of [client, upstream]) {
+          sockets.add(socket);
+          socket.on('error', () => {});
+          socket.on('close', () => {
+            sockets.delete(socket);
+            client.destroy();
+            upstream.destroy();
+          });
+        }
+        client.pipe(upstream).pipe(client);
+      });
+      server.listen(port, '127.0.0.1', () => resolve(server));
+    });
+  let server = await start(0);
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `redis://127.0.0.1:${port}${target.pathname}`,
+    cut: async () => {
+      const closed = new Promise((resolve) => server.close(resolve));
+      for (const socket of sockets) socket.destroy();
+      await closed;
+    },
+    restore: async () => {
+      server = await start(port);
+    },
+  };
+}
+
 /**
  * Two workers on one storage, as two hub processes run them. SQLite shares its file between
  * connections, so each worker gets its own; memory lives in one instance, so both workers use it.
  */
-const workerPairs: [string, () => [ScheduleStore, ScheduleStore]][] = [
+const workerPairs: [string, () => Promise<[ScheduleStore, ScheduleStore]>][] = [
   [
     'memory (one instance for both workers)',
-    () => {
+    async () => {
       const store = new MemoryScheduleStore();
       return [store, store];
     },
   ],
   [
     'sqlite (two connections to one file)',
-    () => {
+    async () => {
       const path = tempDbPath();
       return [new SqliteScheduleStore(path), new SqliteScheduleStore(path)];
     },
   ],
+  [
+    'redis (two connections under one key prefix)',
+    async () => {
+      const keyPrefix = newRedisPrefix();
+      return [await openRedis(keyPrefix), await openRedis(keyPrefix)];
+    },
+  ],
 ];
-
-const delivery = (atMs: number) => ({ deliveredAtMs: atMs, lateByMs: 0 });
 
 describe.each(workerPairs)('ScheduleStore with two workers: %s', (_name, openPair) => {
   async function withPair(run: (w1: ScheduleStore, w2: ScheduleStore) => Promise<void>): Promise<void> {
-    const [w1, w2] = openPair();
+    const [w1, w2] = await openPair();
     try {
       await run(w1, w2);
     } finally {
@@ -309,6 +589,28 @@ describe.each(workerPairs)('ScheduleStore with two workers: %s', (_name, openPai
       });
     }));
 
+  it('keeps a claim renewed through one handle from the worker of the other until the renewed lease ends', () =>
+    withPair(async (w1, w2) => {
+      await w1.add(newSchedule('a', T0));
+      await w1.claimDue(T0, 10, 'w1', 1_000);
+      // Five renewals, each before the lease ends: four and a half leases held.
+      for (let atMs = T0 + 900; atMs <= T0 + 4_500; atMs += 900) {
+        expect(await w1.renew(['a'], 'w1', atMs, 1_000)).toEqual(['a']);
+        expect(await w2.claimDue(atMs + 999, 10, 'w2', 1_000)).toEqual([]);
+        expect(await w2.nextDueMs()).toBe(atMs + 1_000);
+      }
+      expect(await w2.renew(['a'], 'w2', T0 + 5_000, 1_000)).toEqual([]);
+      expect((await w2.claimDue(T0 + 5_500, 10, 'w2', 1_000)).map((s) => s.claimedBy)).toEqual(['w2']);
+      // The worker that lost it can neither renew nor complete it.
+      expect(await w1.renew(['a'], 'w1', T0 + 5_600, 1_000)).toEqual([]);
+      expect(await w1.complete('a', null, 'w1', delivery(T0 + 5_600))).toBe(false);
+      expect(await w1.get('a')).toMatchObject({
+        state: 'claimed',
+        claimedBy: 'w2',
+        leaseUntilMs: T0 + 6_500,
+      });
+    }));
+
   it('accepts a completion after the lease expired when no other worker took the schedule over', () =>
     withPair(async (w1, w2) => {
       await w1.add(newSchedule('a', T0));
@@ -333,7 +635,7 @@ describe.each(workerPairs)('ScheduleStore with two workers: %s', (_name, openPai
       expect(await w2.claimDue(T0 + 10_000, 10, 'w2', 1_000)).toEqual([]);
     }));
 
-  it('never lets two workers hold one schedule while its lease runs, and takes a completion only from the holder, over random interleavings', async () => {
+  it('never lets two workers hold one schedule while its lease runs, and takes a completion or a renewal only from the holder, over random interleavings', async () => {
     const step = fc.oneof(
       fc.record({
         kind: fc.constant('claim' as const),
@@ -347,6 +649,12 @@ describe.each(workerPairs)('ScheduleStore with two workers: %s', (_name, openPai
         worker: fc.constantFrom('w1', 'w2'),
         schedule: fc.nat({ max: 5 }),
         isLast: fc.boolean(),
+      }),
+      fc.record({
+        kind: fc.constant('renew' as const),
+        worker: fc.constantFrom('w1', 'w2'),
+        schedules: fc.array(fc.nat({ max: 5 }), { maxLength: 4 }),
+        leaseMs: fc.constantFrom(100, 1_000, 5_000),
       }),
     );
     await fc.assert(
@@ -383,6 +691,16 @@ describe.each(workerPairs)('ScheduleStore with two workers: %s', (_name, openPai
               // Fewer than asked: nothing claimable was held back, an expired lease included.
               if (claimed.length < s.limit) expect([...model.values()].filter(isClaimable)).toEqual([]);
             }
+            if (s.kind === 'renew') {
+              const asked = s.schedules.map((n) => `s${n}`);
+              // Only the holder renews: expired or not, as long as nobody took the claim over.
+              const held = [...new Set(asked)].filter((id) => {
+                const m = model.get(id)!;
+                return m.state === 'claimed' && m.holder === s.worker;
+              });
+              expect(await handle(s.worker).renew(asked, s.worker, nowMs, s.leaseMs)).toEqual(held);
+              for (const id of held) model.get(id)!.leaseUntilMs = nowMs + s.leaseMs;
+            }
             if (s.kind === 'complete') {
               const id = `s${s.schedule}`;
               const m = model.get(id)!;
@@ -404,10 +722,11 @@ describe.each(workerPairs)('ScheduleStore with two workers: %s', (_name, openPai
           }
           for (const [id, m] of model) {
             const stored = await w2.get(id);
-            expect([stored?.state, stored?.dueAtMs, stored?.claimedBy]).toEqual([
+            expect([stored?.state, stored?.dueAtMs, stored?.claimedBy, stored?.leaseUntilMs]).toEqual([
               m.state,
               m.dueAtMs,
               m.holder,
+              m.leaseUntilMs,
             ]);
           }
         }),
