@@ -4,10 +4,12 @@ import {
   type Broker,
   Hub,
   type Hub as HubCore,
+  LocalSubscriberDirectory,
   type PublishInput,
   type RetentionPolicy,
   type Store,
   type StoredEvent,
+  type SubscriberDirectory,
 } from '../hub/index.js';
 import { ScheduleService, type ScheduleServiceOptions, type ScheduleStore } from '../schedule/index.js';
 import { MemoryScheduleStore, openStore } from '../store/index.js';
@@ -22,8 +24,19 @@ import { HubRouter } from './router.js';
 export type ScheduleOptions = Omit<ScheduleServiceOptions, 'hub' | 'store' | 'onError'>;
 
 export interface CreateHubOptions extends Partial<HttpOptions> {
-  /** `memory` (default), `sqlite:PATH`, or an opened store and broker (closed with the hub). */
-  store?: string | { store: Store; broker: Broker; retention?: RetentionPolicy; schedules?: ScheduleStore };
+  /**
+   * `memory` (default), `sqlite:PATH`, `redis://…`, or an opened store and broker (closed with the
+   * hub), with the subscriber directory `openStore` opened for Redis (else a local one).
+   */
+  store?:
+    | string
+    | {
+        store: Store;
+        broker: Broker;
+        retention?: RetentionPolicy;
+        schedules?: ScheduleStore;
+        subscriberDirectory?: SubscriberDirectory | undefined;
+      };
   /** Token verification; or a ready `authorizer`. */
   jwt?: JwtOptions;
   authorizer?: Authorizer;
@@ -78,11 +91,14 @@ export async function createHub(options: CreateHubOptions = {}): Promise<HeraldH
   const opened =
     typeof options.store === 'object'
       ? options.store
-      : await openStore((options.store ?? 'memory') as 'memory');
-  const metrics = new HubMetrics();
+      : await openStore(options.store ?? 'memory', { redisSubscribers: { timers: options.timers } });
+  // Every process's subscribers on a shared store (Redis), this process's otherwise.
+  const directory = opened.subscriberDirectory ?? new LocalSubscriberDirectory();
+  const metrics = new HubMetrics({ directory });
   const hub = new Hub({
     store: opened.store,
     broker: opened.broker,
+    directory,
     clock: options.clock,
     timers: options.timers,
     retention: options.retention ?? opened.retention,

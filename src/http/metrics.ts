@@ -1,15 +1,28 @@
 import { Counter, Gauge, Registry } from 'prom-client';
-import type { HubObserver, Update } from '../hub/index.js';
+import type { DirectoryStats, HubObserver, SubscriberDirectory, Update } from '../hub/index.js';
 
 /** A label child of a counter: what a transport increments. */
 export interface ByteCounter {
   inc(sizeBytes: number): void;
 }
 
+export interface HubMetricsOptions {
+  /**
+   * Read at scrape time for `herald_cluster_nodes` and `herald_cluster_subscribers`; without one
+   * those two gauges are not registered.
+   */
+  directory?: SubscriberDirectory | undefined;
+}
+
 /** One Prometheus registry per hub, so that two hubs in one process never share counters. */
 export class HubMetrics implements HubObserver {
   readonly registry = new Registry();
+  /** This process's open connections, by transport. */
   readonly connections: Gauge<'transport'>;
+  /** Live hub processes sharing the subscriber directory (set at scrape time; NaN when unreadable). */
+  readonly clusterNodes: Gauge | undefined;
+  /** Open subscribers of all of them (set at scrape time; NaN when unreadable). */
+  readonly clusterSubscribers: Gauge | undefined;
   readonly publishedEvents: Counter;
   readonly deliveredEvents: Counter<'transport'>;
   readonly queueOverflows: Counter<'transport'>;
@@ -20,14 +33,45 @@ export class HubMetrics implements HubObserver {
   /** Label children made once: `labels()` per connection kept one child (+ bound `inc`) per connection. */
   #sentBytesBy = new Map<string, ByteCounter>();
 
-  constructor() {
+  constructor(options: HubMetricsOptions = {}) {
     const registers = [this.registry];
     this.connections = new Gauge({
       name: 'herald_connections',
-      help: 'Open subscriber connections',
+      help: 'Open subscriber connections of this process, by transport (cluster total: herald_cluster_subscribers)',
       labelNames: ['transport'],
       registers,
     });
+    const directory = options.directory;
+    if (directory !== undefined) {
+      // One read of the directory per scrape, shared by both gauges (prom-client collects them concurrently).
+      let reading: Promise<DirectoryStats | undefined> | undefined;
+      const stats = () => {
+        reading ??= directory.stats().then(
+          (value) => value,
+          () => undefined,
+        );
+        void reading.then(() => {
+          reading = undefined;
+        });
+        return reading;
+      };
+      this.clusterNodes = new Gauge({
+        name: 'herald_cluster_nodes',
+        help: 'Live hub processes sharing the subscriber directory of this one (same Redis, same key prefix; 1 without Redis), read at scrape time; NaN when the directory cannot be read',
+        registers,
+        async collect() {
+          this.set((await stats())?.nodes ?? Number.NaN);
+        },
+      });
+      this.clusterSubscribers = new Gauge({
+        name: 'herald_cluster_subscribers',
+        help: 'Open subscribers of all the processes counted by herald_cluster_nodes (this one alone: herald_connections), read at scrape time; NaN when the directory cannot be read',
+        registers,
+        async collect() {
+          this.set((await stats())?.subscribers ?? Number.NaN);
+        },
+      });
+    }
     this.publishedEvents = new Counter({
       name: 'herald_published_events_total',
       help: 'Events stored',

@@ -1,4 +1,10 @@
-import { AuthError, type Hub, type MercureVersion, subscriptionDocument } from '../hub/index.js';
+import {
+  AuthError,
+  type DirectoryEntry,
+  type MercureVersion,
+  type SubscriberDirectory,
+  subscriptionDocument,
+} from '../hub/index.js';
 import type { Exchange } from '../transports/index.js';
 import type { HttpContext } from './context.js';
 import { mercureLink } from './discovery.js';
@@ -23,39 +29,37 @@ import { subscriberGrant } from './subscribe.js';
  * `path` is the raw request path: ids percent-encode each variable once, and so does the client.
  * `lastEventId` is the hub's newest event id, read once for the body and the `Link` header alike.
  * Returns `undefined` when a single subscription was asked for and is not active (404).
+ *
+ * The subscriptions are the directory's: every hub process sharing it (Redis), else this one. A
+ * collection lists at most the directory's cap of subscribers (`SubscriberDirectory.list`); one
+ * subscription is looked up by its subscriber id, whatever the cap.
  */
-export function subscriptionsDocument(
-  hub: Hub,
+export async function subscriptionsDocument(
+  directory: SubscriberDirectory,
   path: string,
   { version, lastEventId }: { version: MercureVersion; lastEventId: string },
-): Record<string, unknown> | undefined {
+): Promise<Record<string, unknown> | undefined> {
   const isLegacy = version === 'legacy';
-  const documents: Record<string, unknown>[] = [];
-  for (const subscriber of hub.subscribers) {
-    if (subscriber.isClosed) continue;
-    for (const selector of subscriber.selectors) {
-      const doc = subscriptionDocument(
-        selector,
-        {
-          subscriberId: subscriber.id,
-          isActive: true,
-          payload: subscriber.payloadOf(selector),
-          subscribedAtMs: subscriber.subscribedAtMs,
-        },
-        'api',
-      );
-      const id = doc['id'] as string;
-      if (id === path) return isLegacy ? { ...doc, lastEventID: lastEventId } : doc;
-      if (id.startsWith(`${path}/`)) {
-        if (isLegacy) delete doc['@context'];
-        documents.push(doc);
-      }
-    }
-  }
   // A path with all its segments (0.x: 2, draft-08: 3 after the prefix) names one subscription.
   const segments = path.split('/').length - 4;
   const looksSingle =
     segments >= 3 || (segments === 2 && !/^(exact|urlpattern)$/.test(path.split('/')[4] ?? ''));
+  if (looksSingle) {
+    const subscriberId = decodedSegment(path.slice(path.lastIndexOf('/') + 1));
+    const entries = subscriberId === undefined ? [] : await directory.find(subscriberId);
+    for (const doc of documentsOf(entries)) {
+      if (doc['id'] === path) return isLegacy ? { ...doc, lastEventID: lastEventId } : doc;
+    }
+  }
+  const documents: Record<string, unknown>[] = [];
+  for (const doc of documentsOf(await directory.list())) {
+    const id = doc['id'] as string;
+    if (id === path) return isLegacy ? { ...doc, lastEventID: lastEventId } : doc;
+    if (id.startsWith(`${path}/`)) {
+      if (isLegacy) delete doc['@context'];
+      documents.push(doc);
+    }
+  }
   if (documents.length === 0 && looksSingle) return undefined;
   if (!isLegacy) return { id: path, type: 'subscriptions', subscriptions: documents };
   return {
@@ -65,6 +69,33 @@ export function subscriptionsDocument(
     lastEventID: lastEventId,
     subscriptions: documents,
   };
+}
+
+/** The API documents of the entries' subscriptions, one per selector. */
+function* documentsOf(entries: readonly DirectoryEntry[]): Generator<Record<string, unknown>> {
+  for (const entry of entries) {
+    for (const subscription of entry.subscriptions) {
+      yield subscriptionDocument(
+        subscription,
+        {
+          subscriberId: entry.subscriberId,
+          isActive: true,
+          payload: subscription.payload,
+          subscribedAtMs: entry.subscribedAtMs,
+        },
+        'api',
+      );
+    }
+  }
+}
+
+/** A percent-encoded path segment decoded, or `undefined` when it is not valid percent-encoding. */
+function decodedSegment(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -93,7 +124,7 @@ export async function serveSubscriptions(
     contentType: 'application/json',
   });
   const { version } = grant;
-  const doc = subscriptionsDocument(context.hub, rawPath, { version, lastEventId });
+  const doc = await subscriptionsDocument(context.hub.directory, rawPath, { version, lastEventId });
   if (doc === undefined) throw new HttpError(404, 'NOT_FOUND', 'no such active subscription', { link });
   const headers = { ...cors, 'cache-control': 'must-revalidate', link };
   sendJson(exchange, 200, doc, headers, version === 'legacy' ? 'application/ld+json' : 'application/json');

@@ -10,6 +10,7 @@ import {
   type RetentionPolicy,
   type Store,
   type StoredEvent,
+  type SubscriberDirectory,
 } from './ports.js';
 import {
   defaultPublishLimits,
@@ -20,6 +21,7 @@ import {
 } from './publish.js';
 import type { Selector } from './selector.js';
 import { Subscriber, type SubscriberCloseReason, type SubscriberSink } from './subscriber.js';
+import { LocalSubscriberDirectory } from './subscriber-directory.js';
 import {
   isLegacySubscription,
   SUBSCRIPTION_EVENT_TYPE,
@@ -46,6 +48,11 @@ export interface HubObserver {
 export interface HubOptions {
   store: Store;
   broker: Broker;
+  /**
+   * Where the open subscribers are recorded for the subscriptions API and the cluster gauges;
+   * closed with the hub. Default: a `LocalSubscriberDirectory` (this process only).
+   */
+  directory?: SubscriberDirectory | undefined;
   clock?: Clock;
   /** Token expiry and retention wait on these; fake ones let tests fire them. */
   timers?: Timers;
@@ -130,6 +137,8 @@ export const EARLIEST = 'earliest';
 export class Hub {
   readonly store: Store;
   readonly broker: Broker;
+  /** The open subscribers of every process sharing it (this one only, by default). */
+  readonly directory: SubscriberDirectory;
   readonly clock: Clock;
   readonly timers: Timers;
   #options: HubOptions;
@@ -153,6 +162,7 @@ export class Hub {
     this.#options = options;
     this.store = options.store;
     this.broker = options.broker;
+    this.directory = options.directory ?? new LocalSubscriberDirectory();
     this.clock = options.clock ?? systemClock;
     this.timers = options.timers ?? systemTimers;
     this.#limits = { ...defaultPublishLimits, ...options.publishLimits };
@@ -272,13 +282,25 @@ export class Hub {
     this.#subscribers.add(subscriber);
     this.#activeIds.add(subscriberId);
     this.#index.add(subscriber, request.selectors);
+    // Synchronous and cheap whatever the directory: a shared one writes behind.
+    this.directory.add(subscriber);
     if (request.isTracked) this.#tracked.add(subscriber);
     if (request.expiresAtMs !== undefined) this.#armExpiry(subscriber, request.expiresAtMs);
     const headEventId = this.#headEventId;
     const headCursor = this.#headCursor;
-    const snapshot = await this.store.headCursor();
-    const from = await this.#resolveCursor(request.lastEventId);
-    if (request.isTracked) await this.#publishSubscriptionEvents(subscriber, true);
+    let snapshot: Cursor;
+    let from: { cursor: Cursor | undefined; knownId: string };
+    try {
+      snapshot = await this.store.headCursor();
+      from = await this.#resolveCursor(request.lastEventId);
+      if (request.isTracked) await this.#publishSubscriptionEvents(subscriber, true);
+    } catch (error) {
+      // The subscription never opened (the store is down: the caller answers 503). Unregister it,
+      // or it would stay indexed, buffering live events for no one, and be announced as closed.
+      this.#tracked.delete(subscriber);
+      subscriber.close('error');
+      throw error;
+    }
     let replayed = false;
     return {
       subscriber,
@@ -310,6 +332,7 @@ export class Hub {
     this.#subscribers.delete(closed);
     this.#activeIds.delete(closed.id);
     this.#index.remove(closed);
+    this.directory.remove(closed);
     this.#options.observer?.subscriberClosed?.(closed.transport, reason);
     if (this.#tracked.has(closed)) void this.#publishSubscriptionEvents(closed, false);
   };
@@ -463,13 +486,17 @@ export class Hub {
     return this.store.prune(retention, this.clock.nowMs());
   }
 
-  /** Disconnects every subscriber (reason `shutdown`), stops timers, closes broker and store. */
+  /**
+   * Disconnects every subscriber (reason `shutdown`), stops timers, closes the directory (a shared
+   * one withdraws this process's subscribers), the broker and the store.
+   */
   async close(): Promise<void> {
     if (this.#isClosed) return;
     this.#isClosed = true;
     if (this.#pruneTimer !== undefined) this.timers.clearTimeout(this.#pruneTimer);
     this.#unsubscribeBroker?.();
     for (const subscriber of [...this.#subscribers]) subscriber.close('shutdown');
+    await this.directory.close();
     await this.broker.close();
     await this.store.close();
   }

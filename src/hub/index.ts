@@ -19,6 +19,11 @@ export {
   type AppendOptions,
   type Broker,
   type Cursor,
+  DEFAULT_MAX_LISTED_SUBSCRIBERS,
+  type DirectoryEntry,
+  type DirectoryMember,
+  type DirectoryStats,
+  type DirectorySubscription,
   type DuplicateIdError,
   isDuplicateIdError,
   isStoreError,
@@ -27,10 +32,16 @@ export {
   type Store,
   type StoredEvent,
   type StoreErrorCode,
+  type SubscriberDirectory,
 } from './ports.js';
 export { defaultPublishLimits, type PublishInput, type PublishLimits, toNewEvent } from './publish.js';
 export { compileSelector, type Selector, type SelectorKind, selectorKindForQueryParam } from './selector.js';
 export { Subscriber, type SubscriberCloseReason, type SubscriberSink } from './subscriber.js';
+export {
+  directoryEntryOf,
+  LocalSubscriberDirectory,
+  type LocalSubscriberDirectoryOptions,
+} from './subscriber-directory.js';
 export { type SubscriptionFacts, subscriptionDocument } from './subscription-topic.js';
 export { type PollEvent, Update } from './update.js';
 export {

@@ -3,6 +3,8 @@
  * never imports them. Every adapter must pass the conformance suite in `test/store/`.
  */
 
+import type { Selector, SelectorKind } from './selector.js';
+
 /** A position in the hub's ordered history: a positive integer, strictly increasing per append. */
 export type Cursor = number;
 
@@ -123,8 +125,20 @@ export interface Store {
    * the store is empty, also after everything was pruned (cursors are still never reused).
    */
   headCursor(): Promise<Cursor>;
-  /** Applies the retention policy; returns how many events were dropped. */
+  /**
+   * Applies the retention policy; returns how many events were dropped. On a storage shared by
+   * several handles it may do nothing and return 0 while another handle prunes (Redis: the
+   * retention lock), since the hub of every process prunes on its own timer.
+   */
   prune(policy: RetentionPolicy, nowMs: number): Promise<number>;
+  /**
+   * Readiness: resolves when the storage answers right now, rejects with `UNAVAILABLE` when it does
+   * not (`CLOSED` after `close()`). Cheap enough to call on every readiness probe, and settles
+   * within about a second whatever the storage does: memory is always ready, SQLite runs one
+   * trivial read, Redis sends a PING with a short timeout. It changes nothing, and says nothing
+   * about the next call: an append may still fail with UNAVAILABLE.
+   */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -151,6 +165,91 @@ export interface Broker {
   publish(event: StoredEvent): Promise<void>;
   /** Registers a listener; returns the function that removes it. Throws `CLOSED` after `close()`. */
   subscribe(listener: (event: StoredEvent) => void): () => void;
+  /**
+   * Readiness: resolves when the broker delivers what every process sharing it publishes, rejects
+   * with `UNAVAILABLE` when it cannot right now (its link to the other processes is down: it catches
+   * up from its cursor once it is back), `CLOSED` after `close()`. Reads the broker's state, no round
+   * trip: an in-process broker is always ready.
+   */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * What a SubscriberDirectory needs of an open subscriber to describe it; a hub `Subscriber` is one.
+ * Read when the directory records it (a Redis directory serializes it then, a local one at read
+ * time), never kept past `remove`.
+ */
+export interface DirectoryMember {
+  /** Unique among the open subscribers of its hub (see "Ids" on `SubscriberDirectory`). */
+  readonly id: string;
+  /** When the subscription started, ms since the epoch. */
+  readonly subscribedAtMs: number;
+  readonly selectors: readonly Selector[];
+  /** The token's payload shown for the subscription of one of its selectors. */
+  payloadOf(selector: Selector): unknown;
+}
+
+/** One subscription of a listed subscriber: its selector's facts and the payload shown for it. */
+export interface DirectorySubscription {
+  readonly kind: SelectorKind;
+  readonly raw: string;
+  /** `undefined`: none shown. */
+  readonly payload: unknown;
+}
+
+/** One open subscriber as a directory lists it: the facts a subscription document is built from. */
+export interface DirectoryEntry {
+  readonly subscriberId: string;
+  readonly subscribedAtMs: number;
+  readonly subscriptions: readonly DirectorySubscription[];
+}
+
+/** Cluster totals (the `herald_cluster_*` gauges). */
+export interface DirectoryStats {
+  /** Live hub processes sharing the directory (1 for a local one). */
+  nodes: number;
+  /** Open subscribers (connections) on them. */
+  subscribers: number;
+}
+
+/** How many subscribers a `list()` returns at most, unless the directory is told otherwise. */
+export const DEFAULT_MAX_LISTED_SUBSCRIBERS = 10_000;
+
+/**
+ * The open subscribers of every hub process sharing the directory: what the subscriptions API lists
+ * and the cluster gauges count. The hub records each subscriber it opens (`add`) and closes
+ * (`remove`); adapters: `LocalSubscriberDirectory` (this process only, the default) and the Redis
+ * one (`src/store/redis-subscribers.ts`, every process on the same Redis and key prefix).
+ *
+ * Writes never wait and never fail: `add` and `remove` are synchronous and cheap, so the subscribe
+ * path is never held up by the directory's storage. A shared directory writes behind (batched),
+ * and when its storage is unreachable it keeps serving this process's subscribers to this process
+ * and catches up once the storage is back; meanwhile other processes may not see them.
+ *
+ * Reads are eventually consistent across processes: a subscriber opened or closed elsewhere shows
+ * up, or goes, once that process wrote it (a shared directory: within a turn of its event loop and
+ * a round trip); a process that died without closing drops out within the directory's liveness TTL.
+ * `list()` returns at most its cap (`DEFAULT_MAX_LISTED_SUBSCRIBERS` unless configured) of
+ * subscribers, in no promised order; a `find()` is not bounded by that cap. Reads may reject (a
+ * shared directory whose storage is down: a `StoreError` of code UNAVAILABLE).
+ *
+ * Ids: a subscriber id is unique among the open subscribers of ONE hub (the hub suffixes a repeated
+ * 0.x `sub`). Across processes, the ids the hub generates (`urn:uuid:` random UUIDs, every draft-08
+ * subscription) are unique too; a 0.x `sub` is not made unique across processes: two processes may
+ * each have an open subscriber with the same id, and both are listed.
+ */
+export interface SubscriberDirectory {
+  /** Records an open subscriber (its id not already recorded by this process). */
+  add(member: DirectoryMember): void;
+  /** Forgets a subscriber `add` recorded; a no-op for one it does not hold. */
+  remove(member: DirectoryMember): void;
+  /** The open subscribers of every live process, at most the directory's cap of them. */
+  list(): Promise<DirectoryEntry[]>;
+  /** The open subscribers with this id, on every live process (more than one only for a 0.x `sub`). */
+  find(subscriberId: string): Promise<DirectoryEntry[]>;
+  stats(): Promise<DirectoryStats>;
+  /** Stops recording; a shared directory withdraws this process's subscribers at once. */
   close(): Promise<void>;
 }
 

@@ -18,5 +18,6 @@ export {
 } from './open.js';
 export type { RedisStore, RedisStoreOptions } from './redis.js';
 export type { RedisBroker, RedisBrokerOptions } from './redis-broker.js';
+export type { RedisSubscriberDirectory, RedisSubscriberDirectoryOptions } from './redis-subscribers.js';
 export { MemoryScheduleStore } from './schedule-memory.js';
 export type { SqliteStore, SqliteStoreOptions, SqliteSynchronous } from './sqlite.js';

@@ -14,6 +14,14 @@ export interface RedisKeys {
   exclusive: string;
   /** Prefix of the per-id lists: `idPrefix + id`. */
   idPrefix: string;
+  /** The retention lock: held (SET NX PX, a random token) by the one handle pruning. */
+  pruneLock: string;
+  /** Subscriber directory: the set of node ids that registered (`redis-subscribers.ts`). */
+  nodes: string;
+  /** Prefix of each node's heartbeat key, `nodePrefix + nodeId`: exists while the node is live. */
+  nodePrefix: string;
+  /** Prefix of each node's hash of subscribers, `subscribersPrefix + nodeId`: id -> entry. */
+  subscribersPrefix: string;
 }
 
 export function redisKeys(prefix: string): RedisKeys {
@@ -23,6 +31,10 @@ export function redisKeys(prefix: string): RedisKeys {
     published: `${prefix}published`,
     exclusive: `${prefix}exclusive`,
     idPrefix: `${prefix}id:`,
+    pruneLock: `${prefix}prune-lock`,
+    nodes: `${prefix}nodes`,
+    nodePrefix: `${prefix}node:`,
+    subscribersPrefix: `${prefix}subscribers:`,
   };
 }
 

@@ -4,6 +4,7 @@ import { Hub } from '../../src/hub/hub.js';
 import type { StoredEvent } from '../../src/hub/ports.js';
 import { compileSelector } from '../../src/hub/selector.js';
 import type { SubscriberSink } from '../../src/hub/subscriber.js';
+import { StoreError } from '../../src/store/errors.js';
 import { openStore } from '../../src/store/open.js';
 
 async function memoryHub(): Promise<Hub> {
@@ -203,6 +204,46 @@ describe('hub delivery', () => {
       ['urn:dup', '3'],
       ['urn:dup', '4'],
     ]);
+    await hub.close();
+  });
+});
+
+describe('a subscription the store cannot open', () => {
+  it('is refused with the store error and leaves nothing registered: no subscriber, no id, no delivery', async () => {
+    const { store, broker } = await openStore('memory');
+    const hub = new Hub({ store, broker, pruneIntervalMs: 0 });
+    await hub.start();
+    const headCursor = store.headCursor.bind(store);
+    store.headCursor = () => Promise.reject(new StoreError('UNAVAILABLE', 'the store is down'));
+    const refused: StoredEvent[] = [];
+    const refusedSink = collectingSink(refused);
+    await expect(
+      hub.openSubscription({
+        selectors: [compileSelector('exact', 'a')],
+        canReceivePrivate: () => false,
+        sink: refusedSink,
+        transport: 'test',
+        subscriberId: 'alice',
+      }),
+    ).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    expect(hub.subscribers.size).toBe(0);
+
+    store.headCursor = headCursor;
+    const received: StoredEvent[] = [];
+    const open = await hub.openSubscription({
+      selectors: [compileSelector('exact', 'a')],
+      canReceivePrivate: () => false,
+      sink: collectingSink(received),
+      transport: 'test',
+      subscriberId: 'alice',
+    });
+    await open.replay();
+    // The refused attempt did not keep its id: the retry gets it back.
+    expect(open.subscriber.id).toBe('alice');
+    const fence = await hub.publish({ topics: ['a'], isPrivate: false });
+    await expect.poll(() => received.map((e) => e.id)).toEqual([fence.id]);
+    expect(refused).toEqual([]);
+    expect(hub.subscribers.size).toBe(1);
     await hub.close();
   });
 });
