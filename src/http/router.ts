@@ -16,7 +16,7 @@ import { corsHeaders, preflightHeaders } from './cors.js';
 import { HttpError } from './errors.js';
 import type { HubExtension } from './extension.js';
 import { assertFormEncoding } from './form-encoding.js';
-import { serveHealth, serveMetrics } from './health.js';
+import { Readiness, serveHealth, serveMetrics } from './health.js';
 import { ConnectionLimiter } from './limits.js';
 import type { HubMetrics } from './metrics.js';
 import {
@@ -49,8 +49,8 @@ const isUnder = (path: string, prefix: string) => path === prefix || path.starts
 
 /**
  * Routes each request to its endpoint (one file each: publish, subscribe, subscriptions,
- * schedules, health, resource metadata), turns errors into answers, and holds what every endpoint
- * shares (`HttpContext`).
+ * schedules, health and readiness, resource metadata), turns errors into answers, and holds what
+ * every endpoint shares (`HttpContext`).
  */
 export class HubRouter implements HttpContext {
   readonly hub: Hub;
@@ -62,6 +62,7 @@ export class HubRouter implements HttpContext {
   readonly limiter: ConnectionLimiter;
   readonly sseOptions: SseTransportOptions;
   readonly #extension: HubExtension | undefined;
+  readonly #readiness = new Readiness();
   #isDraining = false;
 
   constructor(parts: HubRouterParts) {
@@ -166,9 +167,11 @@ export class HubRouter implements HttpContext {
       return serveResourceMetadata({ ...this.options, resource: this.options.resource }, exchange, cors);
     }
     if (this.#extension !== undefined && (await this.#extension.handle(exchange, path, cors))) return;
-    if (path === '/healthz' || path === '/metrics') {
+    if (path === '/healthz' || path === '/readyz' || path === '/metrics') {
       if (method !== 'GET' && method !== 'HEAD') throw new HttpError(405, 'METHOD_NOT_ALLOWED', 'use GET');
-      return path === '/healthz' ? serveHealth(this, exchange) : serveMetrics(this, exchange);
+      if (path === '/healthz') return serveHealth(this, exchange);
+      if (path === '/readyz') return this.#readiness.serve(this, exchange);
+      return serveMetrics(this, exchange);
     }
     if (path === '/') {
       // A hub, not a site: one line saying where the hub is (the demo's pages only with --demo).

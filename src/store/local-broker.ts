@@ -55,6 +55,11 @@ export class LocalBroker implements Broker {
     return this.#listeners.add(listener);
   }
 
+  /** In-process: ready until closed. */
+  async ping(): Promise<void> {
+    if (this.#isClosed) throw closedError('The broker');
+  }
+
   async close(): Promise<void> {
     this.#isClosed = true;
     this.#listeners.clear();

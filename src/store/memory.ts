@@ -109,6 +109,11 @@ export class MemoryStore implements Store {
     return count;
   }
 
+  /** Always ready while open: the history is this process's memory. */
+  async ping(): Promise<void> {
+    this.#checkOpen();
+  }
+
   async close(): Promise<void> {
     this.#isClosed = true;
     this.#events = [];

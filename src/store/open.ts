@@ -4,12 +4,14 @@
  * nor the Redis client.
  */
 import { isAbsolute, resolve } from 'node:path';
-import type { Broker, RetentionPolicy, Store } from '../hub/index.js';
+import type { Broker, RetentionPolicy, Store, SubscriberDirectory } from '../hub/index.js';
 import type { ScheduleStore } from '../schedule/index.js';
 import { StoreError } from './errors.js';
 import { LocalBroker, type LocalBrokerOptions } from './local-broker.js';
 import { MemoryStore } from './memory.js';
 import { redactedUrl } from './redacted-url.js';
+import type { RedisBroker } from './redis-broker.js';
+import type { RedisSubscriberDirectoryOptions } from './redis-subscribers.js';
 import { checkRetention } from './retention.js';
 import { MemoryScheduleStore } from './schedule-memory.js';
 import type { SqliteSynchronous } from './sqlite.js';
@@ -30,6 +32,8 @@ export interface OpenStoreOptions {
   cwd?: string | undefined;
   /** Redis only: the prefix of every key (default `herald:`), so several hubs can share a database. */
   redisKeyPrefix?: string | undefined;
+  /** Redis only: the subscriber directory's node id, heartbeat Timers and TTL, list cap. */
+  redisSubscribers?: Omit<RedisSubscriberDirectoryOptions, 'keyPrefix'> | undefined;
   onListenerError?: LocalBrokerOptions['onListenerError'];
 }
 
@@ -40,11 +44,17 @@ export interface OpenedStore {
   retention: RetentionPolicy;
   /**
    * Scheduled publications, in the same storage as the events (same SQLite file, own connection
-   * and table), so a restart or a second process sharing the file finds them. Absent for Redis:
-   * schedules are not kept in Redis yet, so `createHub` falls back to a memory ScheduleStore (lost
-   * on restart, not shared between processes).
+   * and table; same Redis and key prefix, own connection), so a restart or another process sharing
+   * the storage finds them. Optional for a store an application passes: `createHub` then falls back
+   * to a memory ScheduleStore (lost on restart, not shared between processes).
    */
   schedules?: ScheduleStore | undefined;
+  /**
+   * Redis only: the open subscribers of every hub process on the same Redis and key prefix (the
+   * subscriptions API, the cluster gauges), for `createHub` to give the hub. Absent: the hub keeps
+   * a directory of its own process's subscribers.
+   */
+  subscriberDirectory?: SubscriberDirectory | undefined;
 }
 
 /**
@@ -121,23 +131,41 @@ function parseRedisUrl(url: string): StoreLocation | undefined {
 }
 
 /**
- * Store and Broker on one Redis stream: the broker tails what any process's store appended. No
- * `schedules`: Redis does not keep schedules yet (see `OpenedStore.schedules`).
+ * Store and Broker on one Redis stream: the broker tails what any process's store appended. The
+ * schedules live under the same key prefix, on their own connection (`RedisScheduleStore`).
  */
 async function openRedis(
   url: string,
   retention: RetentionPolicy,
   options: OpenStoreOptions,
 ): Promise<OpenedStore> {
-  const { RedisStore } = await import('./redis.js');
-  const { RedisBroker } = await import('./redis-broker.js');
+  const [{ RedisStore }, { RedisBroker }, { RedisScheduleStore }, { RedisSubscriberDirectory }] =
+    await Promise.all([
+      import('./redis.js'),
+      import('./redis-broker.js'),
+      import('./schedule-redis.js'),
+      import('./redis-subscribers.js'),
+    ]);
   const keyPrefix = options.redisKeyPrefix;
-  const store = await RedisStore.open(url, { keyPrefix });
+  // Each handle has its own connection; if one fails to open, those already open are closed.
+  const opened: { close(): Promise<void> }[] = [];
+  const track = <T extends { close(): Promise<void> }>(handle: T): T => {
+    opened.push(handle);
+    return handle;
+  };
+  // The broker opens after the store; until then the store's own appends are its only floor.
+  let broker: RedisBroker | undefined;
   try {
-    const broker = await RedisBroker.open(url, { keyPrefix, onListenerError: options.onListenerError });
-    return { store, broker, retention };
+    const schedules = track(await RedisScheduleStore.open(url, { keyPrefix }));
+    const cursorFloor = () => broker?.deliveredCursor ?? 0;
+    const store = track(await RedisStore.open(url, { keyPrefix, cursorFloor }));
+    broker = track(await RedisBroker.open(url, { keyPrefix, onListenerError: options.onListenerError }));
+    const subscriberDirectory = track(
+      await RedisSubscriberDirectory.open(url, { ...options.redisSubscribers, keyPrefix }),
+    );
+    return { store, broker, retention, schedules, subscriberDirectory };
   } catch (error) {
-    await store.close();
+    await Promise.allSettled(opened.map((handle) => handle.close()));
     throw error;
   }
 }

@@ -13,6 +13,10 @@
  *
  * Delivery is synchronous per event, as in `LocalBroker`: a publish from inside a listener (a relay)
  * is queued until the current event reached every listener.
+ *
+ * Readiness (`ping`) is the tailer's state, with no round trip (its connection is busy with the
+ * blocking read): not ready from a failed read until a read is issued again on a connected socket.
+ * The reconnected client wakes the tailer from its retry delay, so it resumes at once.
  */
 import type { Broker, Cursor, StoredEvent } from '../hub/index.js';
 import { closedError, StoreError } from './errors.js';
@@ -48,13 +52,22 @@ export class RedisBroker implements Broker {
   #isClosed = false;
   readonly #tailing: Promise<void>;
   #wakeRetry: (() => void) | undefined;
+  /** The last read failed, and no read has been issued on a connected socket since. */
+  #isReadFailing = false;
 
   private constructor(reader: RedisConnection, streamKey: string, head: Cursor, options: RedisBrokerOptions) {
     this.#reader = reader;
     this.#streamKey = streamKey;
     this.#delivered = head;
     this.#listeners = new Listeners(options.onListenerError);
+    // Reconnected: read again now rather than at the end of the retry delay.
+    reader.on('ready', () => this.#wakeRetry?.());
     this.#tailing = this.#tail();
+  }
+
+  /** The cursor of the last event handed to the listeners: a floor for the store's next cursor. */
+  get deliveredCursor(): Cursor {
+    return this.#delivered;
   }
 
   /** Connects and starts tailing after the stream's current head. */
@@ -79,6 +92,16 @@ export class RedisBroker implements Broker {
   subscribe(listener: Listener): () => void {
     if (this.#isClosed) throw closedError('The broker');
     return this.#listeners.add(listener);
+  }
+
+  async ping(): Promise<void> {
+    if (this.#isClosed) throw closedError('The broker');
+    if (this.#isReadFailing || !this.#reader.isReady) {
+      throw new StoreError(
+        'UNAVAILABLE',
+        'The Redis broker cannot read the stream; it resumes from its last cursor once Redis answers',
+      );
+    }
   }
 
   async close(): Promise<void> {
@@ -134,6 +157,7 @@ export class RedisBroker implements Broker {
     let retryMs = RETRY_FIRST_MS;
     while (!this.#isClosed) {
       try {
+        if (this.#reader.isReady) this.#isReadFailing = false;
         const reply = (await this.#reader.sendCommand([
           'XREAD',
           'COUNT',
@@ -151,6 +175,7 @@ export class RedisBroker implements Broker {
         }
       } catch {
         if (this.#isClosed) return;
+        this.#isReadFailing = true;
         await this.#sleep(retryMs);
         retryMs = Math.min(retryMs * 2, RETRY_MAX_MS);
       }

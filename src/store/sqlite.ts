@@ -297,6 +297,12 @@ export class SqliteStore implements Store {
     return this.#guard(() => pruneOnce.immediate());
   }
 
+  /** One indexed read (the head), so a database that cannot be read shows up as UNAVAILABLE. */
+  async ping(): Promise<void> {
+    this.#checkOpen();
+    this.#guard(() => this.#head.get());
+  }
+
   /** The settings in force on this connection, read back from SQLite (for tests and diagnostics). */
   settings(): { journalMode: string; synchronous: string; busyTimeoutMs: number } {
     this.#checkOpen();

@@ -1,18 +1,15 @@
-import { mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { Hono } from 'hono';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHub, type HeraldHub } from '../../src/http/index.js';
 import { EventStreamParser, type ParsedEvent } from '../../src/sse/index.js';
-import { openStore } from '../../src/store/open.js';
 import { closeServer, listenOnLoopback } from '../support/listen.js';
 import {
   ISSUER,
   legacyToken,
+  openTestStore,
   publish,
   RESOURCE,
   SECRET,
@@ -25,14 +22,10 @@ import {
 const HUB = 'http://hub.test/.well-known/mercure';
 
 async function openHub(kind: StoreKind, cleanups: (() => Promise<void> | void)[], extra = {}) {
-  let storeUrl = 'memory';
-  if (kind === 'sqlite') {
-    const dir = mkdtempSync(join(tmpdir(), 'herald-fetch-'));
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-    storeUrl = `sqlite:${join(dir, 'hub.db')}`;
-  }
+  const { opened, cleanup } = await openTestStore(kind);
+  cleanups.push(cleanup);
   const herald = await createHub({
-    store: await openStore(storeUrl),
+    store: opened,
     jwt: { key: { type: 'hmac', secret: SECRET }, resource: RESOURCE, issuer: ISSUER },
     allowAnonymous: true,
     ...extra,

@@ -4,9 +4,10 @@ import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
+import { createClient } from 'redis';
 import { afterEach } from 'vitest';
 import { type CreateHubOptions, createHub, type HeraldHub } from '../../src/http/index.js';
-import { openStore } from '../../src/store/open.js';
+import { type OpenedStore, type OpenStoreOptions, openStore } from '../../src/store/open.js';
 import { type EventStreamReader, openEventStream, type ReceivedEvent } from '../support/event-stream.js';
 import { serveHub } from '../support/listen.js';
 
@@ -55,24 +56,82 @@ export interface TestHub {
   close(): Promise<void>;
 }
 
-export type StoreKind = 'memory' | 'sqlite';
-export const STORE_KINDS: StoreKind[] = ['memory', 'sqlite'];
+export type StoreKind = 'memory' | 'sqlite' | 'redis';
+/** Every HTTP suite that takes a store runs on each of these. */
+export const STORE_KINDS: StoreKind[] = ['memory', 'sqlite', 'redis'];
 
-export async function startHub(kind: StoreKind, options: CreateHubOptions = {}): Promise<TestHub> {
-  let dir: string | undefined;
-  let storeUrl = 'memory';
+/**
+ * The Redis of the tests (127.0.0.1:6379, database 14, unless HERALD_TEST_REDIS_URL says
+ * otherwise; see test/store/redis.test.ts). Each test store lives under its own random key prefix.
+ */
+export const TEST_REDIS_URL = process.env.HERALD_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/14';
+
+export interface TestStore {
+  opened: OpenedStore;
+  /** Removes what the store left behind (the SQLite file, the Redis keys); call after it closed. */
+  cleanup(): Promise<void>;
+}
+
+/**
+ * A new, empty store of `kind` for one hub: memory, SQLite in a temporary directory, or Redis under
+ * a random key prefix (so test files running at once never meet).
+ */
+export async function openTestStore(kind: StoreKind, options: OpenStoreOptions = {}): Promise<TestStore> {
+  if (kind === 'memory') return { opened: await openStore('memory', options), cleanup: async () => {} };
   if (kind === 'sqlite') {
-    dir = mkdtempSync(join(tmpdir(), 'herald-hub-'));
-    storeUrl = `sqlite:${join(dir, 'hub.db')}`;
+    const dir = mkdtempSync(join(tmpdir(), 'herald-hub-'));
+    try {
+      const opened = await openStore(`sqlite:${join(dir, 'hub.db')}`, options);
+      return { opened, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
+    } catch (error) {
+      rmSync(dir, { recursive: true, force: true });
+      throw error;
+    }
   }
-  const herald = await createHub({
-    store: await openStore(storeUrl),
-    jwt: { key: { type: 'hmac', secret: SECRET }, resource: RESOURCE, issuer: ISSUER },
-    ...options,
-  });
-  return serveHub(herald, () => {
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  const redisKeyPrefix = `herald-test:${randomUUID()}:`;
+  const opened = await openStore(TEST_REDIS_URL, { ...options, redisKeyPrefix });
+  return { opened, cleanup: () => deleteRedisKeys(TEST_REDIS_URL, redisKeyPrefix) };
+}
+
+/** Deletes every key under `prefix`. */
+export async function deleteRedisKeys(url: string, prefix: string): Promise<void> {
+  const admin = createClient({ url });
+  await admin.connect();
+  try {
+    for await (const keys of admin.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 })) {
+      if (keys.length > 0) await admin.del(keys);
+    }
+  } finally {
+    await admin.close();
+  }
+}
+
+/**
+ * A hub on a new store of `kind`, served on loopback. A `store` in `options` replaces it (the test's
+ * own); `close` closes the hub, the server, then removes the store's files or keys.
+ */
+export async function startHub(kind: StoreKind, options: CreateHubOptions = {}): Promise<TestHub> {
+  const testStore = options.store === undefined ? await openTestStore(kind) : undefined;
+  try {
+    const herald = await createHub({
+      store: testStore?.opened,
+      jwt: { key: { type: 'hmac', secret: SECRET }, resource: RESOURCE, issuer: ISSUER },
+      ...options,
+    });
+    const served = await serveHub(herald);
+    return {
+      ...served,
+      async close() {
+        await served.close();
+        await testStore?.cleanup();
+      },
+    };
+  } catch (error) {
+    await testStore?.opened.store.close();
+    await testStore?.opened.broker.close();
+    await testStore?.cleanup();
+    throw error;
+  }
 }
 
 /**

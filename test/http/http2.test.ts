@@ -9,11 +9,18 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createHub, type HeraldHub } from '../../src/http/index.js';
 import { createHubServer, type HubServer, type TlsFiles } from '../../src/http/tls-server.js';
 import { EventStreamParser, type ParsedEvent } from '../../src/sse/index.js';
-import { openStore } from '../../src/store/open.js';
 import { launchChromium } from '../support/chromium.js';
 import { listenOnLoopback } from '../support/listen.js';
 import { selfSignedCertificate } from '../support/tls.js';
-import { ISSUER, legacyToken, RESOURCE, SECRET, STORE_KINDS, type StoreKind } from './helpers.js';
+import {
+  ISSUER,
+  legacyToken,
+  openTestStore,
+  RESOURCE,
+  SECRET,
+  STORE_KINDS,
+  type StoreKind,
+} from './helpers.js';
 
 const CONNECTION_SPECIFIC = ['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection'];
 
@@ -35,14 +42,9 @@ interface SecureHub {
 }
 
 async function startSecureHub(kind: StoreKind): Promise<SecureHub> {
-  let dir: string | undefined;
-  let storeUrl = 'memory';
-  if (kind === 'sqlite') {
-    dir = mkdtempSync(join(tmpdir(), 'herald-h2-'));
-    storeUrl = `sqlite:${join(dir, 'hub.db')}`;
-  }
+  const { opened, cleanup } = await openTestStore(kind);
   const herald = await createHub({
-    store: await openStore(storeUrl),
+    store: opened,
     jwt: { key: { type: 'hmac', secret: SECRET }, resource: RESOURCE, issuer: ISSUER },
     allowAnonymous: true,
   });
@@ -57,7 +59,7 @@ async function startSecureHub(kind: StoreKind): Promise<SecureHub> {
       await herald.close();
       hubServer.closeAllConnections();
       await new Promise((resolve) => hubServer.server.close(resolve));
-      if (dir) rmSync(dir, { recursive: true, force: true });
+      await cleanup();
     },
   };
   hubServer.server.on('session', () => hub.sessions++);

@@ -138,6 +138,30 @@ describe.each(STORE_KINDS)('subscription lifecycle (%s store)', (kind) => {
     draft.close();
   });
 
+  it('answers /readyz 200 while the store answers, and 503 with Retry-After and a reason once draining; /healthz names the pid', async () => {
+    const hub = await start({ allowAnonymous: true });
+    const ready = await fetch(`${hub.url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(ready.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(await ready.json()).toEqual({ status: 'ready' });
+    expect((await fetch(`${hub.url}/readyz`, { method: 'HEAD' })).status).toBe(200);
+    expect((await fetch(`${hub.url}/readyz`, { method: 'POST' })).status).toBe(405);
+    expect(await (await fetch(`${hub.url}/healthz`)).json()).toMatchObject({
+      status: 'ok',
+      pid: process.pid,
+    });
+
+    hub.herald.stopAccepting();
+    const draining = await fetch(`${hub.url}/readyz`);
+    expect(draining.status).toBe(503);
+    expect(draining.headers.get('retry-after')).toBe('1');
+    expect(await draining.json()).toEqual({
+      status: 'not-ready',
+      reason: 'draining',
+      message: 'the hub is shutting down',
+    });
+  });
+
   it('answers /healthz and /metrics with a transport label', async () => {
     const hub = await start({ allowAnonymous: true });
     const stream = await subscribe(hub.url, 'topic=m');

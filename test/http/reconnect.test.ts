@@ -1,11 +1,14 @@
-import { mkdtempSync, rmSync } from 'node:fs';
 import { type ClientRequest, get } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EventStreamParser } from '../../src/sse/index.js';
-import { openStore } from '../../src/store/open.js';
-import { STORE_KINDS, startHub, type TestHub, waitForSubscribers } from './helpers.js';
+import {
+  openTestStore,
+  STORE_KINDS,
+  startHub,
+  type TestHub,
+  type TestStore,
+  waitForSubscribers,
+} from './helpers.js';
 
 const CLIENT_COUNT = 100;
 const EVENT_COUNT = 10_000;
@@ -90,31 +93,23 @@ class DroppingClient {
 describe.each(STORE_KINDS)('reconnection over HTTP (%s store)', (kind) => {
   let hub: TestHub | undefined;
   let clients: DroppingClient[] = [];
-  let tempDir: string | undefined;
-  const dir = () => {
-    tempDir ??= mkdtempSync(join(tmpdir(), 'herald-reconnect-'));
-    return tempDir;
-  };
+  let testStore: TestStore | undefined;
   afterEach(async () => {
     for (const client of clients) client.stop();
     clients = [];
     await hub?.close();
-    if (tempDir) rmSync(tempDir, { recursive: true, force: true });
-    tempDir = undefined;
+    await testStore?.cleanup();
+    testStore = undefined;
   });
 
   it('100 clients dropped at random moments while 10,000 events are published each receive every matching event once, in order', async () => {
-    // startHub's own store is replaced by the one below.
-    hub = await startHub('memory', {
-      allowAnonymous: true,
-      maxConnectionsPerIp: 1000,
-      // The memory store's default cap is 10,000; SQLite with synchronous=NORMAL, since what is
-      // tested here is delivery, not durability (one fsync per publication would dominate).
-      store:
-        kind === 'memory'
-          ? await openStore('memory', { retention: { maxEvents: EVENT_COUNT * 2 } })
-          : await openStore(`sqlite:${join(dir(), 'hub.db')}`, { synchronous: 'NORMAL' }),
+    // The memory store's default cap is 10,000; SQLite with synchronous=NORMAL, since what is
+    // tested here is delivery, not durability (one fsync per publication would dominate).
+    testStore = await openTestStore(kind, {
+      retention: { maxEvents: EVENT_COUNT * 2 },
+      synchronous: 'NORMAL',
     });
+    hub = await startHub(kind, { allowAnonymous: true, maxConnectionsPerIp: 1000, store: testStore.opened });
     const next = random(42);
     clients = Array.from(
       { length: CLIENT_COUNT },

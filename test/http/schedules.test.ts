@@ -1,10 +1,23 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { occurrenceEventId } from '../../src/schedule/occurrence-id.js';
+import type { ScheduleRunner } from '../../src/schedule/runner.js';
+import { openStore } from '../../src/store/open.js';
 import { formatInstant } from '../../src/time/instant.js';
-import { legacyToken, publish, STORE_KINDS, subscribe } from './helpers.js';
+import { settle } from '../support/fake-time.js';
+import {
+  deleteRedisKeys,
+  legacyToken,
+  openTestStore,
+  publish,
+  STORE_KINDS,
+  type StoreKind,
+  subscribe,
+  TEST_REDIS_URL,
+} from './helpers.js';
 import {
   advance,
   FakeTime,
@@ -27,19 +40,91 @@ function tempDbUrl(): string {
   return `sqlite:${join(dir, 'hub.db')}`;
 }
 
-async function hubOn(
-  kind: 'memory' | 'sqlite',
-  time: FakeTime,
-  options: Parameters<typeof startTimedHub>[2] = {},
-): Promise<TimedHub> {
-  const hub = await startTimedHub(kind === 'memory' ? 'memory' : tempDbUrl(), time, options);
+/**
+ * Fake time for hubs whose store may answer over the network (Redis): before it fires each timer,
+ * and before it returns, it waits until every registered schedule runner is idle. FakeTime alone
+ * lets promises settle for one turn after a timer, which a Redis round trip outlasts: the runner's
+ * pass would still be in flight, its next timer not yet armed, when time moved on past it.
+ */
+class NetworkedTime extends FakeTime {
+  readonly runners: ScheduleRunner[] = [];
+  readonly #dueAtMs = new Map<unknown, number>();
+
+  override setTimeout(callback: () => void, delayMs: number): unknown {
+    const handle: unknown = super.setTimeout(() => {
+      this.#dueAtMs.delete(handle);
+      callback();
+    }, delayMs);
+    this.#dueAtMs.set(handle, this.nowMs() + Math.max(0, delayMs));
+    return handle;
+  }
+
+  override clearTimeout(handle: unknown): void {
+    this.#dueAtMs.delete(handle);
+    super.clearTimeout(handle);
+  }
+
+  override async advanceBy(ms: number): Promise<void> {
+    const endMs = this.nowMs() + ms;
+    for (;;) {
+      await this.#idle();
+      const nextMs = Math.min(...this.#dueAtMs.values());
+      if (!(nextMs <= endMs)) break;
+      await super.advanceBy(Math.max(0, nextMs - this.nowMs()));
+    }
+    await super.advanceBy(endMs - this.nowMs());
+    await this.#idle();
+  }
+
+  async #idle(): Promise<void> {
+    await settle();
+    await Promise.all(this.runners.map((runner) => runner.idle()));
+  }
+}
+
+type HubOptions = Parameters<typeof startTimedHub>[2];
+
+/** A hub on `time`, its schedule runner awaited by `time` when it moves. */
+async function startOn(storeUrl: string, time: NetworkedTime, options: HubOptions = {}): Promise<TimedHub> {
+  const hub = await startTimedHub(storeUrl, time, options);
+  time.runners.push(hub.herald.schedules.runner);
+  return hub;
+}
+
+async function hubOn(kind: StoreKind, time: NetworkedTime, options: HubOptions = {}): Promise<TimedHub> {
+  let hub: TimedHub;
+  if (kind === 'redis') {
+    const testStore = await openTestStore('redis');
+    cleanups.push(() => testStore.cleanup());
+    // The memory store `startTimedHub` opens is replaced by the Redis one.
+    hub = await startOn('memory', time, { store: testStore.opened, ...options });
+  } else {
+    hub = await startOn(kind === 'memory' ? 'memory' : tempDbUrl(), time, options);
+  }
   cleanups.push(() => hub.close());
   return hub;
 }
 
+/** Storages several hubs (processes) share: a SQLite file, or a Redis key prefix. */
+const SHARED_KINDS = ['sqlite', 'redis'] as const;
+
+/** Returns a function that starts a hub on one new shared storage of `kind`, as often as asked. */
+function sharedStorage(
+  kind: (typeof SHARED_KINDS)[number],
+): (time: NetworkedTime, options?: HubOptions) => Promise<TimedHub> {
+  if (kind === 'sqlite') {
+    const storeUrl = tempDbUrl();
+    return (time, options) => startOn(storeUrl, time, options);
+  }
+  const redisKeyPrefix = `herald-test:${randomUUID()}:`;
+  cleanups.push(() => deleteRedisKeys(TEST_REDIS_URL, redisKeyPrefix));
+  return async (time, options) =>
+    startOn('memory', time, { store: await openStore(TEST_REDIS_URL, { redisKeyPrefix }), ...options });
+}
+
 describe.each(STORE_KINDS)('scheduled publishing over HTTP (%s store)', (kind) => {
   it('holds a deliver_at publication until it is due, then delivers it once', async () => {
-    const time = new FakeTime(START_MS);
+    const time = new NetworkedTime(START_MS);
     const { herald, url } = await hubOn(kind, time);
     const stream = await subscribe(url, 'topic=news');
     cleanups.push(() => stream.close());
@@ -75,7 +160,7 @@ describe.each(STORE_KINDS)('scheduled publishing over HTTP (%s store)', (kind) =
   });
 
   it('delivers a past instant at once and says it was past', async () => {
-    const time = new FakeTime(START_MS);
+    const time = new NetworkedTime(START_MS);
     const { url } = await hubOn(kind, time);
     const stream = await subscribe(url, 'topic=news');
     cleanups.push(() => stream.close());
@@ -105,7 +190,7 @@ describe.each(STORE_KINDS)('scheduled publishing over HTTP (%s store)', (kind) =
   });
 
   it('answers 400 with both candidate instants for a wall time in a DST gap under reject', async () => {
-    const time = new FakeTime(START_MS);
+    const time = new NetworkedTime(START_MS);
     const { herald, url } = await hubOn(kind, time);
     const token = await legacyToken({ publish: ['*'] });
     const response = await publish(url, token, [
@@ -144,7 +229,7 @@ describe.each(STORE_KINDS)('scheduled publishing over HTTP (%s store)', (kind) =
       'deliver_rrule',
     ],
   ])('answers 400 naming the field for %s', async (_name, fields, field) => {
-    const time = new FakeTime(START_MS);
+    const time = new NetworkedTime(START_MS);
     const { url } = await hubOn(kind, time);
     const token = await legacyToken({ publish: ['*'] });
     const response = await publish(url, token, [['topic', 'news'], ...(fields as [string, string][])]);
@@ -153,7 +238,7 @@ describe.each(STORE_KINDS)('scheduled publishing over HTTP (%s store)', (kind) =
   });
 
   it('validates and authorizes a scheduled publish exactly like an immediate one', async () => {
-    const time = new FakeTime(START_MS);
+    const time = new NetworkedTime(START_MS);
     const { herald, url } = await hubOn(kind, time);
     const token = await legacyToken({ publish: ['news'] });
     const at: [string, string] = ['deliver_at', '2026-03-28T00:00:00Z'];
@@ -170,7 +255,7 @@ describe.each(STORE_KINDS)('scheduled publishing over HTTP (%s store)', (kind) =
   });
 
   it('lists, shows and cancels only schedules whose topics the token may publish to', async () => {
-    const time = new FakeTime(START_MS);
+    const time = new NetworkedTime(START_MS);
     const { herald, url } = await hubOn(kind, time);
     const admin = await legacyToken({ publish: ['*'] });
     const newsOnly = await legacyToken({ publish: ['news'] });
@@ -202,7 +287,7 @@ describe.each(STORE_KINDS)('scheduled publishing over HTTP (%s store)', (kind) =
   });
 
   it('delivers every occurrence of a recurring schedule, keeping the wall time across DST', async () => {
-    const time = new FakeTime(START_MS);
+    const time = new NetworkedTime(START_MS);
     // Wakes only when something is due: four days of 60 s wakes would be 5,760 passes.
     const { herald, url } = await hubOn(kind, time, { schedules: { maxWaitMs: 86_400_000 } });
     const token = await legacyToken({ publish: ['news'] });
@@ -234,11 +319,11 @@ describe.each(STORE_KINDS)('scheduled publishing over HTTP (%s store)', (kind) =
   });
 });
 
-describe('scheduled publishing on a shared SQLite file', () => {
+describe.each(SHARED_KINDS)('scheduled publishing on a shared %s store', (kind) => {
   it('after a restart delivers what fell due while down and marks it late', async () => {
-    const time = new FakeTime(START_MS);
-    const storeUrl = tempDbUrl();
-    const first = await startTimedHub(storeUrl, time);
+    const time = new NetworkedTime(START_MS);
+    const startHub = sharedStorage(kind);
+    const first = await startHub(time);
     const token = await legacyToken({ publish: ['news'] });
     const scheduleId = await (
       await publish(first.url, token, [
@@ -250,7 +335,7 @@ describe('scheduled publishing on a shared SQLite file', () => {
     await first.close();
 
     time.jump(60 * MINUTE_MS);
-    const second = await startTimedHub(storeUrl, time);
+    const second = await startHub(time);
     cleanups.push(() => second.close());
     const events = await storedEvents(second.herald);
     expect(events.map((e) => [e.data, e.publishedAtMs])).toEqual([['while down', START_MS + 60 * MINUTE_MS]]);
@@ -259,11 +344,11 @@ describe('scheduled publishing on a shared SQLite file', () => {
   });
 
   it('with two hubs running schedulers, delivers each schedule exactly once', async () => {
-    const time = new FakeTime(START_MS);
-    const storeUrl = tempDbUrl();
-    const a = await startTimedHub(storeUrl, time, { schedules: { batchSize: 3 } });
+    const time = new NetworkedTime(START_MS);
+    const startHub = sharedStorage(kind);
+    const a = await startHub(time, { schedules: { batchSize: 3 } });
     cleanups.push(() => a.close());
-    const b = await startTimedHub(storeUrl, time);
+    const b = await startHub(time);
     cleanups.push(() => b.close());
     const token = await legacyToken({ publish: ['news'] });
     const ids: string[] = [];
@@ -286,39 +371,41 @@ describe('scheduled publishing on a shared SQLite file', () => {
   });
 });
 
-describe('scheduled publishing after a crash between delivering and completing', () => {
-  it('redelivers once the lease expires and the event store refuses the duplicate', async () => {
-    const time = new FakeTime(START_MS);
-    const storeUrl = tempDbUrl();
-    const hub = await startTimedHub(storeUrl, time, { schedules: { leaseMs: 30_000 } });
-    cleanups.push(() => hub.close());
-    const token = await legacyToken({ publish: ['news'] });
-    const at = formatInstant(START_MS + MINUTE_MS);
-    const scheduleId = await (
-      await publish(hub.url, token, [
-        ['topic', 'news'],
-        ['deliver_at', at],
-      ])
-    ).text();
-    // A process that claims the schedule, publishes its occurrence, then dies before `complete`.
-    const { schedules } = hub.herald;
-    const [claimed] = await schedules.store.claimDue(START_MS + MINUTE_MS, 10, 'crashed-worker', 30_000);
-    if (claimed === undefined) throw new Error('nothing claimed');
-    await schedules.deliver({
-      schedule: claimed,
-      eventId: occurrenceEventId(claimed.id, claimed.dueAtMs),
-    } as Parameters<typeof schedules.deliver>[0]);
-    await advance(time, MINUTE_MS + 10_000);
-    expect((await schedules.get(scheduleId))?.state).toBe('claimed');
-    await advance(time, 30_000);
-    expect(await schedules.get(scheduleId)).toMatchObject({ state: 'done', deliveredCount: 1 });
-    expect((await storedEvents(hub.herald)).length).toBe(1);
-  });
-});
+describe.each(SHARED_KINDS)(
+  'scheduled publishing after a crash between delivering and completing (%s store)',
+  (kind) => {
+    it('redelivers once the lease expires and the event store refuses the duplicate', async () => {
+      const time = new NetworkedTime(START_MS);
+      const hub = await sharedStorage(kind)(time, { schedules: { leaseMs: 30_000 } });
+      cleanups.push(() => hub.close());
+      const token = await legacyToken({ publish: ['news'] });
+      const at = formatInstant(START_MS + MINUTE_MS);
+      const scheduleId = await (
+        await publish(hub.url, token, [
+          ['topic', 'news'],
+          ['deliver_at', at],
+        ])
+      ).text();
+      // A process that claims the schedule, publishes its occurrence, then dies before `complete`.
+      const { schedules } = hub.herald;
+      const [claimed] = await schedules.store.claimDue(START_MS + MINUTE_MS, 10, 'crashed-worker', 30_000);
+      if (claimed === undefined) throw new Error('nothing claimed');
+      await schedules.deliver({
+        schedule: claimed,
+        eventId: occurrenceEventId(claimed.id, claimed.dueAtMs),
+      } as Parameters<typeof schedules.deliver>[0]);
+      await advance(time, MINUTE_MS + 10_000);
+      expect((await schedules.get(scheduleId))?.state).toBe('claimed');
+      await advance(time, 30_000);
+      expect(await schedules.get(scheduleId)).toMatchObject({ state: 'done', deliveredCount: 1 });
+      expect((await storedEvents(hub.herald)).length).toBe(1);
+    });
+  },
+);
 
 describe('/healthz', () => {
   it('reports the server time as RFC 3339 and epoch milliseconds', async () => {
-    const time = new FakeTime(START_MS + 123);
+    const time = new NetworkedTime(START_MS + 123);
     const { url } = await hubOn('memory', time);
     const health = await (await fetch(`${url}/healthz`)).json();
     expect(health).toMatchObject({ serverTime: '2026-03-27T00:00:00.123Z', serverTimeMs: START_MS + 123 });

@@ -13,6 +13,11 @@ class FlakyStore extends MemoryStore {
     if (this.isDown) throw new StoreError('UNAVAILABLE', 'the disk is full');
     return super.append(event, publishedAtMs);
   }
+
+  override async ping(): Promise<void> {
+    if (this.isDown) throw new StoreError('UNAVAILABLE', 'the disk is full');
+    return super.ping();
+  }
 }
 
 describe('a failing store', () => {
@@ -49,5 +54,20 @@ describe('a failing store', () => {
     expect(replay.events).toHaveLength(1);
     stream.close();
     replay.close();
+  });
+
+  it('makes /readyz answer 503 with Retry-After and the reason, not the store’s message, while /healthz stays 200', async () => {
+    const store = new FlakyStore({ maxEvents: 100 });
+    hub = await startHub('memory', { allowAnonymous: true, store: { store, broker: new LocalBroker() } });
+    store.isDown = true;
+    const down = await fetch(`${hub.url}/readyz`);
+    expect(down.status).toBe(503);
+    expect(down.headers.get('retry-after')).toBe('1');
+    const body = await down.json();
+    expect(body).toMatchObject({ status: 'not-ready', reason: 'store-unavailable' });
+    expect(JSON.stringify(body)).not.toContain('disk');
+    expect((await fetch(`${hub.url}/healthz`)).status).toBe(200);
+    store.isDown = false;
+    expect((await fetch(`${hub.url}/readyz`)).status).toBe(200);
   });
 });

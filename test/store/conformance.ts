@@ -482,6 +482,17 @@ export function describeStoreConformance(name: string, factory: StoreFactory, sh
       });
     });
 
+    describe('ping (readiness)', () => {
+      it('resolves on an open store and broker, empty or not, and changes nothing', async () => {
+        await expect(store.ping()).resolves.toBeUndefined();
+        await expect(broker.ping()).resolves.toBeUndefined();
+        const stored = await appendMany(store, 2);
+        await expect(store.ping()).resolves.toBeUndefined();
+        expect(await readAll(store)).toEqual(stored);
+        expect(await store.headCursor()).toBe(stored[1]!.cursor);
+      });
+    });
+
     describe('close', () => {
       it('makes every later call reject with CLOSED, and closing twice is harmless', async () => {
         await appendMany(store, 1);
@@ -493,12 +504,14 @@ export function describeStoreConformance(name: string, factory: StoreFactory, sh
         await expect(store.readRange(0, EVERYTHING, 10)).rejects.toEqual(closed);
         await expect(store.headCursor()).rejects.toEqual(closed);
         await expect(store.prune({ maxEvents: 0 }, T0_MS)).rejects.toEqual(closed);
+        await expect(store.ping()).rejects.toEqual(closed);
       });
 
-      it('makes a closed broker reject publish with CLOSED', async () => {
+      it('makes a closed broker reject publish and ping with CLOSED', async () => {
         await broker.close();
         await broker.close();
         await expect(broker.publish(storedEvent(1))).rejects.toEqual(expectStoreError('CLOSED'));
+        await expect(broker.ping()).rejects.toEqual(expectStoreError('CLOSED'));
       });
     });
 

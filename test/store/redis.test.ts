@@ -140,13 +140,44 @@ describe('RedisStore after the data is lost (an unpersisted restart, FLUSHDB)', 
     await admin.xTrim(`${keyPrefix}events`, 'MAXLEN', 0);
     expect((await store.append(newEvent(3), T0_MS)).cursor).toBe(second.cursor + 1);
   });
+
+  it('keeps above what its broker delivered from other processes when the counter went back', async () => {
+    const keyPrefix = newPrefix();
+    // This process only received the other's events: its own appends would be no floor.
+    const here = await openStore(REDIS_URL, { redisKeyPrefix: keyPrefix, onListenerError: () => {} });
+    toClose.push(here.store, here.broker, ...(here.schedules ? [here.schedules] : []));
+    if (here.subscriberDirectory) toClose.push(here.subscriberDirectory);
+    const received: StoredEvent[] = [];
+    here.broker.subscribe((event) => received.push(event));
+    const other = await openHandles(keyPrefix);
+    const first = await other.store.append(newEvent(1), T0_MS);
+    const second = await other.store.append(newEvent(2), T0_MS);
+    await vi.waitFor(() => expect(received.map((e) => e.cursor)).toEqual([first.cursor, second.cursor]));
+    // Redis comes back from a snapshot taken after the first event.
+    await admin.set(`${keyPrefix}cursor`, String(first.cursor));
+    await admin.xTrim(`${keyPrefix}events`, 'MINID', `0-${second.cursor + 1}`);
+    const third = await here.store.append(newEvent(3), T0_MS);
+    expect(third.cursor).toBeGreaterThan(second.cursor);
+    await vi.waitFor(() =>
+      expect(received.map((e) => e.id)).toEqual(['urn:test:1', 'urn:test:2', 'urn:test:3']),
+    );
+  });
 });
 
 describe('RedisStore when Redis is unreachable', () => {
   /** A TCP relay to Redis that the test can cut and restore, standing in for Redis going down. */
-  async function relay(): Promise<{ url: string; cut(): Promise<void>; restore(): Promise<void> }> {
+  async function relay(): Promise<{
+    url: string;
+    cut(): Promise<void>;
+    restore(): Promise<void>;
+    /** Connections stay up, but nothing sent to Redis reaches it (a stalled server, a half-open socket). */
+    stall(): void;
+    resume(): void;
+  }> {
     const target = new URL(REDIS_URL);
     const sockets = new Set<Socket>();
+    /** Each client socket and its connection to Redis. */
+    const links = new Map<Socket, Socket>();
     const start = (port: number) =>
       new Promise<Server>((resolve) => {
         const server = createServer((client) => {
@@ -157,6 +188,8 @@ describe('RedisStore when Redis is unreachable', () => {
             socket.on('error', () => {});
             socket.on('close', () => sockets.delete(socket));
           }
+          links.set(client, upstream);
+          client.on('close', () => links.delete(client));
           client.pipe(upstream).pipe(client);
         });
         server.listen(port, '127.0.0.1', () => resolve(server));
@@ -174,6 +207,12 @@ describe('RedisStore when Redis is unreachable', () => {
       restore: async () => {
         server = await start(port);
       },
+      stall: () => {
+        for (const [client, upstream] of links) client.unpipe(upstream);
+      },
+      resume: () => {
+        for (const [client, upstream] of links) client.pipe(upstream);
+      },
     };
   }
 
@@ -181,6 +220,29 @@ describe('RedisStore when Redis is unreachable', () => {
     const closed = await relay();
     await closed.cut();
     await expect(openStore(closed.url)).rejects.toEqual(expect.objectContaining({ code: 'OPEN_FAILED' }));
+  });
+
+  it('reports not ready (ping: UNAVAILABLE) while Redis is down or silent, and ready once it answers again', async () => {
+    const link = await relay();
+    const { store, broker } = await openHandles(newPrefix(), link.url);
+    await expect(store.ping()).resolves.toBeUndefined();
+    await expect(broker.ping()).resolves.toBeUndefined();
+    const unavailable = expect.objectContaining({ name: 'StoreError', code: 'UNAVAILABLE' });
+
+    await link.cut();
+    await expect(store.ping()).rejects.toEqual(unavailable);
+    await vi.waitFor(() => expect(broker.ping()).rejects.toEqual(unavailable));
+    await link.restore();
+    await vi.waitFor(() => expect(store.ping()).resolves.toBeUndefined(), { timeout: 5_000 });
+    await vi.waitFor(() => expect(broker.ping()).resolves.toBeUndefined(), { timeout: 5_000 });
+
+    // Connected but silent: the PING times out instead of hanging the probe.
+    link.stall();
+    const startedMs = Date.now();
+    await expect(store.ping()).rejects.toEqual(unavailable);
+    expect(Date.now() - startedMs).toBeLessThan(3_000);
+    link.resume();
+    await expect(store.ping()).resolves.toBeUndefined();
   });
 
   it('rejects appends with UNAVAILABLE while Redis is down, then works again, the broker resuming from its last cursor', async () => {
@@ -213,11 +275,11 @@ describe('RedisStore when Redis is unreachable', () => {
 });
 
 describe('openStore with a redis:// URL', () => {
-  it('opens a store and a broker on one history, with no schedule store of its own', async () => {
+  it('opens a store and a broker on one history, and the schedule store beside them', async () => {
     const keyPrefix = newPrefix();
     const opened = await openStore(REDIS_URL, { redisKeyPrefix: keyPrefix });
-    toClose.push(opened.store, opened.broker);
-    expect(opened.schedules).toBeUndefined();
+    toClose.push(opened.store, opened.broker, ...(opened.schedules ? [opened.schedules] : []));
+    expect(opened.schedules?.constructor.name).toBe('RedisScheduleStore');
     expect(opened.retention).toEqual({ maxEvents: 100_000 });
     const received: string[] = [];
     opened.broker.subscribe((event) => received.push(event.id));
