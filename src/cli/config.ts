@@ -1,5 +1,7 @@
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { KeySpec } from '../hub/index.js';
+import { parseStoreUrl } from '../store/index.js';
 
 export interface ServeConfig {
   port: number;
@@ -34,6 +36,13 @@ export interface ServeConfig {
   historyMaxAgeMs: number | undefined;
   /** SQLite durability: `FULL` (default, survives power loss) or `NORMAL` (survives a crash of the process). */
   sqliteSynchronous: 'FULL' | 'NORMAL' | undefined;
+  /** Redis only: the prefix of every key (default `herald:`), so several hubs can share a database. */
+  redisKeyPrefix: string | undefined;
+  /**
+   * Hub processes serving the port (`node:cluster`): 1 serves in this process; more fork that
+   * many workers, each a full hub on the same store, which must then be Redis.
+   */
+  workers: number;
 }
 
 /** Each flag's environment variables: ours first, then Mercure's name where one exists. */
@@ -64,6 +73,8 @@ const ENV: Record<string, string[]> = {
   'history-max-events': ['HERALD_HISTORY_MAX_EVENTS'],
   'history-max-age-ms': ['HERALD_HISTORY_MAX_AGE_MS'],
   'sqlite-synchronous': ['HERALD_SQLITE_SYNCHRONOUS'],
+  'redis-key-prefix': ['HERALD_REDIS_KEY_PREFIX'],
+  workers: ['HERALD_WORKERS'],
 };
 
 export class ConfigError extends Error {
@@ -117,6 +128,8 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv): ServeC
       'history-max-events': { type: 'string' },
       'history-max-age-ms': { type: 'string' },
       'sqlite-synchronous': { type: 'string' },
+      'redis-key-prefix': { type: 'string' },
+      workers: { type: 'string' },
     },
     strict: true,
   });
@@ -137,12 +150,15 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv): ServeC
     );
   }
   const { resource, issuer } = draftTokenTrust(get('resource'), get('issuer'));
+  // The embedded default, demo or not: the demo shows history and replay surviving a restart.
+  const store = get('store') ?? 'sqlite:./herald.db';
+  const workers = workersOf(get('workers'));
+  checkWorkers(workers, store, demo);
   return {
     port: integer('port', get('port')) ?? 3000,
     // The demo hands out publishing tokens: only this machine may reach it unless --host says otherwise.
     host: get('host') ?? (demo ? '127.0.0.1' : undefined),
-    // The embedded default, demo or not: the demo shows history and replay surviving a restart.
-    store: get('store') ?? 'sqlite:./herald.db',
+    store,
     jwtKey: get('jwt-key'),
     publisherJwtKey: get('publisher-jwt-key'),
     subscriberJwtKey: get('subscriber-jwt-key'),
@@ -166,6 +182,8 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv): ServeC
       integer('history-max-events', get('history-max-events')) ?? (demo ? 100_000 : undefined),
     historyMaxAgeMs: integer('history-max-age-ms', get('history-max-age-ms')),
     sqliteSynchronous: synchronousOf(get('sqlite-synchronous')),
+    redisKeyPrefix: redisKeyPrefixOf(get('redis-key-prefix')),
+    workers,
     logLevel: get('log-level') ?? 'info',
     ...tlsFiles(get('tls-cert'), get('tls-key')),
   };
@@ -190,6 +208,61 @@ function tlsFiles(cert: string | undefined, key: string | undefined) {
     throw new ConfigError('--tls-cert and --tls-key go together: give both files or neither');
   }
   return { tlsCert: cert, tlsKey: key };
+}
+
+/** Workers are forked by the primary process; past this many, a typo is likelier than a machine. */
+export const MAX_WORKERS = 64;
+
+/** `--workers`: an integer from 1 to MAX_WORKERS, or `auto` (the CPUs this process may use). */
+function workersOf(raw: string | undefined): number {
+  if (raw === undefined) return 1;
+  if (raw === 'auto') return Math.min(availableParallelism(), MAX_WORKERS);
+  const count = /^[0-9]+$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!(count >= 1 && count <= MAX_WORKERS)) {
+    throw new ConfigError(
+      `--workers (HERALD_WORKERS) must be an integer from 1 to ${MAX_WORKERS}, or auto; got ${JSON.stringify(raw)}`,
+    );
+  }
+  return count;
+}
+
+/**
+ * Several workers are several hub processes behind one port: a load balancer in front of them
+ * sends each request to any of them, so they must share the history and the live fan-out. Only
+ * Redis gives both (one stream, tailed by every process); the other stores are refused, saying why.
+ */
+function checkWorkers(workers: number, store: string, demo: boolean): void {
+  if (workers <= 1) return;
+  // An unknown URL is reported by openStore, as it is for one process.
+  let kind: string;
+  try {
+    kind = parseStoreUrl(store).kind;
+  } catch {
+    return;
+  }
+  const flag = `--workers ${workers}`;
+  const useRedis =
+    'Use --store redis://HOST:PORT/DB, which every worker shares (history and live delivery), or --workers 1';
+  if (kind === 'memory') {
+    throw new ConfigError(
+      `${flag} is refused with the memory store: each worker process would keep its own history, so a subscriber would miss what is published through another worker and a reconnection would replay another history. ${useRedis}`,
+    );
+  }
+  if (kind === 'sqlite') {
+    throw new ConfigError(
+      `${flag} is refused with the SQLite store: workers writing one file serialise every publication on its write lock, and its broker is in-process, so a subscriber would not receive what is published through another worker. ${useRedis}`,
+    );
+  }
+  if (demo) {
+    throw new ConfigError(
+      `${flag} is refused with --demo: each worker would run its own demo publisher, so every price would be published ${workers} times. Run the demo with --workers 1`,
+    );
+  }
+}
+
+function redisKeyPrefixOf(raw: string | undefined): string | undefined {
+  if (raw === '') throw new ConfigError('--redis-key-prefix must not be empty');
+  return raw;
 }
 
 function synchronousOf(raw: string | undefined): 'FULL' | 'NORMAL' | undefined {

@@ -10,7 +10,8 @@ const USAGE = `Usage:
                [--max-body-bytes N] [--max-connections N] [--max-connections-per-ip N]
                [--heartbeat-ms N] [--flush-delay-ms N] [--subscriptions] [--log-level info] [--authorization-server URL]...
                [--tls-cert FILE --tls-key FILE] [--demo] [--history-max-events N]
-               [--history-max-age-ms N] [--sqlite-synchronous FULL|NORMAL]
+               [--history-max-age-ms N] [--sqlite-synchronous FULL|NORMAL] [--redis-key-prefix P]
+               [--workers N|auto]   (N > 1: N hub processes on one port; needs a redis:// store)
   herald publish --topic T [--data D] [--url URL] [--jwt TOKEN] [--private] [--id ID] [--type TYPE]
                  [--retry MS] [--json]
                  [--at RFC3339 | --local YYYY-MM-DDTHH:MM[:SS] --tz IANA_ZONE [--disambiguation

@@ -3,12 +3,22 @@ import { type CreateHubOptions, createHub, createHubServer, type HeraldHub } fro
 import { openStore } from '../store/index.js';
 import { keySpecOf, parseServeConfig } from './config.js';
 import { createLogger } from './logger.js';
+import { isWorker, runPrimary, workerNumber } from './workers.js';
 
-/** `herald serve`: runs the hub until SIGTERM/SIGINT, then drains and exits 0. */
+/**
+ * `herald serve`: runs the hub until SIGTERM/SIGINT, then drains and exits 0. With `--workers` above
+ * 1 this process is the primary that forks that many hub processes (`workers.ts`), each of which
+ * runs this same function as a worker.
+ */
 export async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
   const config = parseServeConfig(argv, env);
   const logger = createLogger(config.logLevel);
+  if (config.workers > 1 && !isWorker()) {
+    runPrimary(config.workers, logger);
+    return;
+  }
   const opened = await openStore(config.store, {
+    redisKeyPrefix: config.redisKeyPrefix,
     synchronous: config.sqliteSynchronous,
     retention: { maxEvents: config.historyMaxEvents, maxAgeMs: config.historyMaxAgeMs },
   });
@@ -47,12 +57,10 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<voi
     server.listen(config.port, config.host, () => resolve());
   });
   const { port, address } = server.address() as AddressInfo;
-  logger.info({ port, address, tls: hubServer.isSecure, store: storeKind(config.store) }, 'herald listening');
-  if (opened.schedules === undefined) {
-    logger.warn(
-      'this store keeps no schedules: scheduled deliveries accepted by this process are kept in its memory and lost if it stops',
-    );
-  }
+  logger.info(
+    { port, address, tls: hubServer.isSecure, store: storeKind(config.store), worker: workerNumber() },
+    'herald listening',
+  );
   if (config.demo) {
     const shown = address.includes(':') ? `[${address}]` : address;
     logger.info(
@@ -75,8 +83,16 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<voi
     logger.flush?.();
     process.exit(0);
   };
-  process.once('SIGTERM', () => void stop('SIGTERM'));
-  process.once('SIGINT', () => void stop('SIGINT'));
+  if (isWorker()) {
+    // A worker may get the signal twice, from its primary and directly (Ctrl-C reaches the whole
+    // process group, systemd signals the whole cgroup): the second must not cut its drain short.
+    process.on('SIGTERM', () => void stop('SIGTERM'));
+    process.on('SIGINT', () => void stop('SIGINT'));
+  } else {
+    // Alone, a second signal ends the process at once (the default action), drain or not.
+    process.once('SIGTERM', () => void stop('SIGTERM'));
+    process.once('SIGINT', () => void stop('SIGINT'));
+  }
 }
 
 /** The hub, or with `demo` the hub and its demo: the demo's code is loaded only then. */
