@@ -6,13 +6,11 @@
  * until the last of the N subscribers has it: the cost of waking every idle connection at once.
  */
 
-import { DEFAULT_PAYLOAD_BYTES } from './load/payload.js';
-import type { PublishReply } from './load/protocol.js';
 import { rssBytes, targetProcesses } from './proc-stats.js';
 import type { IdleCell } from './results.js';
 import type { SubscriberPool } from './subscriber-pool.js';
 import type { RunningTarget } from './targets/target.js';
-import { connectNotes, newRunId, type Publisher } from './throughput-cell.js';
+import { connectNotes, newRunId, type Publisher, publishOne } from './throughput-cell.js';
 
 const SETTLE_MS = 1500;
 
@@ -66,19 +64,7 @@ async function publishToAll(
 ): Promise<{ reached: number; ms: number }> {
   const runId = newRunId();
   await pool.arm(runId, 1);
-  const published = await publisher.request<PublishReply>(
-    {
-      type: 'publish',
-      spec: target.publishSpec(topic),
-      runId,
-      count: 1,
-      eventsPerSec: null,
-      window: 1,
-      payloadBytes: DEFAULT_PAYLOAD_BYTES,
-      deadlineMs: 10_000,
-    },
-    'published',
-  );
+  const published = await publishOne(publisher, target, topic, runId, 10_000);
   const received = await pool.await(runId, published.acked, 60_000);
   return {
     reached: received.deliveries,

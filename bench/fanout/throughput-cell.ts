@@ -36,6 +36,29 @@ const WARMUP_MAX_EVENTS = 1000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Publishes one event of run `runId` to `topic`; resolves with the publisher's reply. */
+export function publishOne(
+  publisher: Publisher,
+  target: RunningTarget,
+  topic: string,
+  runId: number,
+  deadlineMs: number,
+): Promise<PublishReply> {
+  return publisher.request<PublishReply>(
+    {
+      type: 'publish',
+      spec: target.publishSpec(topic),
+      runId,
+      count: 1,
+      eventsPerSec: null,
+      window: 1,
+      payloadBytes: DEFAULT_PAYLOAD_BYTES,
+      deadlineMs,
+    },
+    'published',
+  );
+}
+
 /** Publishes one event at a time until every open subscriber has seen one of this run. */
 async function warmUp(pool: SubscriberPool, publisher: Publisher, target: RunningTarget, topic: string) {
   const runId = newRunId();
@@ -43,19 +66,7 @@ async function warmUp(pool: SubscriberPool, publisher: Publisher, target: Runnin
   const deadline = Date.now() + WARMUP_TIMEOUT_MS;
   let seq = 0;
   while (Date.now() < deadline) {
-    await publisher.request<PublishReply>(
-      {
-        type: 'publish',
-        spec: target.publishSpec(topic),
-        runId,
-        count: 1,
-        eventsPerSec: null,
-        window: 1,
-        payloadBytes: DEFAULT_PAYLOAD_BYTES,
-        deadlineMs: 5000,
-      },
-      'published',
-    );
+    await publishOne(publisher, target, topic, runId, 5000);
     seq++;
     await sleep(seq < 3 ? 50 : 200);
     const { reached, open } = await pool.progress(runId);
