@@ -18,6 +18,9 @@ interface ResponseLike {
   flush?(): void;
   /** The connection; on HTTP/2 a proxy to the session's socket (not corked: see `#socket`). */
   readonly socket?: CorkableSocket | null;
+  /** HTTP/1.1: the response (its connection) is gone; HTTP/2 says it on `stream`. */
+  readonly destroyed?: boolean;
+  readonly stream?: { readonly destroyed?: boolean };
   on(event: string, listener: (...args: never[]) => void): unknown;
   once(event: string, listener: () => void): unknown;
   [kStream]?: NodeSseStream | undefined;
@@ -114,6 +117,11 @@ class NodeSseStream extends BaseSseStream {
     res.writeHead(200, headers);
     this.open(firstBytes);
     flattenHeaderBlock(res);
+    // The client left before the stream was made (while the host awaited something): its 'close'
+    // is past, so say it now, after the constructor returned and the caller holds the stream.
+    if (res.destroyed === true || res.stream?.destroyed === true) {
+      queueMicrotask(() => this.handleTransportClosed());
+    }
   }
 
   onTransportClosed(): void {

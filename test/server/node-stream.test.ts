@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
+import { connect } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   createNodeSseStream,
@@ -258,5 +259,35 @@ describe('closing', () => {
     } finally {
       process.off('uncaughtException', onUncaught);
     }
+  });
+});
+
+describe('createNodeSseStream after the client left', () => {
+  it('reports the close of a client that left while the handler awaited, after returning the stream', async () => {
+    const closes: StreamCloseReason[] = [];
+    let made: SseStream | undefined;
+    let entered: () => void = () => {};
+    const inHandler = new Promise<void>((resolve) => {
+      entered = resolve;
+    });
+    host = await startServer(async (req, res) => {
+      const gone = once(res, 'close');
+      entered();
+      await gone; // the host awaits something (a store) while the client disconnects
+      made = createNodeSseStream(req, res, {
+        heartbeatMs: 0,
+        onClose: (reason) => {
+          expect(made).toBeDefined();
+          closes.push(reason);
+        },
+      });
+    });
+    const socket = connect(Number(new URL(host.url).port), '127.0.0.1');
+    socket.write('GET /events HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n');
+    await inHandler;
+    socket.destroy();
+    await waitFor(() => closes.length === 1);
+    expect(closes).toEqual(['client-closed']);
+    expect(made?.isClosed).toBe(true);
   });
 });
