@@ -21,6 +21,7 @@ import { RedisScheduleStore } from '../../src/store/schedule-redis.js';
 import { COMPLETE_SCRIPT } from '../../src/store/schedule-redis-scripts.js';
 import { formatInstant } from '../../src/time/instant.js';
 import { legacyToken, publish, SECRET, subscribe } from '../http/helpers.js';
+import { freePort, RedisServer } from '../support/redis-server.js';
 
 const MAIN = resolve(import.meta.dirname, '../../src/cli/main.ts');
 /** tsx's loader by path, as `node --import` takes it. */
@@ -77,34 +78,12 @@ function waitForOutput(child: Child, pattern: RegExp, what: string): Promise<Reg
   });
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const { port } = server.address() as { port: number };
-  await new Promise((done) => server.close(done));
-  return port;
-}
-
 /** A redis-server of the test's own, without persistence. */
 async function startRedis(): Promise<number> {
-  const port = await freePort();
-  const redis = spawnChild('redis-server', [
-    '--port',
-    String(port),
-    '--bind',
-    '127.0.0.1',
-    '--save',
-    '',
-    '--appendonly',
-    'no',
-  ]);
-  const spawnFailed = new Promise<never>((_, fail) =>
-    redis.child.once('error', (error) =>
-      fail(new Error(`cannot run redis-server (this test needs it on the PATH): ${error.message}`)),
-    ),
-  );
-  await Promise.race([waitForOutput(redis, /Ready to accept connections/, 'redis-server'), spawnFailed]);
-  return port;
+  const redis = new RedisServer({ port: await freePort() });
+  cleanups.push(() => redis.kill());
+  await redis.start();
+  return redis.port;
 }
 
 /** `herald serve` on `storeUrl`, anonymous subscribers allowed; resolves with its base URL. */

@@ -7,10 +7,10 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { SECRET } from '../http/helpers.js';
+import { freePort, startRedisServer } from '../support/redis-server.js';
 
 const MAIN = resolve(import.meta.dirname, '../../src/cli/main.ts');
 /** tsx's loader by path, as `node --import` takes it (the tsx CLI would run the hub in a grandchild). */
@@ -79,18 +79,7 @@ export class Managed {
   }
 }
 
-/** A loopback port free right now (the OS picks it; a tiny window remains before Redis binds it). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done, fail) => {
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', done);
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : 0;
-  await new Promise((done) => server.close(done));
-  return port;
-}
+export { freePort };
 
 /**
  * Starts redis-server on 127.0.0.1:`port` keeping its data in `dir`: append-only file, fsync before
@@ -98,35 +87,13 @@ export async function freePort(): Promise<number> {
  * same port and dir, it reloads that file.
  */
 export async function startRedis(dir: string, port: number, timeoutMs = 15_000): Promise<Managed> {
-  const child = spawn(
-    'redis-server',
-    [
-      '--port',
-      String(port),
-      '--bind',
-      '127.0.0.1',
-      '--dir',
-      dir,
-      '--appendonly',
-      'yes',
-      '--appendfsync',
-      'always',
-      '--save',
-      '',
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  const redis = new Managed(child);
-  const spawnFailed = new Promise<never>((_, fail) =>
-    child.once('error', (error) =>
-      fail(new Error(`cannot run redis-server (the cluster test needs it on the PATH): ${error.message}`)),
-    ),
-  );
-  await Promise.race([
-    redis.waitForOutput(/Ready to accept connections/, `redis-server on port ${port}`, timeoutMs),
-    spawnFailed,
-  ]);
-  return redis;
+  const redis = await startRedisServer({
+    port,
+    dir,
+    neededBy: 'the cluster test',
+    readyTimeoutMs: timeoutMs,
+  });
+  return new Managed(redis.child);
 }
 
 /** One `herald serve` process. */

@@ -13,6 +13,7 @@ import { LocalSubscriberDirectory } from '../../src/hub/subscriber-directory.js'
 import { type OpenStoreOptions, openStore } from '../../src/store/open.js';
 import { FakeTime } from '../support/fake-time.js';
 import { serveHub } from '../support/listen.js';
+import { beating } from '../support/redis-hubs.js';
 import {
   draftToken,
   ISSUER,
@@ -89,22 +90,6 @@ const subscribersIn = async (hub: TestHub, path?: string) =>
   [...new Set((await subscriptionsOf(hub, path)).map((doc) => doc['subscriber'] as string))].sort();
 
 const idsOn = (hub: TestHub) => [...hub.herald.hub.subscribers].map((subscriber) => subscriber.id);
-
-/**
- * Fires the heartbeats on `time` from a real interval (one heartbeat period per 50 ms) until the
- * returned function stops them: the node is alive until the test makes it hang.
- */
-function beating(time: FakeTime, periodMs: number): () => void {
-  let isAdvancing = false;
-  const interval = setInterval(() => {
-    if (isAdvancing) return;
-    isAdvancing = true;
-    void time.advanceBy(periodMs).finally(() => {
-      isAdvancing = false;
-    });
-  }, 50);
-  return () => clearInterval(interval);
-}
 
 async function gauge(hub: TestHub, name: string): Promise<number> {
   const text = await (await fetch(`${hub.url}/metrics`)).text();

@@ -8,16 +8,14 @@
  * the hub was going to send before it has arrived too), never with a sleep; waiting for readiness
  * is a bounded loop.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHub } from '../../src/http/index.js';
 import { openStore } from '../../src/store/open.js';
 import { serveHub } from '../support/listen.js';
+import { freePort, RedisServer } from '../support/redis-server.js';
 import {
   legacyToken,
   publish,
@@ -29,79 +27,6 @@ import {
 } from './helpers.js';
 
 const TOPIC = 'https://example.com/outage';
-
-/** A port nobody listens on right now (the OS picks it; Redis takes it a moment later). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : 0;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-/** One redis-server on `port`, its files in `dir`: started, killed and started again by the test. */
-class RedisProcess {
-  #child: ChildProcess | undefined;
-  #exited: Promise<unknown> | undefined;
-
-  constructor(
-    readonly port: number,
-    readonly dir: string,
-  ) {}
-
-  get url(): string {
-    return `redis://127.0.0.1:${this.port}/0`;
-  }
-
-  /** Resolves once Redis loaded its files and accepts connections. */
-  async start(): Promise<void> {
-    const child = spawn(
-      'redis-server',
-      [
-        '--port',
-        String(this.port),
-        '--bind',
-        '127.0.0.1',
-        '--dir',
-        this.dir,
-        '--appendonly',
-        'yes',
-        '--appendfsync',
-        'always',
-        '--save',
-        '',
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    this.#child = child;
-    this.#exited = once(child, 'exit');
-    let output = '';
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`redis-server did not start: ${output}`)), 10_000);
-      child.stdout?.on('data', (chunk: Buffer) => {
-        output += chunk.toString();
-        if (output.includes('Ready to accept connections')) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-      child.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(new Error(`redis-server exited (${code}): ${output}`));
-      });
-    });
-  }
-
-  /** SIGKILL: no goodbye to the clients; only what `appendfsync always` wrote survives. */
-  async kill(): Promise<void> {
-    const child = this.#child;
-    if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGKILL');
-    await this.#exited;
-  }
-}
 
 /** Polls `GET /readyz` until it answers `status`, at most `attempts` times, 50 ms apart. */
 async function waitForReadiness(url: string, status: number, attempts = 200): Promise<Response> {
@@ -121,16 +46,16 @@ describe('a hub whose Redis goes down and comes back', () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
 
-  async function startRedis(): Promise<RedisProcess> {
+  async function startRedis(): Promise<RedisServer> {
     const dir = mkdtempSync(join(tmpdir(), 'herald-redis-outage-'));
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-    const redis = new RedisProcess(await freePort(), dir);
+    const redis = new RedisServer({ port: await freePort(), dir, readyTimeoutMs: 10_000 });
     cleanups.push(() => redis.kill());
     await redis.start();
     return redis;
   }
 
-  async function startHub(redis: RedisProcess): Promise<TestHub> {
+  async function startHub(redis: RedisServer): Promise<TestHub> {
     const herald = await createHub({
       store: await openStore(redis.url),
       jwt: { key: { type: 'hmac', secret: SECRET } },

@@ -7,22 +7,9 @@
 import { describe, expect, it } from 'vitest';
 import type { Timers } from '../../src/clock/index.js';
 import { type Delivery, ScheduleRunner, type ScheduleRunnerOptions } from '../../src/schedule/runner.js';
-import type { NewSchedule } from '../../src/schedule/schedule.js';
 import { MemoryScheduleStore } from '../../src/store/schedule-memory.js';
 import { FakeTime } from '../support/fake-time.js';
-
-const T0 = Date.UTC(2026, 0, 1);
-
-function oneShot(id: string, dueAtMs: number): NewSchedule {
-  return {
-    id,
-    topics: ['https://example.com/t'],
-    event: { data: id, isPrivate: false },
-    dueAtMs,
-    disambiguation: 'compatible',
-    createdAtMs: T0,
-  };
-}
+import { oneShot, T0 } from './support.js';
 
 /** A memory store that records every renewal and can be made to fail them. */
 class RecordingStore extends MemoryScheduleStore {

@@ -4,28 +4,17 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { occurrenceEventId } from '../../src/schedule/occurrence-id.js';
 import { type Delivery, ScheduleRunner, type ScheduleRunnerOptions } from '../../src/schedule/runner.js';
-import { type NewSchedule, newSchedule } from '../../src/schedule/schedule.js';
+import { newSchedule } from '../../src/schedule/schedule.js';
 import type { ScheduleStore } from '../../src/schedule/store.js';
 import { MemoryScheduleStore } from '../../src/store/schedule-memory.js';
 import { SqliteScheduleStore } from '../../src/store/schedule-sqlite.js';
 import { resolveDeliveryTime } from '../../src/time/delivery-time.js';
 import { formatInstant, parseInstant } from '../../src/time/instant.js';
 import { FakeTime } from '../support/fake-time.js';
+import { oneShot, T0 } from './support.js';
 
-const T0 = Date.UTC(2026, 0, 1);
 const MINUTE_MS = 60_000;
 const DAY_MS = 86_400_000;
-
-function oneShot(id: string, dueAtMs: number): NewSchedule {
-  return {
-    id,
-    topics: ['https://example.com/t'],
-    event: { data: id, isPrivate: false },
-    dueAtMs,
-    disambiguation: 'compatible',
-    createdAtMs: T0,
-  };
-}
 
 interface Harness {
   time: FakeTime;

@@ -6,7 +6,6 @@
  * so the tests that need one use a short TTL and poll.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server, type Socket } from 'node:net';
 import { createClient } from 'redis';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { DirectoryMember, SubscriberDirectory } from '../../src/hub/ports.js';
@@ -19,6 +18,8 @@ import {
   type RedisSubscriberDirectoryOptions,
 } from '../../src/store/redis-subscribers.js';
 import { FakeTime } from '../support/fake-time.js';
+import { beating } from '../support/redis-hubs.js';
+import { startRedisRelay } from '../support/redis-relay.js';
 import { newEvent, readAll } from './conformance.js';
 
 const REDIS_URL = process.env.HERALD_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/14';
@@ -75,58 +76,11 @@ function member(
   };
 }
 
-/**
- * Fires the heartbeats on `time` from a real interval (one heartbeat period per 50 ms) until the
- * returned function stops them: the node is alive until the test makes it hang.
- */
-function beating(time: FakeTime, periodMs: number): () => void {
-  let isAdvancing = false;
-  const interval = setInterval(() => {
-    if (isAdvancing) return;
-    isAdvancing = true;
-    void time.advanceBy(periodMs).finally(() => {
-      isAdvancing = false;
-    });
-  }, 50);
-  return () => clearInterval(interval);
-}
-
 const idsOf = async (directory: SubscriberDirectory) =>
   (await directory.list()).map((entry) => entry.subscriberId).sort();
 
 /** A TCP relay to Redis that the test can cut and restore, standing in for Redis going down. */
-async function relay(): Promise<{ url: string; cut(): Promise<void>; restore(): Promise<void> }> {
-  const target = new URL(REDIS_URL);
-  const sockets = new Set<Socket>();
-  const start = (port: number) =>
-    new Promise<Server>((resolve) => {
-      const server = createServer((client) => {
-        const upstream = new (client.constructor as typeof Socket)();
-        upstream.connect(Number(target.port || 6379), target.hostname);
-        for (const socket of [client, upstream]) {
-          sockets.add(socket);
-          socket.on('error', () => {});
-          socket.on('close', () => sockets.delete(socket));
-        }
-        client.pipe(upstream).pipe(client);
-      });
-      server.listen(port, '127.0.0.1', () => resolve(server));
-    });
-  let server = await start(0);
-  const address = server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : 0;
-  return {
-    url: `redis://127.0.0.1:${port}${target.pathname}`,
-    cut: async () => {
-      const closed = new Promise((resolve) => server.close(resolve));
-      for (const socket of sockets) socket.destroy();
-      await closed;
-    },
-    restore: async () => {
-      server = await start(port);
-    },
-  };
-}
+const relay = () => startRedisRelay(REDIS_URL);
 
 describe.each([
   ['LocalSubscriberDirectory', async () => new LocalSubscriberDirectory({ maxListed: 2 })],

@@ -4,13 +4,13 @@
  * files running in parallel never meet, and the prefixes of this run are deleted at the end.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server, type Socket } from 'node:net';
 import { createClient } from 'redis';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { StoredEvent } from '../../src/hub/ports.js';
 import { openStore } from '../../src/store/open.js';
 import { RedisStore } from '../../src/store/redis.js';
 import { RedisBroker } from '../../src/store/redis-broker.js';
+import { startRedisRelay } from '../support/redis-relay.js';
 import { describeStoreConformance, newEvent, readAll } from './conformance.js';
 
 const REDIS_URL = process.env.HERALD_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/14';
@@ -166,55 +166,7 @@ describe('RedisStore after the data is lost (an unpersisted restart, FLUSHDB)', 
 
 describe('RedisStore when Redis is unreachable', () => {
   /** A TCP relay to Redis that the test can cut and restore, standing in for Redis going down. */
-  async function relay(): Promise<{
-    url: string;
-    cut(): Promise<void>;
-    restore(): Promise<void>;
-    /** Connections stay up, but nothing sent to Redis reaches it (a stalled server, a half-open socket). */
-    stall(): void;
-    resume(): void;
-  }> {
-    const target = new URL(REDIS_URL);
-    const sockets = new Set<Socket>();
-    /** Each client socket and its connection to Redis. */
-    const links = new Map<Socket, Socket>();
-    const start = (port: number) =>
-      new Promise<Server>((resolve) => {
-        const server = createServer((client) => {
-          const upstream = new (client.constructor as typeof Socket)();
-          upstream.connect(Number(target.port || 6379), target.hostname);
-          for (const socket of [client, upstream]) {
-            sockets.add(socket);
-            socket.on('error', () => {});
-            socket.on('close', () => sockets.delete(socket));
-          }
-          links.set(client, upstream);
-          client.on('close', () => links.delete(client));
-          client.pipe(upstream).pipe(client);
-        });
-        server.listen(port, '127.0.0.1', () => resolve(server));
-      });
-    let server = await start(0);
-    const address = server.address();
-    const port = typeof address === 'object' && address !== null ? address.port : 0;
-    return {
-      url: `redis://127.0.0.1:${port}${target.pathname}`,
-      cut: async () => {
-        const closed = new Promise((resolve) => server.close(resolve));
-        for (const socket of sockets) socket.destroy();
-        await closed;
-      },
-      restore: async () => {
-        server = await start(port);
-      },
-      stall: () => {
-        for (const [client, upstream] of links) client.unpipe(upstream);
-      },
-      resume: () => {
-        for (const [client, upstream] of links) client.pipe(upstream);
-      },
-    };
-  }
+  const relay = () => startRedisRelay(REDIS_URL);
 
   it('fails to open with OPEN_FAILED when nothing answers', async () => {
     const closed = await relay();

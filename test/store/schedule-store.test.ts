@@ -6,7 +6,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { type AddressInfo, connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -19,6 +18,7 @@ import { openStore } from '../../src/store/open.js';
 import { MemoryScheduleStore } from '../../src/store/schedule-memory.js';
 import { RedisScheduleStore } from '../../src/store/schedule-redis.js';
 import { SqliteScheduleStore } from '../../src/store/schedule-sqlite.js';
+import { startRedisRelay } from '../support/redis-relay.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 const REDIS_URL = process.env.HERALD_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/14';
@@ -464,41 +464,11 @@ describe('RedisScheduleStore', () => {
   });
 });
 
-/** A TCP relay to Redis that the test can cut and restore, standing in for Redis going down. */
-async function relay(): Promise<{ url: string; cut(): Promise<void>; restore(): Promise<void> }> {
-  const target = new URL(REDIS_URL);
-  const sockets = new Set<Socket>();
-  const start = (port: number) =>
-    new Promise<Server>((resolve) => {
-      const server = createServer((client) => {
-        const upstream = connect(Number(target.port || 6379), target.hostname);
-        for (const socket of [client, upstream]) {
-          sockets.add(socket);
-          socket.on('error', () => {});
-          socket.on('close', () => {
-            sockets.delete(socket);
-            client.destroy();
-            upstream.destroy();
-          });
-        }
-        client.pipe(upstream).pipe(client);
-      });
-      server.listen(port, '127.0.0.1', () => resolve(server));
-    });
-  let server = await start(0);
-  const port = (server.address() as AddressInfo).port;
-  return {
-    url: `redis://127.0.0.1:${port}${target.pathname}`,
-    cut: async () => {
-      const closed = new Promise((resolve) => server.close(resolve));
-      for (const socket of sockets) socket.destroy();
-      await closed;
-    },
-    restore: async () => {
-      server = await start(port);
-    },
-  };
-}
+/**
+ * A TCP relay to Redis that the test can cut and restore, standing in for Redis going down; either
+ * side of a connection closing drops both.
+ */
+const relay = () => startRedisRelay(REDIS_URL, { destroysBothSides: true });
 
 /**
  * Two workers on one storage, as two hub processes run them. SQLite shares its file between
