@@ -286,7 +286,7 @@ describe('createNodeSseStream after the client left', () => {
     socket.write('GET /events HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n');
     await inHandler;
     socket.destroy();
-    await waitFor(() => closes.length === 1);
+    await waitFor(() => closes.length === 1, 'the stream reports the close');
     expect(closes).toEqual(['client-closed']);
     expect(made?.isClosed).toBe(true);
   });
