@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
+import { trustedProxiesOf } from '../http/index.js';
 import type { KeySpec } from '../hub/index.js';
 import { parseStoreUrl } from '../store/index.js';
 
@@ -19,9 +20,15 @@ export interface ServeConfig {
   maxBodyBytes: number | undefined;
   maxConnections: number | undefined;
   maxConnectionsPerIp: number | undefined;
+  /** Trusted proxies (addresses, CIDRs, `loopback`) whose `Forwarded` / `X-Forwarded-For` name the client. */
+  trustProxy: string[];
   heartbeatMs: number | undefined;
   /** SSE coalescing window (`createHub({ flushDelayMs })`): fewer writes, up to this much latency. */
   flushDelayMs: number | undefined;
+  /** Event streams end after this long (+ up to 10% jitter), the client resuming; undefined: never. */
+  maxConnectionLifetimeMs: number | undefined;
+  /** One log line per finished request (no query string, no credentials). */
+  accessLog: boolean;
   subscriptions: boolean;
   /** Local demo: page at `/`, demo tokens, anonymous subscribers; loopback by default. */
   demo: boolean;
@@ -46,7 +53,7 @@ export interface ServeConfig {
 }
 
 /** Each flag's environment variables: ours first, then Mercure's name where one exists. */
-const ENV: Record<string, string[]> = {
+export const SERVE_ENV: Record<string, string[]> = {
   port: ['HERALD_PORT', 'PORT'],
   host: ['HERALD_HOST'],
   store: ['HERALD_STORE'],
@@ -62,8 +69,11 @@ const ENV: Record<string, string[]> = {
   'max-body-bytes': ['HERALD_MAX_BODY_BYTES'],
   'max-connections': ['HERALD_MAX_CONNECTIONS'],
   'max-connections-per-ip': ['HERALD_MAX_CONNECTIONS_PER_IP'],
+  'trust-proxy': ['HERALD_TRUST_PROXY'],
   'heartbeat-ms': ['HERALD_HEARTBEAT_MS', 'HEARTBEAT_INTERVAL'],
   'flush-delay-ms': ['HERALD_FLUSH_DELAY_MS'],
+  'max-connection-lifetime': ['HERALD_MAX_CONNECTION_LIFETIME_MS'],
+  'access-log': ['HERALD_ACCESS_LOG'],
   subscriptions: ['HERALD_SUBSCRIPTIONS', 'MERCURE_SUBSCRIPTIONS'],
   'log-level': ['HERALD_LOG_LEVEL', 'LOG_LEVEL'],
   'tls-cert': ['HERALD_TLS_CERT'],
@@ -77,13 +87,48 @@ const ENV: Record<string, string[]> = {
   workers: ['HERALD_WORKERS'],
 };
 
+/** `herald serve`'s flags: the parser's table, which `herald serve --help` lists too. */
+export const SERVE_OPTIONS = {
+  port: { type: 'string' },
+  host: { type: 'string' },
+  store: { type: 'string' },
+  'jwt-key': { type: 'string' },
+  'publisher-jwt-key': { type: 'string' },
+  'subscriber-jwt-key': { type: 'string' },
+  'jwt-alg': { type: 'string', multiple: true },
+  anonymous: { type: 'boolean' },
+  'cors-origin': { type: 'string', multiple: true },
+  resource: { type: 'string' },
+  issuer: { type: 'string' },
+  'hub-url': { type: 'string' },
+  'max-body-bytes': { type: 'string' },
+  'max-connections': { type: 'string' },
+  'max-connections-per-ip': { type: 'string' },
+  'trust-proxy': { type: 'string', multiple: true },
+  'heartbeat-ms': { type: 'string' },
+  'flush-delay-ms': { type: 'string' },
+  'max-connection-lifetime': { type: 'string' },
+  'access-log': { type: 'boolean' },
+  subscriptions: { type: 'boolean' },
+  'log-level': { type: 'string' },
+  'tls-cert': { type: 'string' },
+  'tls-key': { type: 'string' },
+  demo: { type: 'boolean' },
+  'authorization-server': { type: 'string', multiple: true },
+  'history-max-events': { type: 'string' },
+  'history-max-age-ms': { type: 'string' },
+  'sqlite-synchronous': { type: 'string' },
+  'redis-key-prefix': { type: 'string' },
+  workers: { type: 'string' },
+} as const;
+
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
   readonly code = 'CONFIG_INVALID';
 }
 
 function fromEnv(name: string, env: NodeJS.ProcessEnv): string | undefined {
-  for (const key of ENV[name] ?? []) {
+  for (const key of SERVE_ENV[name] ?? []) {
     const value = env[key];
     if (value !== undefined && value !== '') return value;
   }
@@ -101,43 +146,14 @@ const isTrue = (raw: string | undefined) => raw !== undefined && /^(1|true|yes|o
 export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv): ServeConfig {
   const { values } = parseArgs({
     args: argv,
-    options: {
-      port: { type: 'string' },
-      host: { type: 'string' },
-      store: { type: 'string' },
-      'jwt-key': { type: 'string' },
-      'publisher-jwt-key': { type: 'string' },
-      'subscriber-jwt-key': { type: 'string' },
-      'jwt-alg': { type: 'string', multiple: true },
-      anonymous: { type: 'boolean' },
-      'cors-origin': { type: 'string', multiple: true },
-      resource: { type: 'string' },
-      issuer: { type: 'string' },
-      'hub-url': { type: 'string' },
-      'max-body-bytes': { type: 'string' },
-      'max-connections': { type: 'string' },
-      'max-connections-per-ip': { type: 'string' },
-      'heartbeat-ms': { type: 'string' },
-      'flush-delay-ms': { type: 'string' },
-      subscriptions: { type: 'boolean' },
-      'log-level': { type: 'string' },
-      'tls-cert': { type: 'string' },
-      'tls-key': { type: 'string' },
-      demo: { type: 'boolean' },
-      'authorization-server': { type: 'string', multiple: true },
-      'history-max-events': { type: 'string' },
-      'history-max-age-ms': { type: 'string' },
-      'sqlite-synchronous': { type: 'string' },
-      'redis-key-prefix': { type: 'string' },
-      workers: { type: 'string' },
-    },
+    options: SERVE_OPTIONS,
     strict: true,
   });
   const get = (name: keyof typeof values & string) => {
     const value = values[name];
     return typeof value === 'string' ? value : fromEnv(name, env);
   };
-  const list = (name: 'cors-origin' | 'jwt-alg' | 'authorization-server') =>
+  const list = (name: 'cors-origin' | 'jwt-alg' | 'authorization-server' | 'trust-proxy') =>
     (values[name] as string[] | undefined) ??
     fromEnv(name, env)
       ?.split(/[\s,]+/)
@@ -171,8 +187,11 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv): ServeC
     maxBodyBytes: integer('max-body-bytes', get('max-body-bytes')),
     maxConnections: integer('max-connections', get('max-connections')),
     maxConnectionsPerIp: integer('max-connections-per-ip', get('max-connections-per-ip')),
+    trustProxy: trustProxyOf(list('trust-proxy')),
     heartbeatMs: integer('heartbeat-ms', get('heartbeat-ms')),
     flushDelayMs: integer('flush-delay-ms', get('flush-delay-ms')),
+    maxConnectionLifetimeMs: integer('max-connection-lifetime', get('max-connection-lifetime')),
+    accessLog: values['access-log'] ?? isTrue(fromEnv('access-log', env)),
     // The chat card shows presence through the subscriptions API.
     subscriptions: values.subscriptions ?? (isTrue(fromEnv('subscriptions', env)) || demo),
     demo,
@@ -258,6 +277,18 @@ function checkWorkers(workers: number, store: string, demo: boolean): void {
       `${flag} is refused with --demo: each worker would run its own demo publisher, so every price would be published ${workers} times. Run the demo with --workers 1`,
     );
   }
+}
+
+/** `--trust-proxy`: comma-separated (or repeated) addresses, CIDR ranges and `loopback`. */
+function trustProxyOf(raw: string[] | undefined): string[] {
+  const entries = (raw ?? []).flatMap((value) => value.split(',')).map((entry) => entry.trim());
+  const trusted = entries.filter(Boolean);
+  try {
+    trustedProxiesOf(trusted, '--trust-proxy (HERALD_TRUST_PROXY)');
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
+  return trusted;
 }
 
 function redisKeyPrefixOf(raw: string | undefined): string | undefined {

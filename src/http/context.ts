@@ -3,6 +3,7 @@ import type { Hub } from '../hub/index.js';
 import type { ScheduleService } from '../schedule/index.js';
 import type { SseTransportOptions } from '../transports/index.js';
 import type { Authorizer } from './authorizer.js';
+import type { TrustedProxies } from './client-address.js';
 import type { ConnectionLimiter } from './limits.js';
 import type { HubMetrics } from './metrics.js';
 import type { HttpOptions } from './options.js';
@@ -17,6 +18,8 @@ export interface HttpContext {
   /** Scheduled publishing; `undefined` turns the schedules API and `deliver_*` fields off. */
   readonly schedules: ScheduleService | undefined;
   readonly limiter: ConnectionLimiter;
+  /** Whose forwarding headers name the client (`clientAddressOf`); `undefined`: nobody's. */
+  readonly trustedProxies: TrustedProxies | undefined;
   /** One options object for every stream (a stream keeps a reference for its lifetime). */
   readonly sseOptions: SseTransportOptions;
   /** True once the hub stopped accepting subscriptions (graceful shutdown). */

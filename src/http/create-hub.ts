@@ -15,6 +15,7 @@ import { ScheduleService, type ScheduleServiceOptions, type ScheduleStore } from
 import { MemoryScheduleStore, openStore } from '../store/index.js';
 import type { NodeRequest, NodeResponse } from '../transports/index.js';
 import { type Authorizer, createAuthorizer, type JwtOptions } from './authorizer.js';
+import { trustedProxiesOf } from './client-address.js';
 import type { HubExtensionFactory } from './extension.js';
 import { HubMetrics } from './metrics.js';
 import { defaultHttpOptions, type HttpOptions } from './options.js';
@@ -75,6 +76,7 @@ export interface HeraldHub {
   publish(input: PublishInput): Promise<StoredEvent>;
   /** New subscriptions get 503; open ones stay until `close`. */
   stopAccepting(): void;
+  /** Ends every subscription; a publication racing it gets 503 with `Retry-After` unless stored. */
   close(): Promise<void>;
 }
 
@@ -84,6 +86,7 @@ export async function createHub(options: CreateHubOptions = {}): Promise<HeraldH
     if (options[key] !== undefined) (httpOptions as unknown as Record<string, unknown>)[key] = options[key];
   }
   httpOptions.resource ??= options.jwt?.resource;
+  const trustedProxies = trustedProxiesOf(httpOptions.trustProxy);
   // Before anything is opened: a configuration error (e.g. `resource` without `issuer`) leaks nothing.
   const authorizer =
     options.authorizer ??
@@ -136,6 +139,7 @@ export async function createHub(options: CreateHubOptions = {}): Promise<HeraldH
     logger,
     schedules,
     extension,
+    trustedProxies,
   });
   return {
     hub,

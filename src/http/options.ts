@@ -42,6 +42,21 @@ export interface HttpOptions {
    * together; a few ms trade that much latency for fewer syscalls at steady rates (bench/fanout).
    */
   flushDelayMs: number;
+  /**
+   * Longest life of an event stream, in milliseconds; 0 (default): unlimited. A stream open longer
+   * (plus a random jitter of up to 10%, so the reconnections after a deploy spread out) ends with
+   * the shutdown's `retry:` hint, and the client reconnects with its Last-Event-ID: it presents its
+   * token again, and lands on whichever instance the load balancer picks (Mercure §Subscription).
+   */
+  maxConnectionLifetimeMs: number;
+  /** One log line per finished request (an event stream's when it ends), through `createHub`'s `logger`. */
+  accessLog: boolean;
+  /**
+   * Trusted proxies (addresses, CIDR ranges, `loopback`): a request from one of them is counted
+   * under the client its `Forwarded` / `X-Forwarded-For` header names (`client-address.ts`).
+   * Default none: the socket's address, whatever the headers say.
+   */
+  trustProxy: string[];
 }
 
 export const defaultHttpOptions: HttpOptions = {
@@ -61,4 +76,7 @@ export const defaultHttpOptions: HttpOptions = {
   resource: undefined,
   authorizationServers: [],
   flushDelayMs: 0,
+  maxConnectionLifetimeMs: 0,
+  accessLog: false,
+  trustProxy: [],
 };

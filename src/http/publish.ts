@@ -5,7 +5,7 @@ import type { HttpContext } from './context.js';
 import { isOriginAllowedForCookie } from './cors.js';
 import { HttpError } from './errors.js';
 import { publishLater } from './schedules.js';
-import { sendText } from './send.js';
+import { sendText, shuttingDownError, toHttpError } from './send.js';
 import { presentedToken } from './token.js';
 
 /**
@@ -51,9 +51,29 @@ export async function servePublish(
   }
   // `deliver_*` fields: validated the same way, stored, delivered by the runner (docs/time.md).
   const schedules = context.schedules;
-  if (schedules && (await publishLater({ schedules, form, input, grant, exchange, headers: cors }))) {
-    return;
-  }
-  const event = await context.hub.publish(input);
+  const isScheduled = await unlessShuttingDown(
+    context,
+    async () =>
+      schedules !== undefined &&
+      (await publishLater({ schedules, form, input, grant, exchange, headers: cors })),
+  );
+  if (isScheduled) return;
+  const event = await unlessShuttingDown(context, () => context.hub.publish(input));
   sendText(exchange, 200, event.id, cors);
+}
+
+/**
+ * Runs the write of a publication, a shutdown that races it answered 503 + `Retry-After` (see
+ * `shuttingDownError`) rather than 500: the hub closed before the write (`Hub.publish` throws a
+ * plain error then), or its store or broker closed under it (`CLOSED`, mapped by `toHttpError`,
+ * or whatever a closed database driver throws). Nothing was acknowledged.
+ */
+async function unlessShuttingDown<T>(context: HttpContext, write: () => Promise<T>): Promise<T> {
+  if (context.hub.isClosed) throw shuttingDownError();
+  try {
+    return await write();
+  } catch (error) {
+    if (context.hub.isClosed && toHttpError(error) === undefined) throw shuttingDownError();
+    throw error;
+  }
 }

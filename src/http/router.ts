@@ -10,7 +10,9 @@ import {
   nodeExchange,
   type SseTransportOptions,
 } from '../transports/index.js';
+import { logFetchRequest, logNodeRequest } from './access-log.js';
 import type { Authorizer } from './authorizer.js';
+import { clientAddressOf, type TrustedProxies, trustedProxiesOf } from './client-address.js';
 import type { HttpContext } from './context.js';
 import { corsHeaders, preflightHeaders } from './cors.js';
 import { HttpError } from './errors.js';
@@ -43,6 +45,8 @@ export interface HubRouterParts {
   schedules?: ScheduleService | undefined;
   /** Routes of another module (the demo), offered each request the hub's endpoints did not take. */
   extension?: HubExtension | undefined;
+  /** `options.trustProxy` parsed (by `createHub`, before it opens anything); else parsed here. */
+  trustedProxies?: TrustedProxies | undefined;
 }
 
 const isUnder = (path: string, prefix: string) => path === prefix || path.startsWith(`${prefix}/`);
@@ -60,6 +64,7 @@ export class HubRouter implements HttpContext {
   readonly logger: Logger | undefined;
   readonly schedules: ScheduleService | undefined;
   readonly limiter: ConnectionLimiter;
+  readonly trustedProxies: TrustedProxies | undefined;
   readonly sseOptions: SseTransportOptions;
   readonly #extension: HubExtension | undefined;
   readonly #readiness = new Readiness();
@@ -74,8 +79,10 @@ export class HubRouter implements HttpContext {
     this.schedules = parts.schedules;
     this.#extension = parts.extension;
     this.limiter = new ConnectionLimiter(parts.options);
-    const { heartbeatMs, maxQueueBytes, shutdownRetryMs, flushDelayMs } = parts.options;
-    this.sseOptions = { heartbeatMs, maxQueueBytes, shutdownRetryMs, flushDelayMs };
+    this.trustedProxies = parts.trustedProxies ?? trustedProxiesOf(parts.options.trustProxy);
+    const { heartbeatMs, maxQueueBytes, shutdownRetryMs, flushDelayMs, maxConnectionLifetimeMs } =
+      parts.options;
+    this.sseOptions = { heartbeatMs, maxQueueBytes, shutdownRetryMs, flushDelayMs, maxConnectionLifetimeMs };
   }
 
   get isDraining(): boolean {
@@ -89,6 +96,9 @@ export class HubRouter implements HttpContext {
 
   /** For `node:http`, and `node:http2`'s compatibility API (HTTP/2 and HTTP/1.1 by ALPN). */
   handle = (req: NodeRequest, res: NodeResponse): void => {
+    if (this.options.accessLog && this.logger !== undefined) {
+      logNodeRequest(this.logger, req, res, this.trustedProxies);
+    }
     void this.serve(nodeExchange(req, res));
   };
 
@@ -98,6 +108,14 @@ export class HubRouter implements HttpContext {
    */
   handleFetch = (request: Request, options: { clientAddress?: string } = {}): Promise<Response> => {
     const exchange: FetchExchange = fetchExchange(request, options.clientAddress);
+    if (this.options.accessLog && this.logger !== undefined) {
+      const clientAddress = clientAddressOf(
+        options.clientAddress ?? 'unknown',
+        exchange.headers,
+        this.trustedProxies,
+      );
+      logFetchRequest(this.logger, request, clientAddress, exchange.response);
+    }
     void this.serve(exchange);
     return exchange.response;
   };

@@ -34,7 +34,20 @@ export function toHttpError(error: unknown): HttpError | undefined {
       'retry-after': '1',
     });
   }
+  // The store or broker was closed under the request: the hub is shutting down. Nothing was
+  // acknowledged; the publisher retries (with its id, a retry is recognised) on the next instance.
+  if (isStoreError(error) && error.code === 'CLOSED') return shuttingDownError();
   return undefined;
+}
+
+/**
+ * 503 for a request that raced the hub's shutdown (a publication after `close()` began, or one
+ * whose store closed under it): never a 500, and never a 200 for an event that was not stored.
+ */
+export function shuttingDownError(): HttpError {
+  return new HttpError(503, 'SHUTTING_DOWN', 'the hub is shutting down; retry later', {
+    'retry-after': '1',
+  });
 }
 
 /**

@@ -8,6 +8,7 @@ import {
 } from '../hub/index.js';
 import { type Exchange, type SubscriptionContext, servePoll, serveSse } from '../transports/index.js';
 import { readForm } from './body.js';
+import { clientAddressOf } from './client-address.js';
 import type { HttpContext } from './context.js';
 import { HttpError } from './errors.js';
 import type { ByteCounter, HubMetrics } from './metrics.js';
@@ -130,7 +131,9 @@ export async function serveSubscribe(
     parsed = parse(url.searchParams);
     grant = await subscriberGrant(context, exchange, url);
   }
-  const release = context.limiter.acquire(exchange.clientAddress);
+  const release = context.limiter.acquire(
+    clientAddressOf(exchange.clientAddress, exchange.headers, context.trustedProxies),
+  );
   const transport = parsed.transport;
   metrics.subscribeRequests.inc({ transport });
   metrics.connections.inc({ transport });

@@ -1,3 +1,4 @@
+import { MAX_TIMER_DELAY_MS, type Timers } from '../clock/index.js';
 import type { Subscriber, SubscriberCloseReason, SubscriberSink, Update } from '../hub/index.js';
 import type { SseStream, StreamCloseReason } from '../server/index.js';
 import { encodeRetry } from '../sse/index.js';
@@ -11,6 +12,25 @@ export interface SseTransportOptions {
   shutdownRetryMs: number;
   /** Coalescing window for writes (see `HttpOptions.flushDelayMs`); 0 = end of the turn. */
   flushDelayMs?: number;
+  /**
+   * Longest life of a stream (see `HttpOptions.maxConnectionLifetimeMs`); 0 or absent: unlimited.
+   * Waited on the hub's `Timers`, plus a random jitter of up to 10%.
+   */
+  maxConnectionLifetimeMs?: number;
+  /** The jitter's source, in [0, 1); `Math.random` by default (tests pin it). */
+  random?: () => number;
+}
+
+/** The lifetime's jitter: up to this fraction of it, so that streams opened together end apart. */
+const LIFETIME_JITTER = 0.1;
+
+/** The delay before a stream opened now reaches its lifetime; undefined when there is none. */
+export function connectionLifetimeDelayMs(options: SseTransportOptions): number | undefined {
+  const lifetimeMs = options.maxConnectionLifetimeMs ?? 0;
+  if (!(lifetimeMs > 0)) return undefined;
+  const jitterMs = lifetimeMs * LIFETIME_JITTER * (options.random ?? Math.random)();
+  // A timer honours at most MAX_TIMER_DELAY_MS (~24.8 days): a longer lifetime ends then.
+  return Math.min(MAX_TIMER_DELAY_MS, Math.round(lifetimeMs + jitterMs));
 }
 
 /**
@@ -26,6 +46,9 @@ class SseSink implements SubscriberSink {
   #options: SseTransportOptions;
   #pendingClose: SubscriberCloseReason | undefined;
   #hasEnded = false;
+  /** The lifetime timer (`maxConnectionLifetimeMs`), and the timers it was armed on. */
+  #lifetimeTimer: unknown;
+  #timers: Timers | undefined;
 
   constructor(context: Pick<SubscriptionContext, 'onEnd'>, options: SseTransportOptions) {
     this.#context = context;
@@ -64,8 +87,27 @@ class SseSink implements SubscriberSink {
     stream.close();
   }
 
+  /** Ends the stream once it has lived `delayMs` (one timer, armed once: no per-write cost). */
+  armLifetime(timers: Timers, delayMs: number): void {
+    this.#timers = timers;
+    this.#lifetimeTimer = timers.setTimeout(() => this.#expire(), delayMs);
+  }
+
+  /** As at shutdown: a `retry:` hint, then a clean end; the client resumes from its Last-Event-ID. */
+  #expire(): void {
+    this.#lifetimeTimer = undefined;
+    const stream = this.stream;
+    if (stream === undefined || stream.isClosed) return;
+    stream.sendBytes(encodeRetry(this.#options.shutdownRetryMs));
+    stream.close();
+  }
+
   /** The stream ended (client gone, overflow, or closed by `close` above). */
   streamClosed(reason: StreamCloseReason): void {
+    if (this.#lifetimeTimer !== undefined) {
+      this.#timers?.clearTimeout(this.#lifetimeTimer);
+      this.#lifetimeTimer = undefined;
+    }
     this.subscriber?.close(reason === 'queue-overflow' ? 'overflow' : 'client');
     if (this.#hasEnded) return;
     this.#hasEnded = true;
@@ -108,5 +150,8 @@ export async function serveSse(context: SubscriptionContext, options: SseTranspo
     if (!stream.isClosed) stream.close();
     return;
   }
+  const lifetimeDelayMs = connectionLifetimeDelayMs(options);
+  if (lifetimeDelayMs !== undefined && !stream.isClosed)
+    sink.armLifetime(context.hub.timers, lifetimeDelayMs);
   await open.replay();
 }
