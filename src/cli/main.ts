@@ -1,37 +1,70 @@
 #!/usr/bin/env node
+import { readFileSync } from 'node:fs';
 import { ConfigError } from './config.js';
-import { publishCommand } from './publish.js';
+import { type CommandHelp, MAIN_HELP, type OptionTable, renderHelp, SERVE_HELP, wantsHelp } from './help.js';
+import { PUBLISH_HELP, publishCommand } from './publish.js';
 import { serve } from './serve.js';
+import { TOKEN_HELP, tokenCommand } from './token.js';
 
-const USAGE = `Usage:
-  herald serve [--port 3000] [--host H] [--store sqlite:./herald.db|memory|redis://HOST:PORT/DB] [--jwt-key K]
-               [--publisher-jwt-key K] [--subscriber-jwt-key K] [--jwt-alg ALG]... [--anonymous]
-               [--cors-origin ORIGIN]... [--resource URL] [--issuer ISS] [--hub-url URL]
-               [--max-body-bytes N] [--max-connections N] [--max-connections-per-ip N]
-               [--heartbeat-ms N] [--flush-delay-ms N] [--subscriptions] [--log-level info] [--authorization-server URL]...
-               [--tls-cert FILE --tls-key FILE] [--demo] [--history-max-events N]
-               [--history-max-age-ms N] [--sqlite-synchronous FULL|NORMAL] [--redis-key-prefix P]
-               [--workers N|auto]   (N > 1: N hub processes on one port; needs a redis:// store)
-  herald publish --topic T [--data D] [--url URL] [--jwt TOKEN] [--private] [--id ID] [--type TYPE]
-                 [--retry MS] [--json]
-                 [--at RFC3339 | --local YYYY-MM-DDTHH:MM[:SS] --tz IANA_ZONE [--disambiguation
-                 compatible|earlier|later|reject]] [--rrule RRULE]   (scheduled delivery)
-Every serve flag also reads HERALD_<FLAG> (and Mercure's variable names where they exist).`;
+const HELP: Record<string, CommandHelp<OptionTable>> = {
+  serve: SERVE_HELP,
+  publish: PUBLISH_HELP,
+  token: TOKEN_HELP,
+};
+
+/** The package's version, from the package.json two levels up (src/cli/ and dist/cli/ alike). */
+function version(): string {
+  const file = new URL('../../package.json', import.meta.url);
+  return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
+}
+
+class UsageError extends Error {}
 
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
-  if (command === 'serve') return serve(rest, process.env);
-  if (command === 'publish') {
-    process.exitCode = await publishCommand(rest, process.env);
+  if (command === undefined || command === '--help' || command === '-h') {
+    process.stdout.write(MAIN_HELP);
     return;
   }
-  process.stderr.write(`${USAGE}\n`);
-  process.exitCode = command === undefined || command === '--help' || command === 'help' ? 0 : 2;
+  if (command === '--version' || command === '-v') {
+    process.stdout.write(`${version()}\n`);
+    return;
+  }
+  if (command === 'help') {
+    const topic = rest[0];
+    if (topic === undefined) {
+      process.stdout.write(MAIN_HELP);
+      return;
+    }
+    const help = HELP[topic];
+    if (help === undefined) throw new UsageError(`unknown command "${topic}"`);
+    process.stdout.write(renderHelp(help));
+    return;
+  }
+  const help = HELP[command];
+  if (help === undefined) {
+    throw new UsageError(
+      command.startsWith('-') ? `unknown option "${command}"` : `unknown command "${command}"`,
+    );
+  }
+  if (wantsHelp(rest)) {
+    process.stdout.write(renderHelp(help));
+    return;
+  }
+  if (command === 'serve') return serve(rest, process.env);
+  if (command === 'publish') process.exitCode = await publishCommand(rest, process.env);
+  if (command === 'token') process.exitCode = await tokenCommand(rest, process.env);
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {
-  const isUsage =
-    error instanceof ConfigError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+  const code = (error as { code?: unknown }).code;
+  const isParse = typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS');
+  const isUsage = error instanceof ConfigError || error instanceof UsageError || isParse;
   process.stderr.write(`herald: ${(error as Error).message}\n`);
+  if (error instanceof UsageError || isParse) {
+    const [command] = process.argv.slice(2);
+    const where = command !== undefined && command in HELP ? `herald ${command} --help` : 'herald --help';
+    process.stderr.write(`Run \`${where}\` for usage.\n`);
+  }
   process.exit(isUsage ? 2 : 1);
 });

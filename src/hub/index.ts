@@ -43,6 +43,7 @@ export {
   type LocalSubscriberDirectoryOptions,
 } from './subscriber-directory.js';
 export { type SubscriptionFacts, subscriptionDocument } from './subscription-topic.js';
+export { type MintOptions, mintToken, TokenMintError } from './token-mint.js';
 export { type PollEvent, Update } from './update.js';
 export {
   isAccessTokenType,
