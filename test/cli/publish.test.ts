@@ -1,32 +1,14 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { formatInstant } from '../../src/time/instant.js';
 import { legacyToken, SECRET, subscribe } from '../http/helpers.js';
-
-const MAIN = resolve(import.meta.dirname, '../../src/cli/main.ts');
+import { HERALD_CLI, serveArgs } from '../support/herald-cli.js';
 
 async function startServe(): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      MAIN,
-      'serve',
-      '--port',
-      '0',
-      '--host',
-      '127.0.0.1',
-      '--store',
-      'memory',
-      '--anonymous',
-    ],
-    {
-      env: { ...process.env, HERALD_JWT_KEY: SECRET, HERALD_LOG_LEVEL: 'info' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  const child = spawn(process.execPath, serveArgs('--store', 'memory', '--anonymous'), {
+    env: { ...process.env, HERALD_JWT_KEY: SECRET, HERALD_LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const url = await new Promise<string>((done, fail) => {
     let buffered = '';
     child.stdout?.on('data', (chunk: Buffer) => {
@@ -46,7 +28,7 @@ function runPublish(
   return new Promise((done) => {
     execFile(
       process.execPath,
-      ['--import', 'tsx', MAIN, 'publish', ...args],
+      [...HERALD_CLI, 'publish', ...args],
       { env: { ...process.env, ...env }, timeout: 20_000 },
       (error, stdout, stderr) => {
         const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;

@@ -1,7 +1,5 @@
 import { execFile } from 'node:child_process';
-import { resolve } from 'node:path';
-
-const MAIN = resolve(import.meta.dirname, '../../src/cli/main.ts');
+import { HERALD_CLI } from '../support/herald-cli.js';
 
 /** Runs `herald ARGS` (the TypeScript entry point, through tsx) and collects its exit code and output. */
 export function herald(
@@ -11,7 +9,7 @@ export function herald(
   return new Promise((done) => {
     execFile(
       process.execPath,
-      ['--import', 'tsx', MAIN, ...args],
+      [...HERALD_CLI, ...args],
       { env: { ...process.env, ...env }, timeout: 20_000 },
       (error, stdout, stderr) => {
         const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;

@@ -11,21 +11,16 @@
  * completing, every time, without sleeps.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { connect, createServer, type Server, type Socket } from 'node:net';
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { occurrenceEventId } from '../../src/schedule/occurrence-id.js';
 import { RedisScheduleStore } from '../../src/store/schedule-redis.js';
 import { COMPLETE_SCRIPT } from '../../src/store/schedule-redis-scripts.js';
 import { formatInstant } from '../../src/time/instant.js';
 import { legacyToken, publish, SECRET, subscribe } from '../http/helpers.js';
+import { serveArgs } from '../support/herald-cli.js';
 import { freePort, RedisServer } from '../support/redis-server.js';
 
-const MAIN = resolve(import.meta.dirname, '../../src/cli/main.ts');
-/** tsx's loader by path, as `node --import` takes it. */
-const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 const TOPIC = 'https://example.com/reminders';
 const SCHEDULES = 100;
 /** The runner's default lease, which `herald serve` uses. */
@@ -88,23 +83,11 @@ async function startRedis(): Promise<number> {
 
 /** `herald serve` on `storeUrl`, anonymous subscribers allowed; resolves with its base URL. */
 async function startHerald(storeUrl: string): Promise<{ herald: Child; url: string }> {
-  const herald = spawnChild(
-    process.execPath,
-    [
-      '--import',
-      TSX,
-      MAIN,
-      'serve',
-      '--port',
-      '0',
-      '--host',
-      '127.0.0.1',
-      '--store',
-      storeUrl,
-      '--anonymous',
-    ],
-    { ...process.env, HERALD_JWT_KEY: SECRET, HERALD_LOG_LEVEL: 'info' },
-  );
+  const herald = spawnChild(process.execPath, serveArgs('--store', storeUrl, '--anonymous'), {
+    ...process.env,
+    HERALD_JWT_KEY: SECRET,
+    HERALD_LOG_LEVEL: 'info',
+  });
   const [, port] = await waitForOutput(herald, /"port":(\d+)/, 'herald serve');
   return { herald, url: `http://127.0.0.1:${port}` };
 }

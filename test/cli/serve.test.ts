@@ -1,16 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { draftToken, ISSUER, legacyToken, publish, RESOURCE, SECRET, subscribe } from '../http/helpers.js';
+import { HERALD_CLI, serveArgs } from '../support/herald-cli.js';
 
-const MAIN = resolve(import.meta.dirname, '../../src/cli/main.ts');
 const PACKAGE_JSON = resolve(import.meta.dirname, '../../package.json');
-/** tsx's loader by path: the CLI may run in another working directory (where `tsx` resolves to nothing). */
-const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
 interface Cli {
   child: ChildProcess;
@@ -20,15 +16,11 @@ interface Cli {
 }
 
 async function startCli(args: string[], cwd?: string): Promise<Cli> {
-  const child = spawn(
-    process.execPath,
-    ['--import', TSX, MAIN, 'serve', '--port', '0', '--host', '127.0.0.1', ...args],
-    {
-      cwd,
-      env: { ...process.env, HERALD_JWT_KEY: SECRET, HERALD_LOG_LEVEL: 'info' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  const child = spawn(process.execPath, serveArgs(...args), {
+    cwd,
+    env: { ...process.env, HERALD_JWT_KEY: SECRET, HERALD_LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const output: string[] = [];
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) =>
     child.once('exit', (code, signal) => done({ code, signal })),
@@ -166,7 +158,7 @@ describe('herald serve', () => {
   it('refuses to start with --resource but no --issuer, naming the flag (exit 2)', async () => {
     const child = spawn(
       process.execPath,
-      ['--import', TSX, MAIN, 'serve', '--port', '0', '--store', 'memory', '--resource', RESOURCE],
+      [...HERALD_CLI, 'serve', '--port', '0', '--store', 'memory', '--resource', RESOURCE],
       { env: { ...process.env, HERALD_JWT_KEY: SECRET }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     cleanups.push(() => child.kill('SIGKILL'));

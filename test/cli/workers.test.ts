@@ -10,18 +10,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { Agent, type IncomingMessage, request } from 'node:http';
-import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { createParser } from 'eventsource-parser';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, parseServeConfig } from '../../src/cli/config.js';
 import { deleteRedisKeys, legacyToken, SECRET, TEST_REDIS_URL } from '../http/helpers.js';
+import { serveArgs } from '../support/herald-cli.js';
 
-const MAIN = resolve(import.meta.dirname, '../../src/cli/main.ts');
-/** tsx's loader by path, as in serve.test.ts; the workers inherit it (cluster forks with execArgv). */
-const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 const RUN_PREFIX = `herald-test:${randomUUID()}:`;
 const TOPIC = 'https://example.com/workers';
 
@@ -90,14 +85,10 @@ class Cli {
 }
 
 function spawnServe(args: string[], env: Record<string, string> = {}): Cli {
-  const child = spawn(
-    process.execPath,
-    ['--import', TSX, MAIN, 'serve', '--port', '0', '--host', '127.0.0.1', ...args],
-    {
-      env: { ...process.env, HERALD_JWT_KEY: SECRET, HERALD_LOG_LEVEL: 'info', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  const child = spawn(process.execPath, serveArgs(...args), {
+    env: { ...process.env, HERALD_JWT_KEY: SECRET, HERALD_LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   return new Cli(child);
 }
 

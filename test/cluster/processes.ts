@@ -6,15 +6,10 @@
  * replacement, a new process on a new port.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { SECRET } from '../http/helpers.js';
+import { serveArgs } from '../support/herald-cli.js';
 import { freePort, startRedisServer } from '../support/redis-server.js';
 
-const MAIN = resolve(import.meta.dirname, '../../src/cli/main.ts');
-/** tsx's loader by path, as `node --import` takes it (the tsx CLI would run the hub in a grandchild). */
-const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 /** What a process keeps of its output for a failure message. */
 const OUTPUT_KEPT_CHARS = 20_000;
 
@@ -105,26 +100,10 @@ export interface HubNode {
 
 /** Starts `herald serve` on a port the OS picks, on the Redis store `storeUrl`, anonymous subscribers allowed. */
 export async function startNode(storeUrl: string, timeoutMs = 30_000): Promise<HubNode> {
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      TSX,
-      MAIN,
-      'serve',
-      '--port',
-      '0',
-      '--host',
-      '127.0.0.1',
-      '--store',
-      storeUrl,
-      '--anonymous',
-    ],
-    {
-      env: { ...process.env, HERALD_JWT_KEY: SECRET, HERALD_LOG_LEVEL: 'info' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  const child = spawn(process.execPath, serveArgs('--store', storeUrl, '--anonymous'), {
+    env: { ...process.env, HERALD_JWT_KEY: SECRET, HERALD_LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const node = new Managed(child);
   try {
     // The "herald listening" line names the port.
