@@ -7,6 +7,7 @@ import type { TrustedProxies } from './client-address.js';
 import type { ConnectionLimiter } from './limits.js';
 import type { HubMetrics } from './metrics.js';
 import type { HttpOptions } from './options.js';
+import type { RateLimiter } from './rate-limit.js';
 
 /** What every endpoint reads: one object, built once by the router, shared by all requests. */
 export interface HttpContext {
@@ -20,6 +21,8 @@ export interface HttpContext {
   readonly limiter: ConnectionLimiter;
   /** Whose forwarding headers name the client (`clientAddressOf`); `undefined`: nobody's. */
   readonly trustedProxies: TrustedProxies | undefined;
+  /** Publishes per token subject and per client address (`publishRate`); `undefined`: unlimited. */
+  readonly publishRateLimiter?: RateLimiter | undefined;
   /** One options object for every stream (a stream keeps a reference for its lifetime). */
   readonly sseOptions: SseTransportOptions;
   /** True once the hub stopped accepting subscriptions (graceful shutdown). */

@@ -57,6 +57,14 @@ export interface HttpOptions {
    * Default none: the socket's address, whatever the headers say.
    */
   trustProxy: string[];
+  /**
+   * Publishes per second allowed per token subject (`sub`) and per client address (the
+   * `trustProxy`-aware one), each a token bucket (`rate-limit.ts`): past it, 429 with
+   * `Retry-After`. 0 (default): no limit.
+   */
+  publishRate: number;
+  /** Bucket capacity of `publishRate`: publishes at once after idling. Default max(1, 2 × rate). */
+  publishBurst: number | undefined;
 }
 
 export const defaultHttpOptions: HttpOptions = {
@@ -79,4 +87,6 @@ export const defaultHttpOptions: HttpOptions = {
   maxConnectionLifetimeMs: 0,
   accessLog: false,
   trustProxy: [],
+  publishRate: 0,
+  publishBurst: undefined,
 };

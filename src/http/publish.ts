@@ -1,9 +1,11 @@
 import { AuthError } from '../hub/index.js';
 import type { Exchange } from '../transports/index.js';
 import { readForm } from './body.js';
+import { clientAddressOf } from './client-address.js';
 import type { HttpContext } from './context.js';
 import { isOriginAllowedForCookie } from './cors.js';
 import { HttpError } from './errors.js';
+import { addressKey, subjectKey, takePublishToken } from './rate-limit.js';
 import { publishLater } from './schedules.js';
 import { sendText, shuttingDownError, toHttpError } from './send.js';
 import { presentedToken } from './token.js';
@@ -31,6 +33,15 @@ export async function servePublish(
     }
   }
   const grant = await context.authorizer.verifyPublisher(presented.token);
+  // `--publish-rate`: per client address and per token subject, all or nothing, before the body
+  // is read; a refused publication (429 + Retry-After) stores nothing.
+  const limiter = context.publishRateLimiter;
+  if (limiter !== undefined) {
+    const address = clientAddressOf(exchange.clientAddress, exchange.headers, context.trustedProxies);
+    const keys = [addressKey(address)];
+    if (grant.subject !== undefined) keys.unshift(subjectKey(grant.subject));
+    takePublishToken(limiter, keys);
+  }
   const form = await readForm(exchange, options.maxBodyBytes);
   const topics = form.getAll('topic');
   const input = {

@@ -1,0 +1,147 @@
+import type { Clock } from '../clock/index.js';
+import { HttpError } from './errors.js';
+
+/** Most keys a `RateLimiter` holds: past it, the least recently used bucket is dropped. */
+export const DEFAULT_RATE_LIMIT_MAX_KEYS = 100_000;
+
+export interface RateLimiterOptions {
+  /** Tokens added per second to each key's bucket (> 0). */
+  ratePerSecond: number;
+  /** Bucket capacity: requests a key may make at once after being idle (>= 1). */
+  burst: number;
+  clock: Clock;
+  /** Bound on the keys held (default `DEFAULT_RATE_LIMIT_MAX_KEYS`). */
+  maxKeys?: number | undefined;
+}
+
+interface Bucket {
+  tokens: number;
+  /** When `tokens` was computed (clock ms). */
+  atMs: number;
+}
+
+/**
+ * Token buckets, one per key, refilled lazily from the injected clock (no timer per key). The
+ * buckets live in a `Map` used as an LRU: a key touched moves to the end, and past `maxKeys` the
+ * first (least recently used, so most likely full again) is dropped. A dropped key starts over
+ * with a full bucket: memory stays bounded at `maxKeys` buckets whatever the number of clients.
+ */
+export class RateLimiter {
+  readonly ratePerSecond: number;
+  readonly burst: number;
+  readonly maxKeys: number;
+  readonly #clock: Clock;
+  readonly #buckets = new Map<string, Bucket>();
+
+  constructor(options: RateLimiterOptions) {
+    if (!(options.ratePerSecond > 0 && Number.isFinite(options.ratePerSecond))) {
+      throw new RangeError(
+        `publish rate (ratePerSecond) must be a positive number, got ${options.ratePerSecond}`,
+      );
+    }
+    if (!(options.burst >= 1 && Number.isFinite(options.burst))) {
+      throw new RangeError(`publish burst must be at least 1, got ${options.burst}`);
+    }
+    const maxKeys = options.maxKeys ?? DEFAULT_RATE_LIMIT_MAX_KEYS;
+    if (!(Number.isInteger(maxKeys) && maxKeys >= 1)) {
+      throw new RangeError(`maxKeys must be a positive integer, got ${maxKeys}`);
+    }
+    this.ratePerSecond = options.ratePerSecond;
+    this.burst = options.burst;
+    this.maxKeys = maxKeys;
+    this.#clock = options.clock;
+  }
+
+  /** Keys held now (at most `maxKeys`). */
+  get size(): number {
+    return this.#buckets.size;
+  }
+
+  /**
+   * Takes one token from each key's bucket, all or none: `undefined` when every key had one
+   * (all taken), else the first refused key and the whole seconds until it has one (>= 1),
+   * nothing taken from any key.
+   */
+  take(keys: readonly string[]): { key: string; retryAfterSeconds: number } | undefined {
+    const nowMs = this.#clock.nowMs();
+    const buckets: Bucket[] = [];
+    let refused: { key: string; retryAfterSeconds: number } | undefined;
+    for (const key of keys) {
+      const bucket = this.#touch(key, nowMs);
+      buckets.push(bucket);
+      if (refused === undefined && bucket.tokens < 1) {
+        const waitSeconds = (1 - bucket.tokens) / this.ratePerSecond;
+        // A hair over a whole number of seconds (float error) still rounds up to the next one.
+        refused = { key, retryAfterSeconds: Math.max(1, Math.ceil(waitSeconds - 1e-9)) };
+      }
+    }
+    if (refused !== undefined) return refused;
+    for (const bucket of buckets) bucket.tokens -= 1;
+    return undefined;
+  }
+
+  /** The key's bucket refilled to `nowMs`, moved to the most recently used end (maybe evicting). */
+  #touch(key: string, nowMs: number): Bucket {
+    const existing = this.#buckets.get(key);
+    if (existing !== undefined) {
+      this.#buckets.delete(key);
+      // A clock stepping back adds nothing (and takes nothing away).
+      const elapsedMs = Math.max(0, nowMs - existing.atMs);
+      existing.tokens = Math.min(this.burst, existing.tokens + (elapsedMs / 1000) * this.ratePerSecond);
+      existing.atMs = Math.max(existing.atMs, nowMs);
+      this.#buckets.set(key, existing);
+      return existing;
+    }
+    const bucket: Bucket = { tokens: this.burst, atMs: nowMs };
+    this.#buckets.set(key, bucket);
+    while (this.#buckets.size > this.maxKeys) {
+      const oldest = this.#buckets.keys().next();
+      if (oldest.done === true) break;
+      this.#buckets.delete(oldest.value);
+    }
+    return bucket;
+  }
+}
+
+/** `--publish-burst`'s default: twice the rate, at least 1. */
+export function defaultPublishBurst(ratePerSecond: number): number {
+  return Math.max(1, 2 * ratePerSecond);
+}
+
+/**
+ * The publish limiter of `HttpOptions.publishRate` / `publishBurst`; `undefined` when the rate is
+ * 0 (no limit, the default). Throws a `RangeError` for a negative rate or a burst below 1.
+ */
+export function publishRateLimiterOf(
+  options: { publishRate: number; publishBurst: number | undefined },
+  clock: Clock,
+  maxKeys?: number,
+): RateLimiter | undefined {
+  if (options.publishRate === 0) return undefined;
+  return new RateLimiter({
+    ratePerSecond: options.publishRate,
+    burst: options.publishBurst ?? defaultPublishBurst(options.publishRate),
+    clock,
+    maxKeys,
+  });
+}
+
+/** Rate-limit keys: `sub:<token sub>` and `addr:<client address>`. */
+export const subjectKey = (subject: string) => `sub:${subject}`;
+export const addressKey = (address: string) => `addr:${address}`;
+
+/**
+ * Takes a publish token for each key or throws 429 with `Retry-After` (whole seconds) and a
+ * message naming the limit that refused it.
+ */
+export function takePublishToken(limiter: RateLimiter, keys: readonly string[]): void {
+  const refused = limiter.take(keys);
+  if (refused === undefined) return;
+  const which = refused.key.startsWith('sub:') ? 'token subject' : 'client address';
+  throw new HttpError(
+    429,
+    'RATE_LIMITED',
+    `publish rate limit per ${which} exceeded (${limiter.ratePerSecond}/s, burst ${limiter.burst}); retry in ${refused.retryAfterSeconds} s`,
+    { 'retry-after': String(refused.retryAfterSeconds) },
+  );
+}
