@@ -22,6 +22,9 @@ export interface ServeConfig {
   maxConnectionsPerIp: number | undefined;
   /** Trusted proxies (addresses, CIDRs, `loopback`) whose `Forwarded` / `X-Forwarded-For` name the client. */
   trustProxy: string[];
+  /** Publishes per second per token subject and per client address (0: no limit), and the burst. */
+  publishRate: number;
+  publishBurst: number | undefined;
   heartbeatMs: number | undefined;
   /** SSE coalescing window (`createHub({ flushDelayMs })`): fewer writes, up to this much latency. */
   flushDelayMs: number | undefined;
@@ -50,6 +53,12 @@ export interface ServeConfig {
    * many workers, each a full hub on the same store, which must then be Redis.
    */
   workers: number;
+  /** The admin listener (`/healthz`, `/readyz`, `/metrics`): its port, none when undefined. */
+  adminPort: number | undefined;
+  /** Its address (default 127.0.0.1). */
+  adminHost: string;
+  /** With an admin port, keep serving those three on the public port too. */
+  publicMetrics: boolean;
 }
 
 /** Each flag's environment variables: ours first, then Mercure's name where one exists. */
@@ -70,6 +79,8 @@ export const SERVE_ENV: Record<string, string[]> = {
   'max-connections': ['HERALD_MAX_CONNECTIONS'],
   'max-connections-per-ip': ['HERALD_MAX_CONNECTIONS_PER_IP'],
   'trust-proxy': ['HERALD_TRUST_PROXY'],
+  'publish-rate': ['HERALD_PUBLISH_RATE'],
+  'publish-burst': ['HERALD_PUBLISH_BURST'],
   'heartbeat-ms': ['HERALD_HEARTBEAT_MS', 'HEARTBEAT_INTERVAL'],
   'flush-delay-ms': ['HERALD_FLUSH_DELAY_MS'],
   'max-connection-lifetime': ['HERALD_MAX_CONNECTION_LIFETIME_MS'],
@@ -85,6 +96,9 @@ export const SERVE_ENV: Record<string, string[]> = {
   'sqlite-synchronous': ['HERALD_SQLITE_SYNCHRONOUS'],
   'redis-key-prefix': ['HERALD_REDIS_KEY_PREFIX'],
   workers: ['HERALD_WORKERS'],
+  'admin-port': ['HERALD_ADMIN_PORT'],
+  'admin-host': ['HERALD_ADMIN_HOST'],
+  'public-metrics': ['HERALD_PUBLIC_METRICS'],
 };
 
 /** `herald serve`'s flags: the parser's table, which `herald serve --help` lists too. */
@@ -105,6 +119,8 @@ export const SERVE_OPTIONS = {
   'max-connections': { type: 'string' },
   'max-connections-per-ip': { type: 'string' },
   'trust-proxy': { type: 'string', multiple: true },
+  'publish-rate': { type: 'string' },
+  'publish-burst': { type: 'string' },
   'heartbeat-ms': { type: 'string' },
   'flush-delay-ms': { type: 'string' },
   'max-connection-lifetime': { type: 'string' },
@@ -120,6 +136,9 @@ export const SERVE_OPTIONS = {
   'sqlite-synchronous': { type: 'string' },
   'redis-key-prefix': { type: 'string' },
   workers: { type: 'string' },
+  'admin-port': { type: 'string' },
+  'admin-host': { type: 'string' },
+  'public-metrics': { type: 'boolean' },
 } as const;
 
 export class ConfigError extends Error {
@@ -188,6 +207,7 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv): ServeC
     maxConnections: integer('max-connections', get('max-connections')),
     maxConnectionsPerIp: integer('max-connections-per-ip', get('max-connections-per-ip')),
     trustProxy: trustProxyOf(list('trust-proxy')),
+    ...publishRateOf(get('publish-rate'), get('publish-burst')),
     heartbeatMs: integer('heartbeat-ms', get('heartbeat-ms')),
     flushDelayMs: integer('flush-delay-ms', get('flush-delay-ms')),
     maxConnectionLifetimeMs: integer('max-connection-lifetime', get('max-connection-lifetime')),
@@ -203,6 +223,9 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv): ServeC
     sqliteSynchronous: synchronousOf(get('sqlite-synchronous')),
     redisKeyPrefix: redisKeyPrefixOf(get('redis-key-prefix')),
     workers,
+    adminPort: integer('admin-port', get('admin-port')),
+    adminHost: get('admin-host') ?? '127.0.0.1',
+    publicMetrics: values['public-metrics'] ?? isTrue(fromEnv('public-metrics', env)),
     logLevel: get('log-level') ?? 'info',
     ...tlsFiles(get('tls-cert'), get('tls-key')),
   };
@@ -289,6 +312,26 @@ function trustProxyOf(raw: string[] | undefined): string[] {
     throw new ConfigError((error as Error).message);
   }
   return trusted;
+}
+
+/**
+ * `--publish-rate` (publishes per second, decimals allowed; 0 or unset: no limit) and
+ * `--publish-burst` (an integer >= 1; default max(1, 2 × rate)).
+ */
+function publishRateOf(rate: string | undefined, burst: string | undefined) {
+  const publishRate = rate === undefined ? 0 : /^[0-9]+(\.[0-9]+)?$/.test(rate) ? Number(rate) : Number.NaN;
+  if (!Number.isFinite(publishRate)) {
+    throw new ConfigError(
+      `--publish-rate (HERALD_PUBLISH_RATE) must be a non-negative number of publishes per second; got ${JSON.stringify(rate)}`,
+    );
+  }
+  const publishBurst = burst === undefined ? undefined : /^[0-9]+$/.test(burst) ? Number(burst) : 0;
+  if (publishBurst !== undefined && publishBurst < 1) {
+    throw new ConfigError(
+      `--publish-burst (HERALD_PUBLISH_BURST) must be an integer of at least 1; got ${JSON.stringify(burst)}`,
+    );
+  }
+  return { publishRate, publishBurst };
 }
 
 function redisKeyPrefixOf(raw: string | undefined): string | undefined {

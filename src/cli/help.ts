@@ -118,6 +118,14 @@ export const SERVE_HELP: CommandHelp<typeof SERVE_OPTIONS> = {
       arg: 'PROXIES',
       text: 'Proxies (addresses, CIDRs, loopback; comma-separated) whose Forwarded / X-Forwarded-For name the client',
     },
+    'publish-rate': {
+      arg: 'N',
+      text: 'Publishes per second per token sub and per client address; past it 429 + Retry-After (default: no limit)',
+    },
+    'publish-burst': {
+      arg: 'N',
+      text: 'Publishes at once before --publish-rate applies (default: max(1, 2 x rate))',
+    },
     'heartbeat-ms': { arg: 'MS', text: 'Interval of SSE keep-alive comments' },
     'flush-delay-ms': {
       arg: 'MS',
@@ -147,5 +155,13 @@ export const SERVE_HELP: CommandHelp<typeof SERVE_OPTIONS> = {
     'sqlite-synchronous': { arg: 'FULL|NORMAL', text: 'SQLite durability (default FULL)' },
     'redis-key-prefix': { arg: 'P', text: 'Prefix of every Redis key (default herald:)' },
     workers: { arg: 'N|auto', text: 'Hub processes on one port (more than 1 needs a redis:// store)' },
+    'admin-port': {
+      arg: 'PORT',
+      text: 'Serve /metrics, /healthz and /readyz on this port instead of the public one (0 picks a free one)',
+    },
+    'admin-host': { arg: 'HOST', text: 'Address of the admin listener (default 127.0.0.1)' },
+    'public-metrics': {
+      text: 'With --admin-port, keep /metrics, /healthz and /readyz on the public port too',
+    },
   },
 };

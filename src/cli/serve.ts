@@ -1,5 +1,11 @@
 import type { AddressInfo } from 'node:net';
-import { type CreateHubOptions, createHub, createHubServer, type HeraldHub } from '../http/index.js';
+import {
+  type CreateHubOptions,
+  createAdminServer,
+  createHub,
+  createHubServer,
+  type HeraldHub,
+} from '../http/index.js';
 import { openStore } from '../store/index.js';
 import { keySpecOf, parseServeConfig } from './config.js';
 import { createLogger } from './logger.js';
@@ -39,12 +45,16 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<voi
     maxConnections: config.maxConnections,
     maxConnectionsPerIp: config.maxConnectionsPerIp,
     trustProxy: config.trustProxy,
+    publishRate: config.publishRate,
+    publishBurst: config.publishBurst,
     heartbeatMs: config.heartbeatMs,
     flushDelayMs: config.flushDelayMs,
     maxConnectionLifetimeMs: config.maxConnectionLifetimeMs,
     accessLog: config.accessLog,
     subscriptionsApi: config.subscriptions,
     authorizationServers: config.authorizationServers,
+    // With an admin listener, probes and metrics leave the public port unless asked to stay.
+    publicOperations: config.adminPort === undefined || config.publicMetrics,
     logger,
   };
   const herald = await startHub(hubOptions, config.demo ? { host: config.host } : undefined);
@@ -64,6 +74,18 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<voi
     { port, address, tls: hubServer.isSecure, store: storeKind(config.store), worker: workerNumber() },
     'herald listening',
   );
+  const adminServer = config.adminPort === undefined ? undefined : createAdminServer(herald);
+  if (adminServer !== undefined) {
+    await new Promise<void>((resolve, reject) => {
+      adminServer.once('error', reject);
+      adminServer.listen(config.adminPort, config.adminHost, () => resolve());
+    });
+    const admin = adminServer.address() as AddressInfo;
+    logger.info(
+      { adminPort: admin.port, adminAddress: admin.address, publicMetrics: config.publicMetrics },
+      'herald admin listening (/metrics, /healthz, /readyz)',
+    );
+  }
   if (config.demo) {
     const shown = address.includes(':') ? `[${address}]` : address;
     logger.info(
@@ -82,6 +104,8 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<voi
     herald.stopAccepting();
     await herald.close();
     await hubServer.close(SHUTDOWN_GRACE_MS);
+    adminServer?.closeAllConnections();
+    adminServer?.close();
     logger.info('stopped');
     logger.flush?.();
     process.exit(0);

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Clock, Timers } from '../clock/index.js';
+import { type Clock, systemClock, type Timers } from '../clock/index.js';
 import {
   type Broker,
   Hub,
@@ -19,6 +19,7 @@ import { trustedProxiesOf } from './client-address.js';
 import type { HubExtensionFactory } from './extension.js';
 import { HubMetrics } from './metrics.js';
 import { defaultHttpOptions, type HttpOptions } from './options.js';
+import { publishRateLimiterOf } from './rate-limit.js';
 import { HubRouter } from './router.js';
 
 /** `createHub`'s `schedules` option: the schedule runner's knobs (timers, lease, horizon, worker id). */
@@ -54,6 +55,11 @@ export interface CreateHubOptions extends Partial<HttpOptions> {
    */
   extension?: HubExtensionFactory;
   logger?: Logger;
+  /**
+   * Serve `/healthz`, `/readyz` and `/metrics` through `handleNode` / `handleFetch` (default true).
+   * False when an admin listener (`handleAdmin`, `createAdminServer`) serves them instead.
+   */
+  publicOperations?: boolean;
 }
 
 /** A hub embedded in an application: mount `handleNode` or `handleFetch`, publish from code. */
@@ -73,6 +79,11 @@ export interface HeraldHub {
    * requests share one `unknown` bucket.
    */
   handleFetch(request: Request, options?: { clientAddress?: string }): Promise<Response>;
+  /**
+   * For an admin listener on a private address (`createAdminServer`, `herald serve --admin-port`):
+   * `/healthz`, `/readyz` and `/metrics` only, whatever `publicOperations` says; 404 for the rest.
+   */
+  handleAdmin(req: NodeRequest, res: NodeResponse): void;
   publish(input: PublishInput): Promise<StoredEvent>;
   /** New subscriptions get 503; open ones stay until `close`. */
   stopAccepting(): void;
@@ -87,6 +98,8 @@ export async function createHub(options: CreateHubOptions = {}): Promise<HeraldH
   }
   httpOptions.resource ??= options.jwt?.resource;
   const trustedProxies = trustedProxiesOf(httpOptions.trustProxy);
+  // Checks `publishRate` / `publishBurst` before anything is opened (the router builds its own).
+  publishRateLimiterOf(httpOptions, systemClock);
   // Before anything is opened: a configuration error (e.g. `resource` without `issuer`) leaks nothing.
   const authorizer =
     options.authorizer ??
@@ -140,6 +153,7 @@ export async function createHub(options: CreateHubOptions = {}): Promise<HeraldH
     schedules,
     extension,
     trustedProxies,
+    publicOperations: options.publicOperations,
   });
   return {
     hub,
@@ -147,6 +161,7 @@ export async function createHub(options: CreateHubOptions = {}): Promise<HeraldH
     schedules,
     handleNode: router.handle,
     handleFetch: router.handleFetch,
+    handleAdmin: router.handleAdmin,
     publish: (input) => hub.publish(input),
     stopAccepting: () => router.stopAccepting(),
     async close() {

@@ -2,6 +2,7 @@
  * herald/hub: the Mercure hub over HTTP, to embed (`createHub`) or serve (`createHubServer`).
  * Other folders of Herald import this folder through this file only.
  */
+export { createAdminServer } from './admin-server.js';
 export { type Authorizer, createAuthorizer, type IssuerOptions, type JwtOptions } from './authorizer.js';
 export { clientAddressOf, TrustedProxies, trustedProxiesOf } from './client-address.js';
 export { type CreateHubOptions, createHub, type HeraldHub, type ScheduleOptions } from './create-hub.js';

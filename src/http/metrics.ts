@@ -1,4 +1,4 @@
-import { Counter, Gauge, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { DirectoryStats, HubObserver, SubscriberDirectory, Update } from '../hub/index.js';
 
 /** A label child of a counter: what a transport increments. */
@@ -13,6 +13,15 @@ export interface HubMetricsOptions {
    */
   directory?: SubscriberDirectory | undefined;
 }
+
+/** Seconds, 0.5 ms to 10 s: a publish answered, an append to SQLite or Redis. */
+const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+/** Seconds, 10 µs to 0.5 s: handing one event to this process's matching subscribers (in memory). */
+const FAN_OUT_BUCKETS = [
+  0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.1, 0.5,
+];
+/** Seconds, 1 ms to 60 s: a replay pages through history and waits for the subscriber to read it. */
+const REPLAY_BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
 /** One Prometheus registry per hub, so that two hubs in one process never share counters. */
 export class HubMetrics implements HubObserver {
@@ -30,11 +39,18 @@ export class HubMetrics implements HubObserver {
   readonly replays: Counter<'transport'>;
   readonly subscribeRequests: Counter<'transport'>;
   readonly sentBytes: Counter<'transport'>;
+  /** POST /.well-known/mercure, from the request to its answer (any status). */
+  readonly publishDuration: Histogram;
+  readonly appendDuration: Histogram;
+  readonly replayDuration: Histogram<'transport'>;
+  readonly fanOutDuration: Histogram;
   /** Label children made once: `labels()` per connection kept one child (+ bound `inc`) per connection. */
   #sentBytesBy = new Map<string, ByteCounter>();
 
   constructor(options: HubMetricsOptions = {}) {
     const registers = [this.registry];
+    // Heap, event-loop lag, GC, CPU, file descriptors: `process_*` and `nodejs_*`, on this registry only.
+    collectDefaultMetrics({ register: this.registry });
     this.connections = new Gauge({
       name: 'herald_connections',
       help: 'Open subscriber connections of this process, by transport (cluster total: herald_cluster_subscribers)',
@@ -115,6 +131,31 @@ export class HubMetrics implements HubObserver {
       labelNames: ['transport'],
       registers,
     });
+    this.publishDuration = new Histogram({
+      name: 'herald_publish_duration_seconds',
+      help: 'Publish requests (POST to the hub), from the request to its answer, whatever the status',
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.appendDuration = new Histogram({
+      name: 'herald_store_append_duration_seconds',
+      help: 'Appends of a published event to the store (stored or refused)',
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.replayDuration = new Histogram({
+      name: 'herald_replay_duration_seconds',
+      help: 'Replays of history to a subscriber, read and written, by transport',
+      labelNames: ['transport'],
+      buckets: REPLAY_BUCKETS,
+      registers,
+    });
+    this.fanOutDuration = new Histogram({
+      name: 'herald_fanout_duration_seconds',
+      help: 'Handing one event to every matching subscriber of this process (queued, not yet written)',
+      buckets: FAN_OUT_BUCKETS,
+      registers,
+    });
   }
 
   /** The sent-bytes counter of one transport (the same child for every connection). */
@@ -147,5 +188,17 @@ export class HubMetrics implements HubObserver {
 
   subscriberClosed(transport: string, reason: string): void {
     if (reason === 'overflow') this.queueOverflows.inc({ transport });
+  }
+
+  appendTimed(seconds: number): void {
+    this.appendDuration.observe(seconds);
+  }
+
+  replayTimed(transport: string, seconds: number): void {
+    this.replayDuration.observe({ transport }, seconds);
+  }
+
+  fanOutTimed(seconds: number): void {
+    this.fanOutDuration.observe(seconds);
   }
 }

@@ -29,6 +29,7 @@ import {
   SUBSCRIPTIONS_PATH,
 } from './options.js';
 import { servePublish } from './publish.js';
+import { publishRateLimiterOf, type RateLimiter } from './rate-limit.js';
 import { resourceMetadataUrl, serveResourceMetadata } from './resource-metadata.js';
 import { serveSchedules } from './schedules.js';
 import { sendText, toHttpError } from './send.js';
@@ -47,7 +48,14 @@ export interface HubRouterParts {
   extension?: HubExtension | undefined;
   /** `options.trustProxy` parsed (by `createHub`, before it opens anything); else parsed here. */
   trustedProxies?: TrustedProxies | undefined;
+  /**
+   * Whether `/healthz`, `/readyz` and `/metrics` are served by `handle` / `handleFetch` (default
+   * true); `handleAdmin` serves them either way (the admin listener, `--admin-port`).
+   */
+  publicOperations?: boolean | undefined;
 }
+
+const OPERATIONS_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 
 const isUnder = (path: string, prefix: string) => path === prefix || path.startsWith(`${prefix}/`);
 
@@ -65,9 +73,11 @@ export class HubRouter implements HttpContext {
   readonly schedules: ScheduleService | undefined;
   readonly limiter: ConnectionLimiter;
   readonly trustedProxies: TrustedProxies | undefined;
+  readonly publishRateLimiter: RateLimiter | undefined;
   readonly sseOptions: SseTransportOptions;
   readonly #extension: HubExtension | undefined;
   readonly #readiness = new Readiness();
+  readonly #publicOperations: boolean;
   #isDraining = false;
 
   constructor(parts: HubRouterParts) {
@@ -78,8 +88,10 @@ export class HubRouter implements HttpContext {
     this.logger = parts.logger;
     this.schedules = parts.schedules;
     this.#extension = parts.extension;
+    this.#publicOperations = parts.publicOperations ?? true;
     this.limiter = new ConnectionLimiter(parts.options);
     this.trustedProxies = parts.trustedProxies ?? trustedProxiesOf(parts.options.trustProxy);
+    this.publishRateLimiter = publishRateLimiterOf(parts.options, parts.hub.clock);
     const { heartbeatMs, maxQueueBytes, shutdownRetryMs, flushDelayMs, maxConnectionLifetimeMs } =
       parts.options;
     this.sseOptions = { heartbeatMs, maxQueueBytes, shutdownRetryMs, flushDelayMs, maxConnectionLifetimeMs };
@@ -101,6 +113,31 @@ export class HubRouter implements HttpContext {
     }
     void this.serve(nodeExchange(req, res));
   };
+
+  /**
+   * For the admin listener (`node:http`): `/healthz`, `/readyz` and `/metrics` only, 404 for the rest.
+   * No CORS and no access log: it is for probes and scrapers on a private address.
+   */
+  handleAdmin = (req: NodeRequest, res: NodeResponse): void => {
+    const exchange = nodeExchange(req, res);
+    void this.#serveOperations(exchange).catch((error: unknown) => {
+      const httpError = toHttpError(error);
+      if (httpError === undefined) this.logger?.error({ err: error }, 'admin request failed');
+      if (exchange.hasResponded) exchange.abort();
+      else if (httpError === undefined) sendText(exchange, 500, 'internal error\n');
+      else sendText(exchange, httpError.status, `${httpError.message}\n`, httpError.headers);
+    });
+  };
+
+  async #serveOperations(exchange: Exchange, path?: string): Promise<void> {
+    path ??= new URL(exchange.target, 'http://hub.invalid').pathname;
+    if (!OPERATIONS_PATHS.has(path)) throw new HttpError(404, 'NOT_FOUND', 'not found');
+    const method = exchange.method;
+    if (method !== 'GET' && method !== 'HEAD') throw new HttpError(405, 'METHOD_NOT_ALLOWED', 'use GET');
+    if (path === '/healthz') return serveHealth(this, exchange);
+    if (path === '/readyz') return this.#readiness.serve(this, exchange);
+    return serveMetrics(this, exchange);
+  }
 
   /**
    * For Fetch hosts. Resolves with the response as soon as it starts: an event stream's body
@@ -170,7 +207,14 @@ export class HubRouter implements HttpContext {
       if (method === 'GET' || method === 'HEAD' || method === 'QUERY') {
         return serveSubscribe(this, exchange, url, cors);
       }
-      if (method === 'POST') return servePublish(this, exchange, url, cors);
+      if (method === 'POST') {
+        const stopTimer = this.metrics.publishDuration.startTimer();
+        try {
+          return await servePublish(this, exchange, url, cors);
+        } finally {
+          stopTimer();
+        }
+      }
       throw new HttpError(405, 'METHOD_NOT_ALLOWED', 'use GET (or QUERY) to subscribe or POST to publish', {
         allow: 'GET, HEAD, POST, QUERY',
       });
@@ -185,12 +229,8 @@ export class HubRouter implements HttpContext {
       return serveResourceMetadata({ ...this.options, resource: this.options.resource }, exchange, cors);
     }
     if (this.#extension !== undefined && (await this.#extension.handle(exchange, path, cors))) return;
-    if (path === '/healthz' || path === '/readyz' || path === '/metrics') {
-      if (method !== 'GET' && method !== 'HEAD') throw new HttpError(405, 'METHOD_NOT_ALLOWED', 'use GET');
-      if (path === '/healthz') return serveHealth(this, exchange);
-      if (path === '/readyz') return this.#readiness.serve(this, exchange);
-      return serveMetrics(this, exchange);
-    }
+    // With an admin listener they are served there, not here (unless asked to stay public).
+    if (this.#publicOperations && OPERATIONS_PATHS.has(path)) return this.#serveOperations(exchange, path);
     if (path === '/') {
       // A hub, not a site: one line saying where the hub is (the demo's pages only with --demo).
       throw new HttpError(404, 'NOT_FOUND', `not found: this is a Mercure hub, at ${HUB_PATH}`);

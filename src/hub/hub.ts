@@ -43,7 +43,15 @@ export interface HubObserver {
    */
   sent?(transport: string, update: Update, count: number): void;
   subscriberClosed?(transport: string, reason: SubscriberCloseReason): void;
+  /** Seconds one `store.append` took (stored or refused). */
+  appendTimed?(seconds: number): void;
+  /** Seconds one replay of history took (read and written to the subscriber, buffer flushed). */
+  replayTimed?(transport: string, seconds: number): void;
+  /** Seconds handing one event to every matching subscriber of this process took. */
+  fanOutTimed?(seconds: number): void;
 }
+
+const secondsSince = (startMs: number) => (performance.now() - startMs) / 1000;
 
 export interface HubOptions {
   store: Store;
@@ -224,6 +232,7 @@ export class Hub {
   async #append(event: NewEvent, nowMs: number, options: AppendOptions = {}): Promise<StoredEvent> {
     if (this.#isClosed) throw new Error('hub is closed');
     let stored: StoredEvent;
+    const startMs = performance.now();
     try {
       stored = await this.store.append(event, nowMs, options);
     } catch (error) {
@@ -232,6 +241,8 @@ export class Hub {
       // it had, who reconnect from their cursor): the kept event is the answer, and nothing is sent.
       if (isDuplicateIdError(error)) return error.existing;
       throw error;
+    } finally {
+      this.#options.observer?.appendTimed?.(secondsSince(startMs));
     }
     this.#options.observer?.published?.(stored);
     await this.broker.publish(stored);
@@ -241,6 +252,7 @@ export class Hub {
   #dispatch(event: StoredEvent): void {
     this.#headEventId = event.id;
     this.#headCursor = event.cursor;
+    const startMs = performance.now();
     const update = new Update(event);
     const delivered = new Map<string, number>();
     this.#index.collect(event.topics, (subscriber) => {
@@ -257,6 +269,7 @@ export class Hub {
       observer.delivered?.(transport, count);
       observer.sent?.(transport, update, count);
     }
+    observer.fanOutTimed?.(secondsSince(startMs));
   }
 
   /**
@@ -316,7 +329,9 @@ export class Hub {
           subscriber.goLive(0, this.#sentOne(request.transport));
           return 0;
         }
+        const startMs = performance.now();
         const count = await this.#replay(subscriber, request.sink, request.transport, from.cursor, snapshot);
+        this.#options.observer?.replayTimed?.(request.transport, secondsSince(startMs));
         if (count > 0) this.#options.observer?.replayed?.(request.transport, count);
         return count;
       },
