@@ -11,6 +11,10 @@ export interface ServeConfig {
   jwtKey: string | undefined;
   publisherJwtKey: string | undefined;
   subscriberJwtKey: string | undefined;
+  /** JWK Set URLs: both roles, then per role (which replaces the shared one for that role). */
+  jwksUrl: string | undefined;
+  publisherJwksUrl: string | undefined;
+  subscriberJwksUrl: string | undefined;
   jwtAlgorithms: string[] | undefined;
   anonymous: boolean;
   corsOrigins: string[];
@@ -69,6 +73,9 @@ export const SERVE_ENV: Record<string, string[]> = {
   'jwt-key': ['HERALD_JWT_KEY', 'MERCURE_JWT_KEY', 'JWT_KEY'],
   'publisher-jwt-key': ['HERALD_PUBLISHER_JWT_KEY', 'MERCURE_PUBLISHER_JWT_KEY', 'PUBLISHER_JWT_KEY'],
   'subscriber-jwt-key': ['HERALD_SUBSCRIBER_JWT_KEY', 'MERCURE_SUBSCRIBER_JWT_KEY', 'SUBSCRIBER_JWT_KEY'],
+  'jwks-url': ['HERALD_JWKS_URL'],
+  'publisher-jwks-url': ['HERALD_PUBLISHER_JWKS_URL', 'MERCURE_PUBLISHER_JWKS_URL'],
+  'subscriber-jwks-url': ['HERALD_SUBSCRIBER_JWKS_URL', 'MERCURE_SUBSCRIBER_JWKS_URL'],
   'jwt-alg': ['HERALD_JWT_ALG', 'MERCURE_PUBLISHER_JWT_ALG', 'MERCURE_SUBSCRIBER_JWT_ALG', 'JWT_ALGORITHM'],
   anonymous: ['HERALD_ANONYMOUS', 'MERCURE_ANONYMOUS'],
   'cors-origin': ['HERALD_CORS_ORIGINS', 'MERCURE_CORS_ORIGINS', 'CORS_ALLOWED_ORIGINS'],
@@ -109,6 +116,9 @@ export const SERVE_OPTIONS = {
   'jwt-key': { type: 'string' },
   'publisher-jwt-key': { type: 'string' },
   'subscriber-jwt-key': { type: 'string' },
+  'jwks-url': { type: 'string' },
+  'publisher-jwks-url': { type: 'string' },
+  'subscriber-jwks-url': { type: 'string' },
   'jwt-alg': { type: 'string', multiple: true },
   anonymous: { type: 'boolean' },
   'cors-origin': { type: 'string', multiple: true },
@@ -197,6 +207,9 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv): ServeC
     jwtKey: get('jwt-key'),
     publisherJwtKey: get('publisher-jwt-key'),
     subscriberJwtKey: get('subscriber-jwt-key'),
+    jwksUrl: jwksUrlOf('jwks-url', get('jwks-url')),
+    publisherJwksUrl: jwksUrlOf('publisher-jwks-url', get('publisher-jwks-url')),
+    subscriberJwksUrl: jwksUrlOf('subscriber-jwks-url', get('subscriber-jwks-url')),
     jwtAlgorithms: list('jwt-alg'),
     anonymous: values.anonymous ?? isTrue(fromEnv('anonymous', env)),
     corsOrigins: list('cors-origin') ?? [],
@@ -243,6 +256,26 @@ function draftTokenTrust(resource: string | undefined, issuer: string | undefine
     );
   }
   return { resource, issuer };
+}
+
+const IPV4_LOOPBACK = /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/;
+
+/**
+ * A JWK Set URL: `https:`, or `http:` to a loopback host only (keys fetched in clear text over a
+ * network could be swapped by anyone on the path, and then any token would pass).
+ */
+function jwksUrlOf(flag: string, raw: string | undefined): string | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`--${flag} must be an absolute https: URL`);
+  }
+  const loopback =
+    url.hostname === 'localhost' || url.hostname === '[::1]' || IPV4_LOOPBACK.test(url.hostname);
+  if (url.protocol === 'https:' || (url.protocol === 'http:' && loopback)) return url.href;
+  throw new ConfigError(`--${flag} must be an https: URL (http: only for localhost, 127.0.0.0/8 or [::1])`);
 }
 
 function tlsFiles(cert: string | undefined, key: string | undefined) {

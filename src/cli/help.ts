@@ -99,6 +99,12 @@ export const SERVE_HELP: CommandHelp<typeof SERVE_OPTIONS> = {
     },
     'publisher-jwt-key': { arg: 'KEY', text: "Publishers' key (instead of --jwt-key)" },
     'subscriber-jwt-key': { arg: 'KEY', text: "Subscribers' key (instead of --jwt-key)" },
+    'jwks-url': {
+      arg: 'URL',
+      text: 'JWK Set URL trusted for both roles, with the keys above (https:, or http: on loopback); refetched on an unknown kid',
+    },
+    'publisher-jwks-url': { arg: 'URL', text: "Publishers' JWK Set URL (instead of --jwks-url)" },
+    'subscriber-jwks-url': { arg: 'URL', text: "Subscribers' JWK Set URL (instead of --jwks-url)" },
     'jwt-alg': {
       arg: 'ALG',
       text: 'Accepted JWS algorithm (default: HS256/384/512, EdDSA, ES256/384, RS256, PS256)',

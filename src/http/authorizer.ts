@@ -7,6 +7,8 @@ import {
   type KeySpec,
   loadKey,
   type MercureVersion,
+  type RemoteJwksOptions,
+  remoteJwks,
   type TrustedIssuer,
 } from '../hub/index.js';
 
@@ -21,6 +23,16 @@ export interface JwtOptions {
   key?: KeySpec | undefined;
   publisherKey?: KeySpec | undefined;
   subscriberKey?: KeySpec | undefined;
+  /**
+   * A JWK Set URL trusted for both roles unless a role-specific URL is given. It adds to the static
+   * keys of the same role (tried first), it does not replace them. jose's `createRemoteJWKSet`
+   * caches the set, refetches it when a token names an unknown `kid` (at most once per cooldown)
+   * and when older than `cacheMaxAgeMs`: key rotation needs no restart.
+   */
+  jwksUrl?: string | URL | undefined;
+  publisherJwksUrl?: string | URL | undefined;
+  subscriberJwksUrl?: string | URL | undefined;
+  jwks?: JwksFetchOptions | undefined;
   /** Allowed algorithms. Default `HS256` plus the asymmetric ones the spec recommends. */
   algorithms?: string[] | undefined;
   /** The hub's resource identifier (draft-08 `aud`); without it only 0.x tokens are accepted. */
@@ -37,6 +49,9 @@ export interface JwtOptions {
   baseUrl?: string | undefined;
   clock?: Clock | undefined;
 }
+
+/** How remote JWK Sets are fetched and cached (jose's `createRemoteJWKSet` options). */
+export type JwksFetchOptions = RemoteJwksOptions;
 
 /** One trusted issuer of draft-08 tokens and its keys, per role as for the hub's own keys. */
 export interface IssuerOptions {
@@ -60,21 +75,39 @@ export function createAuthorizer(options: JwtOptions): Authorizer {
       'draft-08 tokens (enabled by `resource`) must carry a trusted `iss`: set `issuer` to the issuer identifier the keys belong to',
     );
   }
+  const remoteSets = new Map<string, ReturnType<typeof remoteJwks>>();
+  const remoteFor = (url: string | URL | undefined): ReturnType<typeof remoteJwks> | undefined => {
+    if (url === undefined) return undefined;
+    const href = new URL(url).href;
+    let set = remoteSets.get(href);
+    if (set === undefined) {
+      // One set per URL: both roles on the same URL share its cache and its cooldown.
+      set = remoteJwks(href, options.jwks);
+      remoteSets.set(href, set);
+    }
+    return set;
+  };
   const build = (role: 'publisherKey' | 'subscriberKey'): JwtVerifier | undefined => {
     const spec = options[role] ?? options.key;
+    const remoteKeys = remoteFor(
+      role === 'publisherKey'
+        ? (options.publisherJwksUrl ?? options.jwksUrl)
+        : (options.subscriberJwksUrl ?? options.jwksUrl),
+    );
     const trusted: TrustedIssuer[] = [];
     for (const entry of issuers) {
       const entrySpec = entry[role] ?? entry.key;
       if (entrySpec !== undefined) trusted.push({ issuer: entry.issuer, keys: loadKey(entrySpec) });
     }
-    if (spec === undefined && trusted.length === 0) return undefined;
+    if (spec === undefined && remoteKeys === undefined && trusted.length === 0) return undefined;
     return createJwtVerifier({
       keys: spec === undefined ? [] : loadKey(spec),
+      ...(remoteKeys === undefined ? {} : { remoteKeys }),
       algorithms: options.algorithms ?? DEFAULT_ALGORITHMS,
       versions,
       resource: options.resource,
       // Without a key of its own, the top-level issuer has nothing bound to it for this role.
-      issuer: spec === undefined ? undefined : options.issuer,
+      issuer: spec === undefined && remoteKeys === undefined ? undefined : options.issuer,
       issuers: trusted,
       selectorOptions: { baseUrl: options.baseUrl },
       clock: options.clock,

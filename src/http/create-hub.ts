@@ -140,7 +140,14 @@ export async function createHub(options: CreateHubOptions = {}): Promise<HeraldH
     authorizer,
     hasConfiguredKeys:
       options.authorizer !== undefined ||
-      [options.jwt?.key, options.jwt?.publisherKey, options.jwt?.subscriberKey].some(Boolean),
+      [
+        options.jwt?.key,
+        options.jwt?.publisherKey,
+        options.jwt?.subscriberKey,
+        options.jwt?.jwksUrl,
+        options.jwt?.publisherJwksUrl,
+        options.jwt?.subscriberJwksUrl,
+      ].some(Boolean),
     subscriptionsApi: httpOptions.subscriptionsApi,
     logger,
   });

@@ -3,7 +3,13 @@
  * Other folders of Herald import this folder through this file only.
  */
 export { createAdminServer } from './admin-server.js';
-export { type Authorizer, createAuthorizer, type IssuerOptions, type JwtOptions } from './authorizer.js';
+export {
+  type Authorizer,
+  createAuthorizer,
+  type IssuerOptions,
+  type JwksFetchOptions,
+  type JwtOptions,
+} from './authorizer.js';
 export { clientAddressOf, TrustedProxies, trustedProxiesOf } from './client-address.js';
 export { type CreateHubOptions, createHub, type HeraldHub, type ScheduleOptions } from './create-hub.js';
 export {

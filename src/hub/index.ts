@@ -14,7 +14,7 @@ export {
   type SubscribeRequest,
 } from './hub.js';
 export { createJwtVerifier, isJwtAccessToken, type JwtVerifier, type TrustedIssuer } from './jwt.js';
-export { type KeySpec, loadKey } from './jwt-keys.js';
+export { type KeySpec, loadKey, type RemoteJwksOptions, remoteJwks } from './jwt-keys.js';
 export {
   type AppendOptions,
   type Broker,

@@ -1,5 +1,6 @@
 import { createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createRemoteJWKSet, type JWTVerifyGetKey } from 'jose';
 
 /**
  * Verification keys, each bound at load time to the algorithms its type allows. Binding the key,
@@ -118,4 +119,27 @@ function algorithmsFor(key: KeyObject): string[] {
     default:
       return [];
   }
+}
+
+/** How a remote JWK Set is fetched and cached. */
+export interface RemoteJwksOptions {
+  /** A fetched set is refetched after this long. Default 10 min. */
+  cacheMaxAgeMs?: number | undefined;
+  /** At least this long between two fetches prompted by unknown `kid`s. Default 30 s. */
+  cooldownMs?: number | undefined;
+  /** Fetch timeout. Default 5 s. */
+  timeoutMs?: number | undefined;
+}
+
+/**
+ * A JWK Set fetched from `url` (jose's `createRemoteJWKSet`): cached, refetched when a token names
+ * a `kid` it lacks (at most once per cooldown, so unknown kids cannot make the hub hammer the
+ * server) and once older than `cacheMaxAgeMs`. jose matches keys by `kid`, `alg` and key type.
+ */
+export function remoteJwks(url: string | URL, options: RemoteJwksOptions = {}): JWTVerifyGetKey {
+  return createRemoteJWKSet(new URL(url), {
+    cacheMaxAge: options.cacheMaxAgeMs ?? 10 * 60_000,
+    cooldownDuration: options.cooldownMs ?? 30_000,
+    timeoutDuration: options.timeoutMs ?? 5_000,
+  });
 }

@@ -1,5 +1,12 @@
 import type { KeyObject } from 'node:crypto';
-import { decodeJwt, decodeProtectedHeader, importJWK, type JWTPayload, jwtVerify } from 'jose';
+import {
+  decodeJwt,
+  decodeProtectedHeader,
+  importJWK,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+  jwtVerify,
+} from 'jose';
 import { type Clock, systemClock } from '../clock/index.js';
 import { DEFAULT_GRANT_LIMITS, type Grant, type GrantLimits, grantFromClaims } from './authorization.js';
 import { AuthError } from './errors.js';
@@ -22,6 +29,11 @@ import { isAccessTokenType, type MercureVersion, tokenVersion } from './version.
 export interface JwtVerifierOptions {
   /** The keys of 0.x tokens, and of the draft-08 tokens of `issuer`. */
   keys: readonly VerificationKey[];
+  /**
+   * A remote JWK Set (jose's `createRemoteJWKSet`), trusted like `keys` and tried after them: it
+   * caches the set, refetches it on an unknown `kid` (at most once per cooldown) and when stale.
+   */
+  remoteKeys?: JWTVerifyGetKey;
   /** Allowlist of JWS algorithms, e.g. `['EdDSA', 'ES256', 'RS256']`. `none` is never accepted. */
   algorithms: readonly string[];
   /** Accepted token formats. Default: both. */
@@ -71,7 +83,8 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
   const algorithms = options.algorithms.filter((alg) => alg.toLowerCase() !== 'none');
   if (algorithms.length === 0) throw new Error('the JWT verifier needs at least one allowed algorithm');
   const keysByIssuer = issuerKeys(options);
-  if (options.keys.length === 0 && keysByIssuer.size === 0) {
+  const remote = options.remoteKeys;
+  if (options.keys.length === 0 && remote === undefined && keysByIssuer.size === 0) {
     throw new Error('the JWT verifier needs at least one key');
   }
   if (versions.includes('draft-08') && !options.resource) {
@@ -112,15 +125,26 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
     const issuer = version === 'draft-08' ? trustedIssuerOf(token, keysByIssuer) : undefined;
     const keys = issuer === undefined ? options.keys : (keysByIssuer.get(issuer) ?? []);
     const candidates = keysFor(keys, header.alg, header.kid);
-    if (candidates.length === 0) throw new AuthError('TOKEN_INVALID', 'no configured key fits the token');
-    const payload = await verifyWithAny(token, candidates, imported, header.alg, {
-      algorithms: [header.alg],
-      currentDate: new Date(nowMs),
-      clockTolerance: options.clockToleranceSec ?? 0,
-      ...(issuer === undefined
-        ? {}
-        : { issuer, audience: options.resource!, requiredClaims: ['iss', 'exp', 'aud'] }),
-    });
+    // The remote set belongs with `keys`: 0.x tokens and the top-level issuer's draft-08 tokens.
+    const useRemote = remote !== undefined && (issuer === undefined || issuer === options.issuer);
+    if (candidates.length === 0 && !useRemote) {
+      throw new AuthError('TOKEN_INVALID', 'no configured key fits the token');
+    }
+    const payload = await verifyWithAny(
+      token,
+      candidates,
+      imported,
+      useRemote ? remote : undefined,
+      header.alg,
+      {
+        algorithms: [header.alg],
+        currentDate: new Date(nowMs),
+        clockTolerance: options.clockToleranceSec ?? 0,
+        ...(issuer === undefined
+          ? {}
+          : { issuer, audience: options.resource!, requiredClaims: ['iss', 'exp', 'aud'] }),
+      },
+    );
     if (version === 'legacy' && payload.authorization_details !== undefined) {
       // A draft-08 token without its type: refusing it keeps other JWTs (ID tokens…) out.
       throw new AuthError('TOKEN_INVALID', 'access tokens with authorization_details must have typ at+jwt');
@@ -142,7 +166,8 @@ function issuerKeys(options: JwtVerifierOptions): Map<string, readonly Verificat
   for (const { issuer, keys } of [...trusted, ...(options.issuers ?? [])]) {
     if (issuer === '') throw new Error('a trusted issuer identifier cannot be empty');
     if (byIssuer.has(issuer)) throw new Error(`the issuer ${issuer} is configured twice`);
-    if (keys.length === 0) throw new Error(`the issuer ${issuer} has no key`);
+    const remote = issuer === options.issuer && options.remoteKeys !== undefined;
+    if (keys.length === 0 && !remote) throw new Error(`the issuer ${issuer} has no key`);
     byIssuer.set(issuer, keys);
   }
   return byIssuer;
@@ -243,11 +268,15 @@ function keysFor(keys: readonly VerificationKey[], alg: string, kid: unknown): V
 
 type VerifyOptions = NonNullable<Parameters<typeof jwtVerify>[2]>;
 
-/** Tries each candidate key (rotation); the first valid signature decides the claims checks. */
+/**
+ * Tries each candidate key (rotation), then the remote JWK Set if any; the first valid signature
+ * decides the claims checks.
+ */
 async function verifyWithAny(
   token: string,
   keys: readonly VerificationKey[],
   imported: ImportedKeys,
+  remote: JWTVerifyGetKey | undefined,
   alg: string,
   verifyOptions: VerifyOptions,
 ): Promise<JWTPayload> {
@@ -258,6 +287,15 @@ async function verifyWithAny(
       return payload;
     } catch (error) {
       if (errorCode(error) === 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED') continue;
+      throw toAuthError(error);
+    }
+  }
+  if (remote !== undefined) {
+    try {
+      const { payload } = await jwtVerify(token, remote, verifyOptions);
+      return payload;
+    } catch (error) {
+      // No key of the set fits, the set could not be fetched, or the signature is wrong: all 401.
       throw toAuthError(error);
     }
   }
