@@ -5,9 +5,7 @@
  * prefix, deleted at the end. Heartbeats run on fake timers; a TTL runs out in Redis, in real time,
  * so the tests that need one use a short TTL and poll.
  */
-import { randomUUID } from 'node:crypto';
-import { createClient } from 'redis';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { DirectoryMember, SubscriberDirectory } from '../../src/hub/ports.js';
 import { compileSelector } from '../../src/hub/selector.js';
 import { LocalSubscriberDirectory } from '../../src/hub/subscriber-directory.js';
@@ -19,34 +17,13 @@ import {
 } from '../../src/store/redis-subscribers.js';
 import { FakeTime } from '../support/fake-time.js';
 import { beating } from '../support/redis-hubs.js';
+import { TEST_REDIS_URL, useRedisKeyspace } from '../support/redis-keyspace.js';
 import { startRedisRelay } from '../support/redis-relay.js';
 import { newEvent, readAll } from './conformance.js';
 
-const REDIS_URL = process.env.HERALD_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/14';
-const RUN_PREFIX = `herald-test:${randomUUID()}:`;
+const REDIS_URL = TEST_REDIS_URL;
 const T0_MS = Date.UTC(2025, 0, 1);
-
-let admin: ReturnType<typeof createClient>;
-let prefixes = 0;
-const toClose: { close(): Promise<void> }[] = [];
-
-beforeAll(async () => {
-  admin = createClient({ url: REDIS_URL });
-  await admin.connect();
-});
-afterEach(async () => {
-  await Promise.all(toClose.splice(0).map((handle) => handle.close()));
-});
-afterAll(async () => {
-  for await (const keys of admin.scanIterator({ MATCH: `${RUN_PREFIX}*`, COUNT: 1000 })) {
-    if (keys.length > 0) await admin.del(keys);
-  }
-  await admin.close();
-});
-
-function newPrefix(): string {
-  return `${RUN_PREFIX}${++prefixes}:`;
-}
+const { admin, toClose, newPrefix } = useRedisKeyspace();
 
 async function openDirectory(
   keyPrefix: string,

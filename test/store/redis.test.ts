@@ -3,46 +3,18 @@
  * otherwise; `.ci/run` starts one). Every store opened here lives under its own key prefix, so test
  * files running in parallel never meet, and the prefixes of this run are deleted at the end.
  */
-import { randomUUID } from 'node:crypto';
-import { createClient } from 'redis';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { StoredEvent } from '../../src/hub/ports.js';
 import { openStore } from '../../src/store/open.js';
 import { RedisStore } from '../../src/store/redis.js';
 import { RedisBroker } from '../../src/store/redis-broker.js';
+import { TEST_REDIS_URL, useRedisKeyspace } from '../support/redis-keyspace.js';
 import { startRedisRelay } from '../support/redis-relay.js';
 import { describeStoreConformance, newEvent, readAll } from './conformance.js';
 
-const REDIS_URL = process.env.HERALD_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/14';
-const RUN_PREFIX = `herald-test:${randomUUID()}:`;
+const REDIS_URL = TEST_REDIS_URL;
 const T0_MS = Date.UTC(2025, 0, 1);
-
-let admin: ReturnType<typeof createClient>;
-let prefixes = 0;
-const toClose: { close(): Promise<void> }[] = [];
-
-beforeAll(async () => {
-  admin = createClient({ url: REDIS_URL });
-  await admin.connect();
-});
-afterEach(async () => {
-  await Promise.all(toClose.splice(0).map((handle) => handle.close()));
-});
-afterAll(async () => {
-  await deleteKeys(RUN_PREFIX);
-  await admin.close();
-});
-
-function newPrefix(): string {
-  return `${RUN_PREFIX}${++prefixes}:`;
-}
-
-/** What an unpersisted Redis restart or a FLUSHDB does to one store: every key of it gone. */
-async function deleteKeys(prefix: string): Promise<void> {
-  for await (const keys of admin.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 })) {
-    if (keys.length > 0) await admin.del(keys);
-  }
-}
+const { admin, toClose, newPrefix, deleteKeys } = useRedisKeyspace();
 
 async function openHandles(keyPrefix: string, url = REDIS_URL) {
   const store = await RedisStore.open(url, { keyPrefix });
