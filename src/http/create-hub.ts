@@ -120,6 +120,8 @@ export async function createHub(options: CreateHubOptions = {}): Promise<HeraldH
     retention: options.retention ?? opened.retention,
     pruneIntervalMs: options.pruneIntervalMs,
     subscriptionEvents: httpOptions.subscriptionsApi,
+    // An event larger than a subscriber's queue could never be delivered: refused at publish.
+    publishLimits: { maxEventBytes: httpOptions.maxQueueBytes },
     observer: metrics,
   });
   await hub.start();

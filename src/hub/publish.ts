@@ -1,3 +1,4 @@
+import { encodedEventLength } from '../sse/index.js';
 import { PublishError } from './errors.js';
 import { FORBIDDEN_CHARACTERS } from './forbidden-characters.js';
 import type { NewEvent } from './ports.js';
@@ -25,13 +26,23 @@ export interface PublishLimits {
   maxTopics: number;
   maxTopicLengthBytes: number;
   maxIdLengthBytes: number;
+  /**
+   * The largest event, as SSE bytes, the hub accepts: what one subscriber's queue holds
+   * (`maxQueueBytes`). A larger event would be stored and then disconnect every subscriber it
+   * is sent to, for ever on each reconnection; it is refused instead (413 naming `data`).
+   */
+  maxEventBytes: number;
 }
 
 export const defaultPublishLimits: PublishLimits = {
   maxTopics: 32,
   maxTopicLengthBytes: 2048,
   maxIdLengthBytes: 512,
+  maxEventBytes: 1024 * 1024,
 };
+
+/** The length of the id the hub generates (`urn:uuid:` and a UUID), counted when none is given. */
+const GENERATED_ID_LENGTH = 'urn:uuid:'.length + 36;
 
 const DIGITS_ONLY = /^[0-9]+$/;
 /** The hub's path, the root of the namespace only the hub publishes under (subscription events). */
@@ -155,7 +166,29 @@ export function validatePublishInput(input: PublishInput, limits: PublishLimits)
   if (input.data !== undefined && !input.data.isWellFormed()) {
     throw new PublishError('DATA_INVALID', '"data" must be valid UTF-8', 'data');
   }
-  if (input.retry !== undefined && input.retry !== '') parseRetry(input.retry);
+  const retryMs = input.retry !== undefined && input.retry !== '' ? parseRetry(input.retry) : undefined;
+  validateEventSize(input, retryMs, limits);
+}
+
+function validateEventSize(input: PublishInput, retryMs: number | undefined, limits: PublishLimits): void {
+  const data = input.data ?? '';
+  // No UTF-16 unit takes more than 7 bytes on the wire (a line feed becomes `\ndata: `), and the
+  // field names and line ends of id, event and retry take under 64: most events need no count.
+  const units = data.length + (input.id?.length ?? GENERATED_ID_LENGTH) + (input.type?.length ?? 0);
+  if (units * 7 + 64 <= limits.maxEventBytes) return;
+  const bytes = encodedEventLength({
+    data,
+    event: input.type === '' ? undefined : input.type,
+    id: input.id ?? 'x'.repeat(GENERATED_ID_LENGTH),
+    retry: retryMs,
+  });
+  if (bytes > limits.maxEventBytes) {
+    throw new PublishError(
+      'FIELD_TOO_LARGE',
+      `"data" is too large: the event takes ${bytes} bytes on an event stream, more than the ${limits.maxEventBytes} a subscriber's queue holds`,
+      'data',
+    );
+  }
 }
 
 /** Validates a publication and returns the event to store, with `id` generated when absent. */

@@ -53,6 +53,65 @@ export function formatEvent(event: SseEvent): string {
   return out + formatDataLines(event.data) + '\n';
 }
 
+/**
+ * The number of bytes `encodeEvent(event)` returns, counted without building the text, so a hub can
+ * refuse an event no subscriber's queue could hold before it stores it. Assumes a valid event (it
+ * validates nothing); linear in the event's length and allocation-free.
+ */
+export function encodedEventLength(event: SseEvent): number {
+  let length = 0;
+  if (event.comment !== undefined) {
+    // `: line\n` per line, `:\n` for an empty one.
+    length += linesLength(event.comment, 3) - countEmptyLines(event.comment);
+  }
+  if (event.event !== undefined) length += 'event: \n'.length + utf8Length(event.event);
+  if (event.id !== undefined) length += 'id: \n'.length + utf8Length(event.id);
+  if (event.retry !== undefined) length += 'retry: \n'.length + String(event.retry).length;
+  return length + linesLength(event.data, 'data: \n'.length) + 1;
+}
+
+/** Bytes of `text`'s lines (split as `forEachLine` splits) with `perLine` bytes added to each. */
+function linesLength(text: string, perLine: number): number {
+  let lines = 1;
+  let breakBytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code === 0x0a) {
+      lines++;
+      breakBytes++;
+    } else if (code === 0x0d) {
+      lines++;
+      const isCrLf = text.charCodeAt(i + 1) === 0x0a;
+      breakBytes += isCrLf ? 2 : 1;
+      if (isCrLf) i++;
+    }
+  }
+  return utf8Length(text) - breakBytes + lines * perLine;
+}
+
+function countEmptyLines(text: string): number {
+  let empty = 0;
+  forEachLine(text, (line) => {
+    if (line === '') empty++;
+  });
+  return empty;
+}
+
+/** UTF-8 length of a well-formed string (a lone surrogate counts as the 3 bytes of U+FFFD). */
+function utf8Length(text: string): number {
+  let bytes = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) continue;
+    if (code < 0x800) bytes += 1;
+    else if (code >= 0xd800 && code <= 0xdbff && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      bytes += 2; // a pair: 2 UTF-16 units, 4 bytes
+      i++;
+    } else bytes += 2;
+  }
+  return bytes;
+}
+
 /** Encodes one event to UTF-8 bytes. Encode once, write the same bytes to every stream. */
 export function encodeEvent(event: SseEvent): Uint8Array {
   return encoder.encode(formatEvent(event));

@@ -10,7 +10,8 @@
  * is rejected with `SSE_LONE_SURROGATE`: it has no UTF-8 form, and letting `TextEncoder` turn it
  * into U+FFFD would deliver a different string than the one published. Either the whole event
  * comes back or an error: never a part. Multi-line data and comments are split on CR, LF and CRLF,
- * one field line each, so no value can inject a field.
+ * one field line each, so no value can inject a field. `encodedEventLength` gives the encoded size
+ * without encoding, for limits checked before an event is accepted.
  *
  * Parser (`EventStreamParser`): the WHATWG HTML "Parsing an event stream" and "Interpreting an
  * event stream" algorithm, streaming, with chunks cut anywhere (inside CRLF, the BOM, a code
@@ -20,7 +21,14 @@
  * close the stream. `end()` discards an unfinished event and keeps `lastEventId`; `reset()` also
  * clears `lastEventId`, or sets it to the id it is given (a reconnecting client keeps the id).
  */
-export { encodeComment, encodeEvent, encodeRetry, formatEvent, type SseEvent } from './encode.js';
+export {
+  encodeComment,
+  encodedEventLength,
+  encodeEvent,
+  encodeRetry,
+  formatEvent,
+  type SseEvent,
+} from './encode.js';
 export { SseError, type SseErrorCode } from './errors.js';
 export {
   DEFAULT_MAX_EVENT_SIZE,

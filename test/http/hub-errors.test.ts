@@ -1,5 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { legacyToken, publish, SECRET, STORE_KINDS, startHub, subscribe, type TestHub } from './helpers.js';
+import {
+  legacyToken,
+  publish,
+  SECRET,
+  STORE_KINDS,
+  startHub,
+  subscribe,
+  type TestHub,
+  waitForSubscribers,
+} from './helpers.js';
 
 describe.each(STORE_KINDS)('bad input and abuse (%s store)', (kind) => {
   let hub: TestHub;
@@ -172,6 +181,33 @@ describe.each(STORE_KINDS)('bad input and abuse (%s store)', (kind) => {
       duplex: 'half',
     } as RequestInit);
     expect(res.status).toBe(413);
+  });
+
+  it('answers 413 naming data for an event no subscriber queue could hold, and stores nothing', async () => {
+    hub = await startHub(kind, { allowAnonymous: true, maxQueueBytes: 64 * 1024 });
+    const token = await legacyToken({ publish: ['*'] });
+    const stream = await subscribe(hub.url, 'topic=t');
+    await waitForSubscribers(hub.herald, 1);
+    // 20,000 line feeds: a 60 KB body, but 140 KB of `data:` lines on an event stream.
+    const tooLarge = await publish(hub.url, token, [
+      ['topic', 't'],
+      ['data', '\n'.repeat(20_000)],
+    ]);
+    expect(tooLarge.status).toBe(413);
+    expect(await tooLarge.text()).toMatch(/"data" is too large: the event takes 140\d{3} bytes/);
+    // One that fits goes out whole; it is also the fence: nothing was sent before it.
+    const fits = 'x'.repeat(60 * 1024);
+    expect(
+      (
+        await publish(hub.url, token, [
+          ['topic', 't'],
+          ['data', fits],
+        ])
+      ).status,
+    ).toBe(200);
+    await stream.waitFor(1);
+    expect(stream.events.map((event) => event.data.length)).toEqual([fits.length]);
+    stream.close();
   });
 
   it('refuses subscriptions without selectors, with bad selectors, too many, or unknown match types', async () => {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { encodeEvent, type ParsedEvent, type SseEvent } from '../../src/sse/index.js';
+import { encodedEventLength, encodeEvent, type ParsedEvent, type SseEvent } from '../../src/sse/index.js';
 import { cutAt, parseChunks } from './collect.js';
 
 const lineBreak = fc.constantFrom('\r', '\n', '\r\n');
@@ -49,6 +49,21 @@ function concat(parts: Uint8Array[]): Uint8Array {
   }
   return out;
 }
+
+describe('encodedEventLength', () => {
+  it('is the byte length encodeEvent returns, for any valid event', () => {
+    fc.assert(
+      fc.property(eventArbitrary, (event) => {
+        const ok = [event.data, event.event ?? '', event.id ?? '', event.comment ?? ''].every((text) =>
+          text.isWellFormed(),
+        );
+        fc.pre(ok);
+        expect(encodedEventLength(event)).toBe(encodeEvent(event).byteLength);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
 
 describe('encode then parse', () => {
   it('gives back every event, whatever its text, with the stream cut at random byte positions', () => {
