@@ -218,6 +218,23 @@ describe.each(STORE_KINDS)('bad input and abuse (%s store)', (kind) => {
     }
   });
 
+  it('treats parameters named like Object.prototype members as any unknown name: ignored', async () => {
+    hub = await startHub(kind, { allowAnonymous: true });
+    const token = await legacyToken({ publish: ['*'] });
+    const names = ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf', 'unknown'];
+    const stream = await subscribe(hub.url, `topic=t&${names.map((name) => `${name}=1`).join('&')}`);
+    expect(stream.response.status).toBe(200);
+    const fields: [string, string][] = [
+      ['topic', 't'],
+      ['data', 'hello'],
+      ...names.map((n): [string, string] => [n, '1']),
+    ];
+    expect((await publish(hub.url, token, fields)).status).toBe(200);
+    await stream.waitFor(1);
+    expect(stream.events.map((event) => event.data)).toEqual(['hello']);
+    stream.close();
+  });
+
   it('answers 401 to anonymous subscribers unless enabled, and to bad tokens', async () => {
     hub = await startHub(kind);
     expect((await fetch(`${hub.url}/.well-known/mercure?topic=a`)).status).toBe(401);
