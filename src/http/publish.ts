@@ -7,7 +7,7 @@ import { isOriginAllowedForCookie } from './cors.js';
 import { HttpError } from './errors.js';
 import { addressKey, subjectKey, takePublishToken } from './rate-limit.js';
 import { publishLater } from './schedules.js';
-import { sendText, shuttingDownError, toHttpError } from './send.js';
+import { sendText, shuttingDownError, toHttpError, tokenPresentationError } from './send.js';
 import { presentedToken } from './token.js';
 
 /**
@@ -24,6 +24,13 @@ export async function servePublish(
   const { options } = context;
   const presented = presentedToken(exchange.headers, url.searchParams);
   if (presented === undefined) throw new AuthError('TOKEN_MISSING', 'a publisher token is required');
+  // 0.x let subscribers put the token in the URL (EventSource sends no header). A publisher can
+  // always send a header, and a URL is what proxies and access logs keep: refused, not ignored.
+  if (presented.source === 'query') {
+    throw tokenPresentationError(
+      'a publisher token is not accepted in the URL, where proxies and logs keep it: send it in an Authorization header',
+    );
+  }
   if (presented.source === 'cookie') {
     const hubOrigin = options.hubUrl ? new URL(options.hubUrl).origin : undefined;
     if (

@@ -105,14 +105,20 @@ describe('0.x publication', () => {
     expect(response.status).toBe(401);
   });
 
-  it('"an authorization URI query parameter": a publisher may present its JWS in the query', async () => {
+  it('"an authorization URI query parameter": Herald takes it from subscribers only; a publisher token in the URL is refused with 400, where proxies and logs would keep it', async () => {
     const h = await start();
+    const watcher = await stream(h, 'topic=https%3A%2F%2Fexample.com%2Fa');
+    await waitForSubscribers(h.herald, 1);
     const response = await fetch(`${h.url}/.well-known/mercure?authorization=${await publisher()}`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: 'topic=https%3A%2F%2Fexample.com%2Fa',
+      body: 'topic=https%3A%2F%2Fexample.com%2Fa&data=in-the-url',
     });
-    expect(response.status).toBe(200);
+    expect(response.status).toBe(400);
+    expect(response.headers.get('www-authenticate')).toMatch(/invalid_request/);
+    expect(await response.text()).toMatch(/not accepted in the URL.*Authorization header/);
+    await fence(h, await publisher(), 'https://example.com/a', [watcher]);
+    expect(dataBeforeFence(watcher)).toEqual([]);
   });
 
   it('"It is RECOMMENDED to name the cookie mercureAuthorization": a browser publisher from an allowed origin may use it', async () => {
