@@ -12,6 +12,7 @@ import { DEFAULT_GRANT_LIMITS, type Grant, type GrantLimits, grantFromClaims } f
 import { AuthError } from './errors.js';
 import type { VerificationKey } from './jwt-keys.js';
 import type { CompileSelectorOptions } from './selector.js';
+import { Lru } from './selector-lru.js';
 import { isAccessTokenType, type MercureVersion, tokenVersion } from './version.js';
 
 /**
@@ -47,6 +48,11 @@ export interface JwtVerifierOptions {
   issuer?: string;
   /** More trusted issuers of draft-08 tokens, each verified with its own keys only. */
   issuers?: readonly TrustedIssuer[];
+  /**
+   * Refuse 0.x tokens without `exp` (draft-08 access tokens always need one, RFC 9068). Default
+   * false, as 0.x allows such a token; it is then valid until its key is rotated out.
+   */
+  requireExp?: boolean;
   /** Leeway for `exp`/`nbf`, in seconds. Default 0. */
   clockToleranceSec?: number;
   /** Tokens longer than this are rejected before any parsing. Default 16 KiB. */
@@ -141,7 +147,7 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
         currentDate: new Date(nowMs),
         clockTolerance: options.clockToleranceSec ?? 0,
         ...(issuer === undefined
-          ? {}
+          ? { requiredClaims: options.requireExp === true ? ['exp'] : [] }
           : { issuer, audience: options.resource!, requiredClaims: ['iss', 'exp', 'aud'] }),
       },
     );
@@ -208,40 +214,33 @@ export function isJwtAccessToken(token: string): boolean {
 const MAX_CACHED_TOKEN_CHARS = 4096;
 
 /**
- * A bounded LRU of verified grants (Map order is insertion order: a hit moves the entry to the
- * end, the first entry is the least recently used). Only successful verifications are stored, so
- * a token that is not valid yet (`nbf`) or refused is checked again each time.
+ * Verified grants by token text, in the hub's one bounded LRU (`Lru`, at most `size` entries).
+ * Only successful verifications are stored, so a token that is not valid yet (`nbf`) or refused
+ * is checked again each time; an entry found past its end is dropped.
  */
 class GrantCache {
-  #entries = new Map<string, { grant: Grant; untilMs: number }>();
-  #size: number;
-  #ttlMs: number;
+  readonly #entries: Lru<string, { grant: Grant; untilMs: number }> | undefined;
+  readonly #ttlMs: number;
 
   constructor(size: number, ttlMs: number) {
-    this.#size = size;
+    // `Lru` keeps up to twice its capacity (two generations): half of `size` keeps the bound.
+    this.#entries = size > 0 ? new Lru(Math.ceil(size / 2)) : undefined;
     this.#ttlMs = ttlMs;
   }
 
   get(token: string, nowMs: number): Grant | undefined {
-    const entry = this.#entries.get(token);
+    const entry = this.#entries?.get(token);
     if (entry === undefined) return undefined;
-    this.#entries.delete(token);
-    if (nowMs >= entry.untilMs) return undefined;
-    this.#entries.set(token, entry);
-    return entry.grant;
+    if (nowMs < entry.untilMs) return entry.grant;
+    this.#entries?.delete(token);
+    return undefined;
   }
 
   set(token: string, grant: Grant, nowMs: number): void {
-    if (this.#size <= 0 || token.length > MAX_CACHED_TOKEN_CHARS) return;
-    const ttlEndMs = nowMs + this.#ttlMs;
+    if (this.#entries === undefined || token.length > MAX_CACHED_TOKEN_CHARS) return;
     // Until `exp` exactly, never beyond (a clock tolerance may have accepted it a little past).
-    const untilMs = grant.expiresAtMs ?? ttlEndMs;
-    if (untilMs <= nowMs) return;
-    this.#entries.set(token, { grant, untilMs });
-    if (this.#entries.size > this.#size) {
-      const oldest = this.#entries.keys().next().value;
-      if (oldest !== undefined) this.#entries.delete(oldest);
-    }
+    const untilMs = grant.expiresAtMs ?? nowMs + this.#ttlMs;
+    if (untilMs > nowMs) this.#entries.set(token, { grant, untilMs });
   }
 }
 
@@ -356,6 +355,9 @@ function toAuthError(error: unknown): AuthError {
     const claim = (error as { claim?: unknown }).claim;
     if (claim === 'nbf') return new AuthError('TOKEN_NOT_YET_VALID', 'the token is not valid yet');
     if (claim === 'aud') return new AuthError('TOKEN_AUDIENCE', 'the token audience is not this hub');
+    const reason = (error as { reason?: unknown }).reason;
+    if (reason === 'missing')
+      return new AuthError('TOKEN_INVALID', `the token has no "${String(claim)}" claim`);
     return new AuthError('TOKEN_INVALID', `the token "${String(claim)}" claim is invalid`);
   }
   return new AuthError('TOKEN_INVALID', 'the token is invalid');

@@ -289,6 +289,19 @@ describe('JWT verification: 0.x tokens', () => {
     expect((await rejection(verifier({ versions: ['draft-08'] }).verify(legacy))).code).toBe('TOKEN_INVALID');
   });
 
+  it('accepts a 0.x token without exp by default, and refuses it with requireExp', async () => {
+    const forever = await signToken({ mercure: { subscribe: ['*'] } }, { alg: 'HS256', key: HMAC_SECRET });
+    expect((await verifier().verify(forever)).expiresAtMs).toBeUndefined();
+    const refused = await rejection(verifier({ requireExp: true }).verify(forever));
+    expect(refused.code).toBe('TOKEN_INVALID');
+    expect(refused.message).toBe('the token has no "exp" claim');
+    const bounded = await signToken(
+      { mercure: { subscribe: ['*'] }, exp: NOW_SEC + 60 },
+      { alg: 'HS256', key: HMAC_SECRET },
+    );
+    expect((await verifier({ requireExp: true }).verify(bounded)).expiresAtMs).toBe((NOW_SEC + 60) * 1000);
+  });
+
   it('rejects a 0.x token whose claim is malformed', async () => {
     for (const mercure of [{ publish: 'x' }, { subscribe: [1] }, 'str', { subscribe: ['a\u0000'] }]) {
       const token = await signToken({ mercure }, { alg: 'HS256', key: HMAC_SECRET });
