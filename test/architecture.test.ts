@@ -60,7 +60,8 @@ const RULES: Record<string, FolderRule> = {
   },
   store: {
     folders: ['hub', 'schedule', 'time', 'clock'],
-    packages: ['better-sqlite3', 'redis'],
+    // better-sqlite3's package.json: its version, read before its native addon is loaded.
+    packages: ['better-sqlite3', 'better-sqlite3/package.json', 'redis'],
     why: 'adapters implement the ports of hub and schedule',
   },
   transports: {

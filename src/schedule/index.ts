@@ -8,6 +8,7 @@ export { type Delivery, ScheduleRunner, type ScheduleRunnerOptions } from './run
 export {
   DEFAULT_LATE_TOLERANCE_MS,
   type NewSchedule,
+  type NextDue,
   newSchedule,
   nextDueAfter,
   type Schedule,

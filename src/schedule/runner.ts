@@ -3,6 +3,7 @@ import { uuidv7 } from '../time/index.js';
 import { occurrenceEventId } from './occurrence-id.js';
 import {
   DEFAULT_LATE_TOLERANCE_MS,
+  type NextDue,
   nextDueAfter,
   type Schedule,
   type ScheduleJson,
@@ -268,12 +269,19 @@ export class ScheduleRunner {
       this.#o.onError?.(error, schedule);
       return undefined;
     }
-    let nextDueMs: number | null = null;
+    let next: NextDue | null = null;
     try {
-      nextDueMs = nextDueAfter(schedule, Math.max(schedule.dueAtMs, deliveredAtMs));
+      // Resumes from this occurrence (its index kept with the schedule): never a walk from the anchor.
+      next = nextDueAfter(schedule, Math.max(schedule.dueAtMs, deliveredAtMs));
     } catch (error) {
-      this.#o.onError?.(error, schedule); // a stored rule that no longer parses: finish the schedule
+      // A stored rule that no longer parses, or whose search gave up: finish the schedule.
+      this.#o.onError?.(error, schedule);
     }
-    return { id: schedule.id, nextDueMs, delivery: { deliveredAtMs, lateByMs } };
+    return {
+      id: schedule.id,
+      nextDueMs: next?.dueAtMs ?? null,
+      ...(next?.occurrenceIndex === undefined ? {} : { nextOccurrenceIndex: next.occurrenceIndex }),
+      delivery: { deliveredAtMs, lateByMs },
+    };
   }
 }

@@ -32,6 +32,13 @@ export interface NewSchedule {
   disambiguation: Disambiguation;
   /** Canonical RRULE text for a recurring schedule. */
   rrule?: string | undefined;
+  /**
+   * For a rule with COUNT: the position of the occurrence due at `dueAtMs` in the rule's sequence
+   * (0 = the anchor's), so the next one is found from there instead of counting from the anchor.
+   * Not `deliveredCount`: occurrences before the schedule was created, skipped after a downtime
+   * or skipped in a DST gap under `reject` count here and were never delivered.
+   */
+  occurrenceIndex?: number | undefined;
   createdAtMs: number;
 }
 
@@ -63,17 +70,33 @@ export function newSchedule(
     local: delivery.local,
     disambiguation: delivery.disambiguation,
     rrule: delivery.rrule,
+    ...(delivery.occurrenceIndex === undefined ? {} : { occurrenceIndex: delivery.occurrenceIndex }),
   };
 }
 
-/** The occurrence after the one due at `dueAtMs`, or `null` when the schedule is finished. */
-export function nextDueAfter(schedule: NewSchedule, afterMs: number): number | null {
+/** A recurring schedule's next occurrence: its due instant, and its index when the rule counts. */
+export interface NextDue {
+  dueAtMs: number;
+  occurrenceIndex: number | undefined;
+}
+
+/**
+ * The first occurrence after `afterMs`, found from the one due at `dueAtMs` (and its
+ * `occurrenceIndex`), or `null` when the schedule is finished. Throws `TimeError` for a stored rule
+ * that no longer parses, or whose search gives up.
+ */
+export function nextDueAfter(schedule: NewSchedule, afterMs: number): NextDue | null {
   if (schedule.rrule === undefined || schedule.local === undefined || schedule.zone === undefined)
     return null;
   const wall = lexDateTime(schedule.local)?.wall;
   if (wall === undefined) return null;
   const anchor = { wall, zone: schedule.zone, disambiguation: schedule.disambiguation };
-  return nextOccurrence(parseRrule(schedule.rrule), anchor, afterMs)?.atMs ?? null;
+  const from =
+    schedule.occurrenceIndex === undefined
+      ? undefined
+      : { index: schedule.occurrenceIndex, atMs: schedule.dueAtMs };
+  const next = nextOccurrence(parseRrule(schedule.rrule), anchor, afterMs, { from });
+  return next === undefined ? null : { dueAtMs: next.atMs, occurrenceIndex: next.index };
 }
 
 /** The list API's view of a schedule. Numbers carry their unit in the name; instants are RFC 3339. */

@@ -71,7 +71,8 @@ export interface ScheduleStore {
   claimDue(nowMs: number, limit: number, workerId: string, leaseMs: number): Promise<Schedule[]>;
   /**
    * Records a delivery by the worker holding the claim: with `nextDueMs` the schedule is pending
-   * again at that instant, with `null` it is done. Returns false (and changes nothing) when the
+   * again at that instant (its `occurrenceIndex` then `nextOccurrenceIndex`, when given), with
+   * `null` it is done. Returns false (and changes nothing) when the
    * worker no longer holds the claim (cancelled, or lease taken over).
    */
   complete(
@@ -79,6 +80,7 @@ export interface ScheduleStore {
     nextDueMs: number | null,
     workerId: string,
     delivery: DeliveryRecord,
+    nextOccurrenceIndex?: number,
   ): Promise<boolean>;
   /**
    * `complete` for several schedules in one transaction: what the runner calls once per claimed
@@ -116,6 +118,8 @@ export interface DeliveryRecord {
 export interface Completion {
   id: string;
   nextDueMs: number | null;
+  /** The `occurrenceIndex` of the occurrence at `nextDueMs` (rules with COUNT); kept as is when absent. */
+  nextOccurrenceIndex?: number | undefined;
   delivery: DeliveryRecord;
 }
 

@@ -1,7 +1,7 @@
 /**
  * Turns a store URL (`--store` on the command line) into a Store and its Broker. Adapters are
- * imported on demand, so a hub on the memory store never loads the native better-sqlite3 module
- * nor the Redis client.
+ * imported on demand, so a hub on the memory store loads no SQLite driver (node:sqlite or the
+ * native better-sqlite3, chosen by sqlite-driver.ts) nor the Redis client.
  */
 import { isAbsolute, resolve } from 'node:path';
 import type { Broker, RetentionPolicy, Store, SubscriberDirectory } from '../hub/index.js';
@@ -15,6 +15,7 @@ import type { RedisSubscriberDirectoryOptions } from './redis-subscribers.js';
 import { checkRetention } from './retention.js';
 import { MemoryScheduleStore } from './schedule-memory.js';
 import type { SqliteSynchronous } from './sqlite.js';
+import type { SqliteDriverChoice } from './sqlite-driver.js';
 
 export type StoreLocation =
   | { kind: 'memory' }
@@ -26,6 +27,8 @@ export interface OpenStoreOptions {
   synchronous?: SqliteSynchronous | undefined;
   /** SQLite only: how long a write waits for a lock held by another connection. */
   busyTimeoutMs?: number | undefined;
+  /** SQLite only: the driver. Default: `HERALD_SQLITE_DRIVER`, else `auto` (see sqlite-driver.ts). */
+  sqliteDriver?: SqliteDriverChoice | undefined;
   /** Overrides the store's default retention (see `defaultRetention`), field by field. */
   retention?: RetentionPolicy | undefined;
   /** Where relative `sqlite:` paths start. Default: the process's working directory. */
@@ -111,9 +114,13 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
   const store = SqliteStore.open(location.path, {
     synchronous: options.synchronous,
     busyTimeoutMs: options.busyTimeoutMs,
+    driver: options.sqliteDriver,
   });
   const { SqliteScheduleStore } = await import('./schedule-sqlite.js');
-  const schedules = new SqliteScheduleStore(location.path, { busyTimeoutMs: options.busyTimeoutMs });
+  const schedules = new SqliteScheduleStore(location.path, {
+    busyTimeoutMs: options.busyTimeoutMs,
+    driver: options.sqliteDriver,
+  });
   return { store, broker, retention, schedules };
 }
 

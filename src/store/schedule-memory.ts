@@ -73,12 +73,14 @@ export class MemoryScheduleStore implements ScheduleStore {
     nextDueMs: number | null,
     workerId: string,
     delivery: DeliveryRecord,
+    nextOccurrenceIndex?: number,
   ): Promise<boolean> {
     const s = this.#schedules.get(id);
     if (s === undefined || s.state !== 'claimed' || s.claimedBy !== workerId) return false;
     Object.assign(s, {
       state: nextDueMs === null ? 'done' : 'pending',
       dueAtMs: nextDueMs ?? s.dueAtMs,
+      occurrenceIndex: nextDueMs === null ? s.occurrenceIndex : (nextOccurrenceIndex ?? s.occurrenceIndex),
       claimedBy: undefined,
       leaseUntilMs: undefined,
       deliveredCount: s.deliveredCount + 1,
@@ -91,7 +93,9 @@ export class MemoryScheduleStore implements ScheduleStore {
   async completeAll(completions: readonly Completion[], workerId: string): Promise<number> {
     let completed = 0;
     for (const c of completions)
-      completed += (await this.complete(c.id, c.nextDueMs, workerId, c.delivery)) ? 1 : 0;
+      completed += (await this.complete(c.id, c.nextDueMs, workerId, c.delivery, c.nextOccurrenceIndex))
+        ? 1
+        : 0;
     return completed;
   }
 

@@ -6,8 +6,8 @@
  *
  * Keys (under the store's prefix P, `herald:` by default, shared with the event store's keys):
  * - `P:schedule:<id>`: hash, one schedule. Fields `id`, `topics` (JSON), `ownerId`, `event` (JSON),
- *   `dueAtMs`, `zone`, `local`, `disambiguation`, `rrule`, `createdAtMs`, `state`, `claimedBy`,
- *   `leaseUntilMs`, `deliveredCount`, `lastDeliveredAtMs`, `lastLateByMs`; a field that has no value
+ *   `dueAtMs`, `zone`, `local`, `disambiguation`, `rrule`, `occurrenceIndex`, `createdAtMs`, `state`,
+ *   `claimedBy`, `leaseUntilMs`, `deliveredCount`, `lastDeliveredAtMs`, `lastLateByMs`; a field that has no value
  *   is absent. Numbers are decimal integers.
  * - `P:schedules:pending`: sorted set of the `pending` ids, scored by `dueAtMs`.
  * - `P:schedules:leases`: sorted set of the `claimed` ids, scored by `leaseUntilMs`.
@@ -95,15 +95,17 @@ return claimed
 
 /**
  * KEYS: pending, leases, all, finished. ARGV: workerId, the hash prefix, then per completion: id,
- * nextDueMs ('' for none: done), deliveredAtMs, lateByMs. Applies each completion whose schedule is
+ * nextDueMs ('' for none: done), deliveredAtMs, lateByMs, nextOccurrenceIndex ('' to keep the
+ * stored one). Applies each completion whose schedule is
  * `claimed` by `workerId` right then, skips the others; returns how many it applied.
  */
 export const COMPLETE_SCRIPT = `-- herald schedule: complete
 local pendingKey, leasesKey, allKey, finishedKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local workerId, prefix = ARGV[1], ARGV[2]
 local completed = 0
-for i = 3, #ARGV, 4 do
+for i = 3, #ARGV, 5 do
   local id, nextDueMs, deliveredAtMs, lateByMs = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
+  local nextOccurrenceIndex = ARGV[i + 4]
   local key = prefix .. id
   local fields = redis.call('HMGET', key, 'state', 'claimedBy', 'createdAtMs')
   if fields[1] == 'claimed' and fields[2] == workerId then
@@ -116,6 +118,9 @@ for i = 3, #ARGV, 4 do
       redis.call('ZADD', finishedKey, fields[3], id)
     else
       redis.call('HSET', key, 'state', 'pending', 'dueAtMs', nextDueMs)
+      if nextOccurrenceIndex ~= '' then
+        redis.call('HSET', key, 'occurrenceIndex', nextOccurrenceIndex)
+      end
       redis.call('ZADD', pendingKey, nextDueMs, id)
       redis.call('ZADD', allKey, nextDueMs, id)
     end

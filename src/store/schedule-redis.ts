@@ -143,19 +143,21 @@ export class RedisScheduleStore implements ScheduleStore {
     nextDueMs: number | null,
     workerId: string,
     delivery: DeliveryRecord,
+    nextOccurrenceIndex?: number,
   ): Promise<boolean> {
-    return (await this.completeAll([{ id, nextDueMs, delivery }], workerId)) === 1;
+    return (await this.completeAll([{ id, nextDueMs, nextOccurrenceIndex, delivery }], workerId)) === 1;
   }
 
   async completeAll(completions: readonly Completion[], workerId: string): Promise<number> {
     this.#checkOpen();
     if (completions.length === 0) return 0;
     const keys = this.#keys;
-    const args = completions.flatMap(({ id, nextDueMs, delivery }) => [
+    const args = completions.flatMap(({ id, nextDueMs, nextOccurrenceIndex, delivery }) => [
       id,
       nextDueMs === null ? '' : String(nextDueMs),
       String(delivery.deliveredAtMs),
       String(delivery.lateByMs),
+      nextOccurrenceIndex === undefined ? '' : String(nextOccurrenceIndex),
     ]);
     return (await this.#eval(
       COMPLETE_SCRIPT,
@@ -237,6 +239,7 @@ function encodeSchedule(s: NewSchedule): string[] {
     ['local', s.local],
     ['disambiguation', s.disambiguation],
     ['rrule', s.rrule],
+    ['occurrenceIndex', s.occurrenceIndex],
     ['createdAtMs', s.createdAtMs],
     ['state', 'pending'],
     ['deliveredCount', 0],
@@ -264,6 +267,7 @@ function decodeSchedule(hash: RawHash): Schedule | undefined {
     local: text('local'),
     disambiguation: text('disambiguation') as Disambiguation,
     rrule: text('rrule'),
+    occurrenceIndex: number('occurrenceIndex'),
     createdAtMs: number('createdAtMs') ?? 0,
     state: text('state') as ScheduleState,
     claimedBy: text('claimedBy'),

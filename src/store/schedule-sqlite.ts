@@ -1,4 +1,3 @@
-import Database from 'better-sqlite3';
 import type { NewSchedule, Schedule, ScheduledEvent, ScheduleState } from '../schedule/index.js';
 import {
   type Completion,
@@ -9,6 +8,14 @@ import {
   ScheduleStoreError,
 } from '../schedule/index.js';
 import type { Disambiguation } from '../time/index.js';
+import {
+  inTransaction,
+  isUniqueViolation,
+  openSqlite,
+  type SqliteConnection,
+  type SqliteDriverChoice,
+} from './sqlite-driver.js';
+import { type BetterSqlite3Database, betterSqlite3Connection } from './sqlite-driver-better.js';
 
 /**
  * Schedules in their own table of a SQLite file, shareable by several hub processes (each opens its
@@ -57,20 +64,21 @@ interface Row {
   delivered_count: number;
   last_delivered_at_ms: number | null;
   last_late_by_ms: number | null;
+  occurrence_index: number | null;
 }
 
-interface ClaimParams {
+type ClaimParams = {
   nowMs: number;
   limit: number;
   workerId: string;
   leaseUntilMs: number;
-}
+};
 
-interface RenewParams {
+type RenewParams = {
   ids: string;
   workerId: string;
   leaseUntilMs: number;
-}
+};
 
 const orUndefined = <T>(value: T | null): T | undefined => (value === null ? undefined : value);
 
@@ -92,35 +100,55 @@ function fromRow(row: Row): Schedule {
     deliveredCount: row.delivered_count,
     lastDeliveredAtMs: orUndefined(row.last_delivered_at_ms),
     lastLateByMs: orUndefined(row.last_late_by_ms),
+    occurrenceIndex: orUndefined(row.occurrence_index),
   };
 }
 
 export interface SqliteScheduleStoreOptions {
   /** How long a connection waits for another process's write lock before failing. Default 5 s. */
-  busyTimeoutMs?: number;
+  busyTimeoutMs?: number | undefined;
+  /** For a path: the driver. Default: `HERALD_SQLITE_DRIVER`, else `auto` (see sqlite-driver.ts). */
+  driver?: SqliteDriverChoice | undefined;
 }
 
 export class SqliteScheduleStore implements ScheduleStore {
-  readonly #db: Database.Database;
+  readonly #db: SqliteConnection;
   readonly #ownsDb: boolean;
   readonly #claim: (params: ClaimParams) => Row[];
   readonly #completeAll: (completions: readonly Completion[], workerId: string) => number;
   readonly #renew: (params: RenewParams) => string[];
 
-  /** Opens (and creates) the table in `database`: a better-sqlite3 `Database`, or a file path. */
+  /**
+   * Opens (and creates) the table in `database`: a file path, an open connection, or a better-sqlite3
+   * `Database` the caller opened.
+   */
   constructor(
-    database: Database.Database | string,
-    { busyTimeoutMs = 5_000 }: SqliteScheduleStoreOptions = {},
+    database: SqliteConnection | BetterSqlite3Database | string,
+    { busyTimeoutMs = 5_000, driver }: SqliteScheduleStoreOptions = {},
   ) {
     this.#ownsDb = typeof database === 'string';
-    this.#db = typeof database === 'string' ? new Database(database) : database;
+    this.#db =
+      typeof database === 'string'
+        ? openSqlite(database, { driver, busyTimeoutMs })
+        : 'driverName' in database
+          ? database
+          : betterSqlite3Connection(database);
     if (this.#ownsDb) {
-      this.#db.pragma('journal_mode = WAL');
-      this.#db.pragma('synchronous = FULL');
-      this.#db.pragma(`busy_timeout = ${Math.trunc(busyTimeoutMs)}`);
+      this.#db.exec('PRAGMA journal_mode = WAL');
+      this.#db.exec('PRAGMA synchronous = FULL');
     }
-    this.#db.exec(SCHEMA);
-    const claim = this.#db.prepare<[ClaimParams], Row>(`
+    const db = this.#db;
+    db.exec(SCHEMA);
+    // Added after the table: where a rule with COUNT resumes. Once per file, under the write lock.
+    const hasOccurrenceIndex = () =>
+      db
+        .prepare<{ name: string }>('PRAGMA table_info(herald_schedules)')
+        .all()
+        .some((column) => column.name === 'occurrence_index');
+    inTransaction(db, 'IMMEDIATE', () => {
+      if (!hasOccurrenceIndex()) db.exec('ALTER TABLE herald_schedules ADD COLUMN occurrence_index INTEGER');
+    });
+    const claim = db.prepare<Row>(`
       UPDATE herald_schedules SET state = 'claimed', claimed_by = @workerId, lease_until_ms = @leaseUntilMs
       WHERE id IN (
         SELECT id FROM herald_schedules
@@ -130,30 +158,29 @@ export class SqliteScheduleStore implements ScheduleStore {
       RETURNING *`);
     // IMMEDIATE takes the write lock up front: a deferred transaction that reads then writes can
     // fail with SQLITE_BUSY when another process wrote in between, instead of waiting.
-    const transaction = this.#db.transaction((params: ClaimParams) => claim.all(params));
-    this.#claim = (params) => transaction.immediate(params);
-    const complete = this.#db.prepare(`
+    this.#claim = (params) => inTransaction(db, 'IMMEDIATE', () => claim.all(params));
+    const complete = db.prepare(`
       UPDATE herald_schedules SET
         state = CASE WHEN @nextDueMs IS NULL THEN 'done' ELSE 'pending' END,
         due_at_ms = COALESCE(@nextDueMs, due_at_ms), claimed_by = NULL, lease_until_ms = NULL,
         delivered_count = delivered_count + 1,
+        occurrence_index = COALESCE(@nextOccurrenceIndex, occurrence_index),
         last_delivered_at_ms = @deliveredAtMs, last_late_by_ms = @lateByMs
       WHERE id = @id AND state = 'claimed' AND claimed_by = @workerId`);
-    const completeAll = this.#db.transaction((completions: readonly Completion[], workerId: string) => {
-      let changes = 0;
-      for (const { id, nextDueMs, delivery } of completions) {
-        changes += complete.run({ id, nextDueMs, workerId, ...delivery }).changes;
-      }
-      return changes;
-    });
-    this.#completeAll = (completions, workerId) => completeAll.immediate(completions, workerId);
+    this.#completeAll = (completions, workerId) =>
+      inTransaction(db, 'IMMEDIATE', () => {
+        let changes = 0;
+        for (const { id, nextDueMs, nextOccurrenceIndex = null, delivery } of completions) {
+          changes += complete.run({ id, nextDueMs, nextOccurrenceIndex, workerId, ...delivery }).changes;
+        }
+        return changes;
+      });
     // One UPDATE for the batch (its ids as a JSON array), IMMEDIATE like the claim.
-    const renew = this.#db.prepare<[RenewParams], { id: string }>(`
+    const renew = db.prepare<{ id: string }>(`
       UPDATE herald_schedules SET lease_until_ms = @leaseUntilMs
       WHERE id IN (SELECT value FROM json_each(@ids)) AND state = 'claimed' AND claimed_by = @workerId
       RETURNING id`);
-    const renewTransaction = this.#db.transaction((params: RenewParams) => renew.all(params));
-    this.#renew = (params) => renewTransaction.immediate(params).map((row) => row.id);
+    this.#renew = (params) => inTransaction(db, 'IMMEDIATE', () => renew.all(params)).map((row) => row.id);
   }
 
   async add(s: NewSchedule): Promise<Schedule> {
@@ -161,7 +188,7 @@ export class SqliteScheduleStore implements ScheduleStore {
       this.#db
         .prepare(
           `INSERT INTO herald_schedules (id, topics, owner_id, event, due_at_ms, zone, local, disambiguation, rrule,
-             created_at_ms, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending')`,
+             created_at_ms, occurrence_index, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending')`,
         )
         .run(
           s.id,
@@ -174,9 +201,11 @@ export class SqliteScheduleStore implements ScheduleStore {
           s.disambiguation,
           s.rrule ?? null,
           s.createdAtMs,
+          s.occurrenceIndex ?? null,
         );
     } catch (error) {
-      if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+      // The primary key is the table's only unique index.
+      if (isUniqueViolation(error)) {
         throw new ScheduleStoreError('SCHEDULE_DUPLICATE_ID', `schedule ${s.id} exists`);
       }
       throw error;
@@ -185,7 +214,7 @@ export class SqliteScheduleStore implements ScheduleStore {
   }
 
   async get(id: string): Promise<Schedule | undefined> {
-    const row = this.#db.prepare<[string], Row>('SELECT * FROM herald_schedules WHERE id = ?').get(id);
+    const row = this.#db.prepare<Row>('SELECT * FROM herald_schedules WHERE id = ?').get(id);
     return row === undefined ? undefined : fromRow(row);
   }
 
@@ -206,9 +235,7 @@ export class SqliteScheduleStore implements ScheduleStore {
     }
     const sql = `SELECT * FROM herald_schedules ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY due_at_ms, id LIMIT ?`;
-    const rows = this.#db
-      .prepare<(string | number)[], Row>(sql)
-      .all(...params, filter.limit ?? DEFAULT_LIST_LIMIT);
+    const rows = this.#db.prepare<Row>(sql).all(...params, filter.limit ?? DEFAULT_LIST_LIMIT);
     return rows.map(fromRow);
   }
 
@@ -233,8 +260,9 @@ export class SqliteScheduleStore implements ScheduleStore {
     nextDueMs: number | null,
     workerId: string,
     delivery: DeliveryRecord,
+    nextOccurrenceIndex?: number,
   ): Promise<boolean> {
-    return this.#completeAll([{ id, nextDueMs, delivery }], workerId) === 1;
+    return this.#completeAll([{ id, nextDueMs, nextOccurrenceIndex, delivery }], workerId) === 1;
   }
 
   async completeAll(completions: readonly Completion[], workerId: string): Promise<number> {
@@ -248,7 +276,7 @@ export class SqliteScheduleStore implements ScheduleStore {
 
   async nextDueMs(): Promise<number | undefined> {
     const row = this.#db
-      .prepare<[], { at: number | null }>(
+      .prepare<{ at: number | null }>(
         `SELECT MIN(at) AS at FROM (
            SELECT MIN(due_at_ms) AS at FROM herald_schedules WHERE state = 'pending'
            UNION ALL SELECT MIN(lease_until_ms) FROM herald_schedules WHERE state = 'claimed')`,
@@ -263,7 +291,7 @@ export class SqliteScheduleStore implements ScheduleStore {
       .run(beforeMs).changes;
   }
 
-  /** Closes the connection when this store opened it from a path; a passed-in `Database` stays open. */
+  /** Closes the connection when this store opened it from a path; a passed-in one stays open. */
   async close(): Promise<void> {
     if (this.#ownsDb) this.#db.close();
   }

@@ -2,8 +2,8 @@
  * The SQLite schema and its migrations, versioned with `PRAGMA user_version` (0 = empty file).
  * Each migration runs in one transaction, so a crash mid-migration leaves the previous version.
  */
-import type Database from 'better-sqlite3';
 import { StoreError } from './errors.js';
+import { inTransaction, pragmaValue, type SqliteConnection } from './sqlite-driver.js';
 
 const MIGRATIONS: readonly string[] = [
   // Version 1.
@@ -36,21 +36,21 @@ const MIGRATIONS: readonly string[] = [
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
-export function migrate(db: Database.Database): void {
-  const readVersion = () => db.pragma('user_version', { simple: true }) as number;
+export function migrate(db: SqliteConnection): void {
+  const readVersion = () => pragmaValue(db, 'user_version') as number;
   const version = readVersion();
   checkKnown(version);
   if (version === SCHEMA_VERSION) return;
   for (let next = 1; next <= SCHEMA_VERSION; next++) {
     // The version is read again under the write lock: two processes opening a new file at once
     // must not both create the tables.
-    db.transaction(() => {
+    inTransaction(db, 'IMMEDIATE', () => {
       const version = readVersion();
       checkKnown(version);
       if (version >= next) return;
       db.exec(MIGRATIONS[next - 1]!);
-      db.pragma(`user_version = ${next}`);
-    }).immediate();
+      db.exec(`PRAGMA user_version = ${next}`);
+    });
   }
 }
 

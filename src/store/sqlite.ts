@@ -1,9 +1,9 @@
 /**
- * A Store on one SQLite file (better-sqlite3). The history survives restarts and crashes: `append`
- * resolves only after the transaction holding its event committed, in WAL mode with
- * `synchronous=FULL` by default (the WAL is fsynced on every commit, so an acknowledged event
- * survives a power cut; NORMAL fsyncs only at checkpoints: it survives a crash of the process, not
- * of the machine).
+ * A Store on one SQLite file, through node:sqlite or better-sqlite3 (sqlite-driver.ts). The history
+ * survives restarts and crashes: `append` resolves only after the transaction holding its event
+ * committed, in WAL mode with `synchronous=FULL` by default (the WAL is fsynced on every commit, so
+ * an acknowledged event survives a power cut; NORMAL fsyncs only at checkpoints: it survives a crash
+ * of the process, not of the machine).
  *
  * Group commit: a commit costs one fsync (~0.2 ms on a quiet disk, far more under load) whatever it
  * holds, so one transaction per event capped us at ~5,500 appends/s; with batching, 100 appends in
@@ -17,16 +17,26 @@
  * (A test that fakes `setImmediate`, as `vi.useFakeTimers()` does by default, must advance the
  * fake timers for an append to settle.)
  *
- * better-sqlite3 is synchronous: a flush blocks the event loop for its inserts and one fsync, which
+ * Both drivers are synchronous: a flush blocks the event loop for its inserts and one fsync, which
  * is why a batch is bounded (`MAX_BATCH_EVENTS`, `MAX_BATCH_CHARS`); the rest wait for the next
  * turn. Reads are single indexed statements wrapped in resolved promises to fit the async Store
  * port that Redis needs.
  */
-import Database from 'better-sqlite3';
 import type { AppendOptions, Cursor, NewEvent, RetentionPolicy, Store, StoredEvent } from '../hub/index.js';
 import { checkPublishedAtMs, checkRange, isNonNegativeInteger } from './arguments.js';
 import { closedError, duplicateIdError, StoreError } from './errors.js';
 import { ageCutoffMs, checkRetention } from './retention.js';
+import {
+  DEFAULT_SQLITE_BUSY_TIMEOUT_MS,
+  inTransaction,
+  isUniqueViolation,
+  openSqlite,
+  pragmaValue,
+  type SqliteConnection,
+  type SqliteDriverChoice,
+  type SqliteDriverName,
+  type SqliteStatement,
+} from './sqlite-driver.js';
 import { migrate } from './sqlite-schema.js';
 import { toStoredEvent } from './stored-event.js';
 
@@ -37,10 +47,12 @@ export interface SqliteStoreOptions {
   synchronous?: SqliteSynchronous | undefined;
   /** How long a write waits for another connection's lock before failing. Default 5000. */
   busyTimeoutMs?: number | undefined;
+  /** The driver. Default: `HERALD_SQLITE_DRIVER`, else `auto` (see sqlite-driver.ts). */
+  driver?: SqliteDriverChoice | undefined;
 }
 
 /** Long enough to ride out a checkpoint or a pruning pass by another process on the same file. */
-export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+export const DEFAULT_BUSY_TIMEOUT_MS = DEFAULT_SQLITE_BUSY_TIMEOUT_MS;
 
 /** `PRAGMA synchronous` reads back as a number. */
 const SYNCHRONOUS_NAMES = ['OFF', 'NORMAL', 'FULL', 'EXTRA'];
@@ -57,6 +69,11 @@ interface EventRow {
 }
 
 type InsertParams = Omit<EventRow, 'cursor'> & { is_exclusive_id: 0 | 1 };
+
+/** Single-value reads are aliased `AS value`. */
+interface ValueRow<T> {
+  value: T;
+}
 
 /**
  * One flush inserts at most this many events. At the ~120,000 appends/s measured with batching, a
@@ -86,14 +103,14 @@ type RowOutcome = Cursor | StoreError;
 const SELECT_COLUMNS = 'cursor, id, topics, data, type, retry_ms, is_private, published_at_ms';
 
 export class SqliteStore implements Store {
-  readonly #db: Database.Database;
+  readonly #db: SqliteConnection;
   readonly #insertBatch: (batch: readonly PendingAppend[]) => RowOutcome[];
-  readonly #cursorOf: Database.Statement<[string], number | null>;
-  readonly #readRange: Database.Statement<[number, number, number], EventRow>;
-  readonly #head: Database.Statement<[], number | null>;
-  readonly #countBoundary: Database.Statement<[number], number>;
-  readonly #ageBoundary: Database.Statement<[number], number | null>;
-  readonly #deleteThrough: Database.Statement<[number]>;
+  readonly #cursorOf: SqliteStatement<ValueRow<number | null>>;
+  readonly #readRange: SqliteStatement<EventRow>;
+  readonly #head: SqliteStatement<ValueRow<number | null>>;
+  readonly #countBoundary: SqliteStatement<ValueRow<number>>;
+  readonly #ageBoundary: SqliteStatement<ValueRow<number | null>>;
+  readonly #deleteThrough: SqliteStatement;
   #isClosed = false;
   /** Appends in call order; their cursors will ascend in this order. */
   #queue: PendingAppend[] = [];
@@ -115,12 +132,11 @@ export class SqliteStore implements Store {
         `busyTimeoutMs must be a non-negative integer, got ${busyTimeoutMs}`,
       );
     }
-    let db: Database.Database | undefined;
+    let db: SqliteConnection | undefined;
     try {
-      db = new Database(path, { timeout: busyTimeoutMs });
-      db.pragma(`busy_timeout = ${busyTimeoutMs}`);
-      db.pragma('journal_mode = WAL');
-      db.pragma(`synchronous = ${synchronous}`);
+      db = openSqlite(path, { driver: options.driver, busyTimeoutMs });
+      db.exec('PRAGMA journal_mode = WAL');
+      db.exec(`PRAGMA synchronous = ${synchronous}`);
       migrate(db);
       return new SqliteStore(db);
     } catch (error) {
@@ -136,22 +152,22 @@ export class SqliteStore implements Store {
     }
   }
 
-  private constructor(db: Database.Database) {
+  private constructor(db: SqliteConnection) {
     this.#db = db;
-    const insert = db.prepare<[InsertParams]>(
+    const insert = db.prepare(
       `INSERT INTO events (id, topics, data, type, retry_ms, is_private, published_at_ms, is_exclusive_id)
        VALUES (@id, @topics, @data, @type, @retry_ms, @is_private, @published_at_ms, @is_exclusive_id)`,
     );
     // The newest kept event with the row's id, when the row repeats it field for field (see "Ids" on
     // the Store port). An id never stored costs one probe of the id index; only the newest event of
     // a reused id is compared, so a data column is read at most once.
-    const repeated = db.prepare<[InsertParams], EventRow>(
+    const repeated = db.prepare<EventRow>(
       `SELECT ${SELECT_COLUMNS} FROM events
        WHERE cursor = (SELECT MAX(cursor) FROM events WHERE id = @id)
          AND topics = @topics AND data = @data AND type IS @type AND retry_ms IS @retry_ms
          AND is_private = @is_private`,
     );
-    const exclusive = db.prepare<[string], EventRow>(
+    const exclusive = db.prepare<EventRow>(
       `SELECT ${SELECT_COLUMNS} FROM events WHERE id = ? AND is_exclusive_id = 1`,
     );
     // Inside the batch's IMMEDIATE transaction: the check and the insert see the same history, also
@@ -173,30 +189,25 @@ export class SqliteStore implements Store {
     };
     // IMMEDIATE takes the write lock up front, so a concurrent writer waits (busy_timeout) instead
     // of failing half-way with SQLITE_BUSY on upgrade. One commit, one fsync, for the whole batch.
-    const insertBatch = db.transaction((batch: readonly PendingAppend[]) => batch.map(insertRow));
-    this.#insertBatch = (batch) => insertBatch.immediate(batch);
+    this.#insertBatch = (batch) => inTransaction(db, 'IMMEDIATE', () => batch.map(insertRow));
     // One seek on the id index, ordered by (id, cursor): the earliest kept event with the id, and a
     // bounded lookup for ids we never stored.
-    this.#cursorOf = db
-      .prepare<[string], number | null>('SELECT MIN(cursor) FROM events WHERE id = ?')
-      .pluck();
-    this.#readRange = db.prepare<[number, number, number], EventRow>(
+    this.#cursorOf = db.prepare('SELECT MIN(cursor) AS value FROM events WHERE id = ?');
+    this.#readRange = db.prepare<EventRow>(
       `SELECT ${SELECT_COLUMNS} FROM events WHERE cursor > ? AND cursor <= ? ORDER BY cursor LIMIT ?`,
     );
-    this.#head = db.prepare<[], number | null>('SELECT MAX(cursor) FROM events').pluck();
+    this.#head = db.prepare('SELECT MAX(cursor) AS value FROM events');
     // The OFFSET walks maxEvents rowid entries (about 12 ms for a million, measured): fine for a
     // periodic prune, and exact even if cursors ever had gaps, unlike `head - maxEvents`.
-    this.#countBoundary = db
-      .prepare<[number], number>('SELECT cursor FROM events ORDER BY cursor DESC LIMIT 1 OFFSET ?')
-      .pluck();
+    this.#countBoundary = db.prepare(
+      'SELECT cursor AS value FROM events ORDER BY cursor DESC LIMIT 1 OFFSET ?',
+    );
     // INDEXED BY: left alone, the planner walks the table down from the newest cursor until it
     // meets an old row, which is O(kept) on every prune; the index walks the old entries only.
-    this.#ageBoundary = db
-      .prepare<[number], number | null>(
-        'SELECT MAX(cursor) FROM events INDEXED BY events_published_at_ms WHERE published_at_ms < ?',
-      )
-      .pluck();
-    this.#deleteThrough = db.prepare<[number]>('DELETE FROM events WHERE cursor <= ?');
+    this.#ageBoundary = db.prepare(
+      'SELECT MAX(cursor) AS value FROM events INDEXED BY events_published_at_ms WHERE published_at_ms < ?',
+    );
+    this.#deleteThrough = db.prepare('DELETE FROM events WHERE cursor <= ?');
   }
 
   /**
@@ -268,7 +279,7 @@ export class SqliteStore implements Store {
 
   async cursorOf(id: string): Promise<Cursor | undefined> {
     this.#checkOpen();
-    return this.#guard(() => this.#cursorOf.get(id) ?? undefined);
+    return this.#guard(() => this.#cursorOf.get(id)?.value ?? undefined);
   }
 
   async readRange(after: Cursor, upTo: Cursor, limit: number): Promise<StoredEvent[]> {
@@ -280,7 +291,7 @@ export class SqliteStore implements Store {
 
   async headCursor(): Promise<Cursor> {
     this.#checkOpen();
-    return this.#guard(() => this.#head.get() ?? 0);
+    return this.#guard(() => this.#head.get()?.value ?? 0);
   }
 
   async prune(policy: RetentionPolicy, nowMs: number): Promise<number> {
@@ -288,13 +299,14 @@ export class SqliteStore implements Store {
     checkRetention(policy, nowMs);
     const cutoffMs = ageCutoffMs(policy, nowMs);
     // One write transaction, so both boundaries and the delete see the same history.
-    const pruneOnce = this.#db.transaction(() => {
-      const byCount = policy.maxEvents === undefined ? undefined : this.#countBoundary.get(policy.maxEvents);
-      const byAge = cutoffMs === undefined ? undefined : this.#ageBoundary.get(cutoffMs);
+    const pruneOnce = () => {
+      const byCount =
+        policy.maxEvents === undefined ? undefined : this.#countBoundary.get(policy.maxEvents)?.value;
+      const byAge = cutoffMs === undefined ? undefined : this.#ageBoundary.get(cutoffMs)?.value;
       const through = Math.max(byCount ?? 0, byAge ?? 0);
       return through === 0 ? 0 : this.#deleteThrough.run(through).changes;
-    });
-    return this.#guard(() => pruneOnce.immediate());
+    };
+    return this.#guard(() => inTransaction(this.#db, 'IMMEDIATE', pruneOnce));
   }
 
   /** One indexed read (the head), so a database that cannot be read shows up as UNAVAILABLE. */
@@ -304,13 +316,14 @@ export class SqliteStore implements Store {
   }
 
   /** The settings in force on this connection, read back from SQLite (for tests and diagnostics). */
-  settings(): { journalMode: string; synchronous: string; busyTimeoutMs: number } {
+  settings(): { journalMode: string; synchronous: string; busyTimeoutMs: number; driver: SqliteDriverName } {
     this.#checkOpen();
-    const synchronousLevel = this.#db.pragma('synchronous', { simple: true }) as number;
+    const synchronousLevel = pragmaValue(this.#db, 'synchronous') as number;
     return {
-      journalMode: String(this.#db.pragma('journal_mode', { simple: true })),
+      journalMode: String(pragmaValue(this.#db, 'journal_mode')),
       synchronous: SYNCHRONOUS_NAMES[synchronousLevel] ?? String(synchronousLevel),
-      busyTimeoutMs: this.#db.pragma('busy_timeout', { simple: true }) as number,
+      busyTimeoutMs: pragmaValue(this.#db, 'busy_timeout') as number,
+      driver: this.#db.driverName,
     };
   }
 
@@ -322,7 +335,7 @@ export class SqliteStore implements Store {
       while (this.#queue.length > 0) this.#flushBatch();
       // Folds the WAL back into the main file so the next open does not replay it, and the
       // `-wal` file does not linger at its high-water size.
-      this.#db.pragma('wal_checkpoint(TRUNCATE)');
+      this.#db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
     } finally {
       this.#db.close();
     }
@@ -365,14 +378,6 @@ function fromRow(row: EventRow): StoredEvent {
     cursor: row.cursor,
     publishedAtMs: row.published_at_ms,
   };
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  return (
-    typeof error === 'object' &&
-    error !== null &&
-    (error as { code?: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE'
-  );
 }
 
 /** Disk full, I/O error, a lock held past busy_timeout: the caller may retry; the HTTP layer says 503. */

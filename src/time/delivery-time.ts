@@ -2,7 +2,7 @@ import { formatWallTime, type WallTime } from './civil.js';
 import { lexDateTime } from './date-time-text.js';
 import { TimeError } from './errors.js';
 import { parseInstant } from './instant.js';
-import { nextOccurrence, type RecurrenceAnchor } from './recurrence.js';
+import { type RecurrenceAnchor, searchOccurrence } from './recurrence.js';
 import { formatRrule, parseRrule } from './rrule.js';
 import { offsetMinutesAt, wallTimeAt } from './temporal.js';
 import {
@@ -72,6 +72,11 @@ export interface DeliveryTime {
   local?: string | undefined;
   /** Canonical RRULE text, for a recurring delivery. */
   rrule?: string | undefined;
+  /**
+   * For a rule with COUNT: the position of the first delivery in the rule's sequence (0 = the
+   * anchor's occurrence), so the schedule resumes from it instead of counting from the anchor.
+   */
+  occurrenceIndex?: number | undefined;
 }
 
 /**
@@ -102,18 +107,28 @@ export function resolveDeliveryTime(
   const timeField = input.at !== undefined ? DELIVERY_FIELDS.at : DELIVERY_FIELDS.local;
   let requestedAtMs = anchor.atMs;
   let rrule: string | undefined;
+  let occurrenceIndex: number | undefined;
   if (input.rrule !== undefined) {
     const rule = parseRrule(input.rrule);
     rrule = formatRrule(rule);
-    const first = nextOccurrence(rule, anchor.recurrence, nowMs - 1);
-    if (first === undefined) {
+    // The search stops at the horizon: no rule is searched for further than it may be scheduled.
+    const first = searchOccurrence(rule, anchor.recurrence, nowMs - 1, { notAfterMs: nowMs + horizonMs });
+    if (first === 'none') {
       throw new TimeError(
         'RRULE_NO_OCCURRENCE',
         'deliver_rrule has no occurrence from now on',
         'deliver_rrule',
       );
     }
-    requestedAtMs = first.atMs;
+    if (first === 'beyond-limit' && anchor.atMs <= nowMs + horizonMs) {
+      throw new TimeError(
+        'TIME_BEYOND_HORIZON',
+        `deliver_rrule has no occurrence in the next ${Math.round(horizonMs / 86_400_000)} days`,
+        'deliver_rrule',
+      );
+    }
+    requestedAtMs = first === 'beyond-limit' ? anchor.atMs : first.atMs;
+    occurrenceIndex = first === 'beyond-limit' ? undefined : first.index;
   }
   if (requestedAtMs > nowMs + horizonMs) {
     throw new TimeError(
@@ -132,6 +147,7 @@ export function resolveDeliveryTime(
     zone,
     local: zone === undefined ? undefined : formatWallTime(anchor.recurrence.wall),
     rrule,
+    occurrenceIndex,
   };
 }
 

@@ -15,7 +15,15 @@ export {
 } from './delivery-time.js';
 export { TimeError, type TimeErrorCode } from './errors.js';
 export { formatInstant, isInstantMs, parseInstant } from './instant.js';
-export { nextOccurrence, type Occurrence, type RecurrenceAnchor } from './recurrence.js';
+export {
+  MAX_SEARCH_STEPS,
+  nextOccurrence,
+  type Occurrence,
+  type OccurrenceCursor,
+  type OccurrenceSearchOptions,
+  type RecurrenceAnchor,
+  searchOccurrence,
+} from './recurrence.js';
 export { type Frequency, formatRrule, parseRrule, type RecurrenceRule, type WeekdayRule } from './rrule.js';
 export { createUuidv7Generator, formatUuidv7, timeOfUuidv7, uuidv7 } from './uuidv7.js';
 export { type Disambiguation, parseDisambiguation, parseZone } from './zoned-time.js';

@@ -1,15 +1,22 @@
 import {
-  addMonths,
   type CivilDate,
   civilFromDays,
   daysFromCivil,
-  daysInMonth,
   MS_PER_DAY,
   type WallTime,
   wallTimeAsUtcMs,
   weekdayOfDays,
 } from './civil.js';
-import type { RecurrenceRule, WeekdayRule } from './rrule.js';
+import { TimeError } from './errors.js';
+import {
+  cyclePeriods,
+  datesOfPeriod,
+  nextDailyCandidate,
+  periodOfDate,
+  periodStartDays,
+  uniformBlock,
+} from './period-dates.js';
+import type { RecurrenceRule } from './rrule.js';
 import { wallTimeAt } from './temporal.js';
 import { type Disambiguation, resolveWallTime } from './zoned-time.js';
 
@@ -20,6 +27,13 @@ import { type Disambiguation, resolveWallTime } from './zoned-time.js';
  * (BYMONTHDAY=31 in April, Feb 29 in 2027) are skipped, as RFC 5545 §3.3.10 requires. Under
  * `reject`, an occurrence whose wall time is in a DST gap or overlap is skipped (it still counts
  * towards COUNT): there is nobody to answer 400 to at that point.
+ *
+ * Cost: a search starts near `afterMs`, never at the anchor. Without COUNT it jumps to the period
+ * before `afterMs`; with COUNT it resumes from a known occurrence (`from`: its index and due
+ * instant, which a schedule keeps), or counts whole runs of periods at once when the rule allows
+ * (`uniformBlock`). Then it walks at most `MAX_SEARCH_STEPS` periods, and stops early once the
+ * rule's dates have been empty for a whole 400-year cycle (`cyclePeriods`): no rule costs more
+ * than a few milliseconds, whatever its dates.
  */
 
 /** A recurring schedule's DTSTART: the first wall time, its zone and its DST policy. */
@@ -33,41 +47,193 @@ export interface Occurrence {
   atMs: number;
   /** The occurrence's wall time in the anchor's zone. */
   wall: WallTime;
+  /**
+   * Its position in the rule's sequence from the anchor (0 for the first), as COUNT counts:
+   * skipped occurrences (a `reject` in a DST gap) included. Only rules with COUNT are counted.
+   */
+  index: number | undefined;
+}
+
+/** A known occurrence to resume from: its `index` and its due instant. */
+export interface OccurrenceCursor {
+  index: number;
+  atMs: number;
+}
+
+export interface OccurrenceSearchOptions {
+  /** Resume from this occurrence instead of counting from the anchor (rules with COUNT). */
+  from?: OccurrenceCursor | undefined;
+  /** Give up (answer `beyond-limit`) past this instant: a validation needs no occurrence past its horizon. */
+  notAfterMs?: number | undefined;
 }
 
 /** Wall time ± this always brackets the instant (UTC offsets stay within -12h…+14h, gaps within a day). */
 const SLACK_MS = 2 * MS_PER_DAY;
-/** Periods walked without a match before giving up (e.g. FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30). */
-const MAX_PERIODS = 200_000;
+/**
+ * Work one search may do, in periods (or DAILY jumps) plus the dates they hold: under 4 ms of loop
+ * at worst on a 2-core machine under load (`npm run bench:recurrence`). The next occurrence of a
+ * rule is within a few hundred steps (a sparse DAILY rule jumps month by month), and a rule without
+ * one ends at its 400-year cycle or at year 9999 first. What can exceed it is counting COUNT over
+ * decades of dates without the index a schedule keeps: a rule anchored that far in the past.
+ */
+export const MAX_SEARCH_STEPS = 4_000;
+/** The last year an occurrence may fall in (RFC 3339 years have four digits). */
+const LAST_YEAR = 9999;
 
 /** The first occurrence strictly after `afterMs`, or `undefined` when the rule has none left. */
 export function nextOccurrence(
   rule: RecurrenceRule,
   anchor: RecurrenceAnchor,
   afterMs: number,
+  options: OccurrenceSearchOptions = {},
 ): Occurrence | undefined {
-  const anchorWallMs = wallTimeAsUtcMs(anchor.wall);
-  // Without COUNT nothing needs counting from the start: jump to the period just before afterMs.
-  const firstPeriod = rule.count === undefined ? periodBefore(rule, anchor, afterMs) : 0;
-  let index = 0; // occurrences seen, for COUNT (only counted from the anchor when COUNT is set)
-  for (let period = firstPeriod; period < firstPeriod + MAX_PERIODS; period += 1) {
-    if (yearOfPeriod(rule, anchor.wall, period) > 9999) return undefined;
-    for (const date of datesOfPeriod(rule, anchor.wall, period)) {
-      const wall = { ...anchor.wall, year: date.year, month: date.month, day: date.day };
-      const wallMs = wallTimeAsUtcMs(wall);
-      if (wallMs < anchorWallMs) continue;
-      if (rule.count !== undefined && index >= rule.count) return undefined;
-      if (rule.untilDate !== undefined && daysFromCivil(date) > daysFromCivil(rule.untilDate))
-        return undefined;
-      if (rule.untilMs !== undefined && wallMs - SLACK_MS > rule.untilMs) return undefined;
-      if (date.year > 9999) return undefined;
+  const found = searchOccurrence(rule, anchor, afterMs, options);
+  return typeof found === 'string' ? undefined : found;
+}
+
+/**
+ * `nextOccurrence` telling why there is none: `none` (the rule has ended or never matches) or
+ * `beyond-limit` (none up to `notAfterMs`). Throws `RRULE_NO_OCCURRENCE` when the search gives up
+ * after `MAX_SEARCH_STEPS` (a rule so sparse is refused rather than searched for longer).
+ */
+export function searchOccurrence(
+  rule: RecurrenceRule,
+  anchor: RecurrenceAnchor,
+  afterMs: number,
+  { from, notAfterMs = Number.POSITIVE_INFINITY }: OccurrenceSearchOptions = {},
+): Occurrence | 'none' | 'beyond-limit' {
+  const a = anchor.wall;
+  const anchorDays = daysFromCivil(a);
+  const timeOfDayMs = wallTimeAsUtcMs(a) - anchorDays * MS_PER_DAY;
+  if (!canMatchAnchor(rule, a)) return 'none';
+  const start = startOfSearch(rule, anchor, afterMs, from, anchorDays);
+  if (start === 'none') return 'none';
+  let { period, index, minDays } = start;
+  const cycle = cyclePeriods(rule);
+  let lastFullPeriod = period - 1;
+  for (let steps = 0; ; steps += 1) {
+    if (steps > MAX_SEARCH_STEPS) throw tooCostly(rule, anchor, afterMs, period);
+    if (rule.freq === 'DAILY' && (rule.byMonth !== undefined || rule.byMonthDay !== undefined)) {
+      const candidate = nextDailyCandidate(rule, a, period);
+      if (candidate === undefined) return 'none';
+      period = candidate;
+    }
+    if (period - lastFullPeriod > cycle) return 'none'; // a whole cycle without a date: none ever
+    const startDays = periodStartDays(rule, a, period);
+    if (startDays * MS_PER_DAY - SLACK_MS > notAfterMs) return 'beyond-limit';
+    if (startDays > LAST_DAYS) return 'none';
+    const dates = datesOfPeriod(rule, a, period);
+    steps += dates.length; // a period of many dates (YEARLY;BYDAY=MO) costs as much as many periods
+    if (dates.length > 0) lastFullPeriod = period;
+    for (const date of dates) {
+      const days = daysFromCivil(date);
+      if (days < minDays) continue;
+      const wallMs = days * MS_PER_DAY + timeOfDayMs;
+      if (rule.count !== undefined && index >= rule.count) return 'none';
+      if (rule.untilDate !== undefined && days > daysFromCivil(rule.untilDate)) return 'none';
+      if (rule.untilMs !== undefined && wallMs - SLACK_MS > rule.untilMs) return 'none';
+      if (date.year > LAST_YEAR) return 'none';
+      if (wallMs - SLACK_MS > notAfterMs) return 'beyond-limit';
       index += 1;
       if (wallMs + SLACK_MS <= afterMs) continue; // certainly not after afterMs: skip the tz lookup
+      const wall = { ...a, year: date.year, month: date.month, day: date.day };
       const atMs = resolveOrSkip(wall, anchor);
       if (atMs === undefined || atMs <= afterMs) continue;
-      if (rule.untilMs !== undefined && atMs > rule.untilMs) return undefined;
-      return { atMs, wall };
+      if (rule.untilMs !== undefined && atMs > rule.untilMs) return 'none';
+      if (atMs > notAfterMs) return 'beyond-limit';
+      return { atMs, wall, index: rule.count === undefined ? undefined : index - 1 };
     }
+    period += 1;
+  }
+}
+
+const LAST_DAYS = daysFromCivil({ year: LAST_YEAR, month: 12, day: 31 });
+
+/** The search gave up: say whether counting COUNT from the anchor or the rule's sparseness is why. */
+function tooCostly(
+  rule: RecurrenceRule,
+  anchor: RecurrenceAnchor,
+  afterMs: number,
+  period: number,
+): TimeError {
+  const isCounting = periodStartDays(rule, anchor.wall, period) * MS_PER_DAY + SLACK_MS <= afterMs;
+  const why = isCounting
+    ? 'its COUNT would be counted over too many dates from deliver_local: anchor the rule nearer to now'
+    : 'no occurrence within the search limit';
+  return new TimeError(
+    'RRULE_NO_OCCURRENCE',
+    `deliver_rrule: ${why} (${MAX_SEARCH_STEPS} steps)`,
+    'deliver_rrule',
+  );
+}
+
+/** DAILY with INTERVAL a multiple of 7 stays on the anchor's weekday: BYDAY must include it. */
+function canMatchAnchor(rule: RecurrenceRule, a: CivilDate): boolean {
+  if (rule.freq !== 'DAILY' || rule.byDay === undefined || rule.interval % 7 !== 0) return true;
+  const weekday = weekdayOfDays(daysFromCivil(a));
+  return rule.byDay.some((d) => d.weekday === weekday);
+}
+
+interface SearchStart {
+  period: number;
+  /** The COUNT index of the first date at or after `minDays` in `period`. */
+  index: number;
+  /** Dates before this day (days since the epoch) are neither occurrences nor counted. */
+  minDays: number;
+}
+
+/** Where the walk starts: near `afterMs`, with the COUNT index there. */
+function startOfSearch(
+  rule: RecurrenceRule,
+  anchor: RecurrenceAnchor,
+  afterMs: number,
+  from: OccurrenceCursor | undefined,
+  anchorDays: number,
+): SearchStart | 'none' {
+  const a = anchor.wall;
+  if (rule.count === undefined) {
+    return { period: periodBefore(rule, anchor, afterMs), index: 0, minDays: anchorDays };
+  }
+  const resumed = from === undefined ? undefined : dateOfOccurrence(rule, anchor, from);
+  let start: SearchStart =
+    resumed === undefined || from === undefined
+      ? { period: 0, index: 0, minDays: anchorDays }
+      : { period: periodOfDate(rule, a, resumed), index: from.index, minDays: daysFromCivil(resumed) };
+  const block = uniformBlock(rule, a);
+  const target = periodBefore(rule, anchor, afterMs);
+  if (block === undefined || target <= start.period + 1) return start;
+  // Count the rest of the first period, then whole blocks of periods up to `target`, unwalked.
+  let index = start.index;
+  for (const date of datesOfPeriod(rule, a, start.period)) {
+    if (daysFromCivil(date) >= start.minDays) index += 1;
+  }
+  const blocks = Math.floor((target - start.period - 1) / block.periods);
+  index += blocks * block.dates;
+  start = { period: start.period + 1 + blocks * block.periods, index, minDays: anchorDays };
+  return index >= rule.count ? 'none' : start;
+}
+
+/**
+ * The date of the occurrence due at `from.atMs`, checked: one of the rule's dates whose wall time
+ * resolves to that instant, the earliest when two do (a gap a day long). `undefined` when none
+ * does (the rule or anchor changed): the caller then counts from the anchor.
+ */
+function dateOfOccurrence(
+  rule: RecurrenceRule,
+  anchor: RecurrenceAnchor,
+  from: OccurrenceCursor,
+): CivilDate | undefined {
+  if (!Number.isSafeInteger(from.index) || from.index < 0) return undefined;
+  const seen = wallTimeAt(from.atMs, anchor.zone);
+  const seenDays = daysFromCivil(seen);
+  const anchorDays = daysFromCivil(anchor.wall);
+  for (let days = seenDays - 2; days <= seenDays + 2; days += 1) {
+    if (days < anchorDays) continue;
+    const period = periodOfDate(rule, anchor.wall, civilFromDays(days));
+    const date = datesOfPeriod(rule, anchor.wall, period).find((d) => daysFromCivil(d) === days);
+    if (date === undefined) continue;
+    const wall = { ...anchor.wall, year: date.year, month: date.month, day: date.day };
+    if (resolveOrSkip(wall, anchor) === from.atMs) return date;
   }
   return undefined;
 }
@@ -80,122 +246,12 @@ function resolveOrSkip(wall: WallTime, anchor: RecurrenceAnchor): number | undef
   }
 }
 
-/** The year a period starts in (approximately for DAILY/WEEKLY): bounds rules that never match. */
-function yearOfPeriod(rule: RecurrenceRule, anchor: CivilDate, period: number): number {
-  const step = period * rule.interval;
-  if (rule.freq === 'YEARLY') return anchor.year + step;
-  if (rule.freq === 'MONTHLY') return addMonths(anchor.year, anchor.month, step).year;
-  return anchor.year + Math.floor((step * (rule.freq === 'WEEKLY' ? 7 : 1)) / 366);
-}
-
 /** The index of a period that starts before any occurrence after `afterMs` could (never negative). */
 function periodBefore(rule: RecurrenceRule, anchor: RecurrenceAnchor, afterMs: number): number {
   const anchorWallMs = wallTimeAsUtcMs(anchor.wall);
   if (afterMs - SLACK_MS <= anchorWallMs) return 0;
   const after = wallTimeAt(afterMs - SLACK_MS, anchor.zone);
-  const a = anchor.wall;
-  let periods: number;
-  if (rule.freq === 'DAILY') periods = daysFromCivil(after) - daysFromCivil(a);
-  else if (rule.freq === 'WEEKLY') periods = Math.floor((daysFromCivil(after) - weekStartDays(a, rule)) / 7);
-  else if (rule.freq === 'MONTHLY') periods = after.year * 12 + after.month - (a.year * 12 + a.month) - 1;
-  else periods = after.year - a.year - 1;
-  return Math.max(0, Math.floor(periods / rule.interval));
-}
-
-function weekStartDays(date: CivilDate, rule: RecurrenceRule): number {
-  const days = daysFromCivil(date);
-  return days - ((weekdayOfDays(days) - rule.weekStart + 7) % 7);
-}
-
-/** The candidate dates of the `period`-th period (counting INTERVAL steps from the anchor's), ascending. */
-function datesOfPeriod(rule: RecurrenceRule, anchor: CivilDate, period: number): CivilDate[] {
-  const step = period * rule.interval;
-  switch (rule.freq) {
-    case 'DAILY': {
-      const date = civilFromDays(daysFromCivil(anchor) + step);
-      return matchesLimits(rule, date) ? [date] : [];
-    }
-    case 'WEEKLY': {
-      const start = weekStartDays(anchor, rule) + 7 * step;
-      const weekdays = rule.byDay?.map((d) => d.weekday) ?? [weekdayOfDays(daysFromCivil(anchor))];
-      const days = weekdays.map((w) => start + ((w - rule.weekStart + 7) % 7)).sort((x, y) => x - y);
-      return days.map(civilFromDays).filter((date) => matchesMonth(rule, date));
-    }
-    case 'MONTHLY': {
-      const { year, month } = addMonths(anchor.year, anchor.month, step);
-      if (rule.byMonth !== undefined && !rule.byMonth.includes(month)) return [];
-      return datesInMonth(rule, year, month, anchor.day);
-    }
-    case 'YEARLY':
-      return datesInYear(rule, anchor.year + step, anchor);
-  }
-}
-
-function matchesMonth(rule: RecurrenceRule, date: CivilDate): boolean {
-  return rule.byMonth === undefined || rule.byMonth.includes(date.month);
-}
-
-/** DAILY: every BY* part limits (RFC 5545 §3.3.10, the table of expand/limit). */
-function matchesLimits(rule: RecurrenceRule, date: CivilDate): boolean {
-  if (!matchesMonth(rule, date)) return false;
-  const length = daysInMonth(date.year, date.month);
-  if (rule.byMonthDay !== undefined && !rule.byMonthDay.some((d) => monthDay(d, length) === date.day))
-    return false;
-  const weekday = weekdayOfDays(daysFromCivil(date));
-  return rule.byDay === undefined || rule.byDay.some((d) => d.weekday === weekday);
-}
-
-/** A BYMONTHDAY value as a day of a month of `length` days (negative counts from the end), or 0 if none. */
-function monthDay(value: number, length: number): number {
-  const day = value > 0 ? value : length + 1 + value;
-  return day >= 1 && day <= length ? day : 0;
-}
-
-/** MONTHLY (and YEARLY per month): BYMONTHDAY expands, BYDAY expands or, beside BYMONTHDAY, limits. */
-function datesInMonth(rule: RecurrenceRule, year: number, month: number, anchorDay: number): CivilDate[] {
-  const length = daysInMonth(year, month);
-  const firstDays = daysFromCivil({ year, month, day: 1 });
-  let days: number[];
-  if (rule.byMonthDay !== undefined) {
-    days = rule.byMonthDay.map((d) => monthDay(d, length)).filter((d) => d > 0);
-    if (rule.byDay !== undefined) {
-      const allowed = new Set(weekdayMatches(rule.byDay, firstDays, length));
-      days = days.filter((d) => allowed.has(d));
-    }
-  } else if (rule.byDay !== undefined) {
-    days = weekdayMatches(rule.byDay, firstDays, length);
-  } else {
-    days = anchorDay <= length ? [anchorDay] : [];
-  }
-  return [...new Set(days)].sort((x, y) => x - y).map((day) => ({ year, month, day }));
-}
-
-/** Positions (1-based) within a span of `length` days starting at `firstDays` matching BYDAY entries. */
-function weekdayMatches(byDay: WeekdayRule[], firstDays: number, length: number): number[] {
-  const result: number[] = [];
-  for (const { weekday, ordinal } of byDay) {
-    const first = 1 + ((weekday - weekdayOfDays(firstDays) + 7) % 7);
-    const all: number[] = [];
-    for (let d = first; d <= length; d += 7) all.push(d);
-    if (ordinal === undefined) result.push(...all);
-    else {
-      const pick = ordinal > 0 ? all[ordinal - 1] : all[all.length + ordinal];
-      if (pick !== undefined) result.push(pick);
-    }
-  }
-  return result;
-}
-
-function datesInYear(rule: RecurrenceRule, year: number, anchor: CivilDate): CivilDate[] {
-  if (rule.byDay !== undefined && rule.byMonth === undefined && rule.byMonthDay === undefined) {
-    // BYDAY alone in a YEARLY rule spans the whole year (`20MO` = the 20th Monday of the year).
-    const firstDays = daysFromCivil({ year, month: 1, day: 1 });
-    const length = daysFromCivil({ year: year + 1, month: 1, day: 1 }) - firstDays;
-    const days = [...new Set(weekdayMatches(rule.byDay, firstDays, length))].sort((x, y) => x - y);
-    return days.map((d) => civilFromDays(firstDays + d - 1));
-  }
-  const expandsAllMonths = rule.byMonthDay !== undefined || rule.byDay !== undefined;
-  const months =
-    rule.byMonth ?? (expandsAllMonths ? [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12] : [anchor.month]);
-  return [...months].sort((x, y) => x - y).flatMap((month) => datesInMonth(rule, year, month, anchor.day));
+  const period = periodOfDate(rule, anchor.wall, after);
+  // MONTHLY and YEARLY: one more period back, as the period of `after` may start after it.
+  return Math.max(0, rule.freq === 'MONTHLY' || rule.freq === 'YEARLY' ? period - 1 : period);
 }

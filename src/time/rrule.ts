@@ -1,4 +1,4 @@
-import { type CivilDate, isValidDate, wallTimeAsUtcMs } from './civil.js';
+import { type CivilDate, daysInMonth, isValidDate, wallTimeAsUtcMs } from './civil.js';
 import { TimeError } from './errors.js';
 
 /**
@@ -44,7 +44,7 @@ const SUPPORTED_PARTS = new Set([
   'UNTIL',
   'WKST',
 ]);
-/** COUNT bound: nextOccurrence counts from the anchor, so COUNT caps its work per call. */
+/** COUNT bound (RFC 5545 sets none): what a schedule may ask, far beyond any real reminder. */
 export const MAX_COUNT = 100_000;
 
 /** Parses an RRULE value (an optional `RRULE:` prefix is allowed). Errors are `TimeError` naming `field`. */
@@ -89,7 +89,40 @@ export function parseRrule(text: unknown, field = 'deliver_rrule'): RecurrenceRu
   }
   const byDay = parts.get('BYDAY');
   if (byDay !== undefined) rule.byDay = parseList(byDay, (v) => parseWeekdayRule(v, freq, rule, fail));
+  const never = whyNeverMatches(rule);
+  if (never !== undefined) {
+    throw new TimeError('RRULE_NO_OCCURRENCE', `${field}: ${never}, so the rule has no occurrence`, field);
+  }
   return rule;
+}
+
+/**
+ * Refuses, from the rule alone, the BY* combinations no date can satisfy, e.g.
+ * `BYMONTH=2;BYMONTHDAY=30`, or `BYMONTHDAY=1;BYDAY=5MO` (a fifth Monday is the 29th or later):
+ * a few comparisons instead of searching the calendar. Every combination that passes has dates in
+ * each 400-year cycle (a month day falls on every weekday in one); whether INTERVAL ever lands on
+ * them depends on the anchor, and is left to the search, which ends after one such cycle.
+ */
+function whyNeverMatches(rule: RecurrenceRule): string | undefined {
+  if (rule.byMonthDay === undefined) return undefined;
+  const months = rule.byMonth ?? [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
+  // Month lengths the rule's months can have: February is 28 or 29 days long.
+  const lengths = [...new Set(months.flatMap((m) => (m === 2 ? [28, 29] : [daysInMonth(2001, m)])))];
+  const monthDays = lengths.flatMap((length) =>
+    rule.byMonthDay!.map((value) => ({ length, day: value > 0 ? value : length + 1 + value })),
+  );
+  const fits = monthDays.filter(({ length, day }) => day >= 1 && day <= length);
+  const monthText = rule.byMonth === undefined ? 'any month' : `BYMONTH=${rule.byMonth.join(',')}`;
+  if (fits.length === 0) return `BYMONTHDAY=${rule.byMonthDay.join(',')} never falls in ${monthText}`;
+  // BYDAY beside BYMONTHDAY limits, within the month; an ordinal pins the weekday to a week of it.
+  const byDay = rule.byDay;
+  if (byDay === undefined || byDay.some((d) => d.ordinal === undefined)) return undefined;
+  const inWeek = ({ length, day }: { length: number; day: number }, ordinal: number) => {
+    const first = ordinal > 0 ? 7 * (ordinal - 1) + 1 : length + 7 * ordinal + 1;
+    return day >= first && day < first + 7;
+  };
+  if (fits.some((fit) => byDay.some((d) => inWeek(fit, d.ordinal!)))) return undefined;
+  return `BYDAY=${byDay.map((d) => `${d.ordinal}${WEEKDAYS[d.weekday]}`).join(',')} never falls on BYMONTHDAY=${rule.byMonthDay.join(',')}`;
 }
 
 function splitParts(body: string, field: string): Map<string, string> {

@@ -9,6 +9,7 @@ import { LocalBroker } from '../../src/store/local-broker.js';
 import { MemoryStore } from '../../src/store/memory.js';
 import { DEFAULT_MEMORY_MAX_EVENTS, openStore, parseStoreUrl } from '../../src/store/open.js';
 import type { SqliteStore } from '../../src/store/sqlite.js';
+import { sqliteDriver } from '../../src/store/sqlite-driver.js';
 import { newEvent, readAll } from './conformance.js';
 
 let dir: string;
@@ -132,17 +133,22 @@ describe('openStore', () => {
 
 describe('openStore loading adapters on demand', () => {
   const here = dirname(fileURLToPath(import.meta.url));
-  const isSqliteLoadedAfterOpening = (url: string) => {
+  const loadedAfterOpening = (url: string) => {
     const output = execFileSync(
       process.execPath,
       ['--import', 'tsx', join(here, 'fixtures', 'loaded-modules.ts'), url],
       { cwd: resolve(here, '..', '..'), encoding: 'utf8' },
     );
-    return (JSON.parse(output) as { isSqliteLoaded: boolean }).isSqliteLoaded;
+    return JSON.parse(output) as { isBetterSqlite3Loaded: boolean; isNodeSqliteLoaded: boolean };
   };
 
-  it('does not load the native SQLite module for the memory store, and loads it for sqlite:', () => {
-    expect(isSqliteLoadedAfterOpening('memory')).toBe(false);
-    expect(isSqliteLoadedAfterOpening('sqlite::memory:')).toBe(true);
+  it('loads no SQLite driver for the memory store, and the chosen one alone for sqlite:', () => {
+    expect(loadedAfterOpening('memory')).toEqual({ isBetterSqlite3Loaded: false, isNodeSqliteLoaded: false });
+    const chosen = sqliteDriver().name;
+    const loaded = loadedAfterOpening('sqlite::memory:');
+    if (chosen === 'node:sqlite')
+      expect(loaded).toEqual({ isBetterSqlite3Loaded: false, isNodeSqliteLoaded: true });
+    // Without node:sqlite it is better-sqlite3 (where node:sqlite is there but refused, it was probed).
+    else expect(loaded.isBetterSqlite3Loaded).toBe(true);
   });
 });

@@ -8,7 +8,6 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { createClient } from 'redis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -18,7 +17,9 @@ import { openStore } from '../../src/store/open.js';
 import { MemoryScheduleStore } from '../../src/store/schedule-memory.js';
 import { RedisScheduleStore } from '../../src/store/schedule-redis.js';
 import { SqliteScheduleStore } from '../../src/store/schedule-sqlite.js';
+import { openSqlite, type SqliteDriver } from '../../src/store/sqlite-driver.js';
 import { startRedisRelay } from '../support/redis-relay.js';
+import { itIsUnavailableForTheDocumentedReason, sqliteDriverCases } from './sqlite-drivers.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 const REDIS_URL = process.env.HERALD_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/14';
@@ -85,10 +86,27 @@ function tempDbPath(): string {
   return join(dir, 'schedules.db');
 }
 
+/** The SQLite adapters run once per driver this Node can run (sqlite-drivers.ts). */
+const sqliteDrivers = sqliteDriverCases().flatMap((availability) =>
+  availability.isAvailable ? [availability.driver] : [],
+);
+
+for (const availability of sqliteDriverCases()) {
+  if (!availability.isAvailable) {
+    describe(`ScheduleStore conformance: sqlite on ${availability.name}`, () =>
+      itIsUnavailableForTheDocumentedReason(availability));
+  }
+}
+
 const adapters: [string, () => ScheduleStore | Promise<ScheduleStore>][] = [
   ['memory', () => new MemoryScheduleStore()],
-  ['sqlite (path)', () => new SqliteScheduleStore(tempDbPath())],
-  ['sqlite (Database)', () => new SqliteScheduleStore(new Database(':memory:'))],
+  ...sqliteDrivers.flatMap((driver: SqliteDriver): [string, () => ScheduleStore][] => [
+    [`sqlite (path, ${driver.name})`, () => new SqliteScheduleStore(tempDbPath(), { driver })],
+    [
+      `sqlite (connection, ${driver.name})`,
+      () => new SqliteScheduleStore(openSqlite(':memory:', { driver })),
+    ],
+  ]),
   ['redis', () => openRedis(newRedisPrefix())],
 ];
 
@@ -482,13 +500,13 @@ const workerPairs: [string, () => Promise<[ScheduleStore, ScheduleStore]>][] = [
       return [store, store];
     },
   ],
-  [
-    'sqlite (two connections to one file)',
+  ...sqliteDrivers.map((driver): [string, () => Promise<[ScheduleStore, ScheduleStore]>] => [
+    `sqlite (two connections to one file, ${driver.name})`,
     async () => {
       const path = tempDbPath();
-      return [new SqliteScheduleStore(path), new SqliteScheduleStore(path)];
+      return [new SqliteScheduleStore(path, { driver }), new SqliteScheduleStore(path, { driver })];
     },
-  ],
+  ]),
   [
     'redis (two connections under one key prefix)',
     async () => {

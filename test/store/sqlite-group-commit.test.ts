@@ -7,10 +7,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StoredEvent } from '../../src/hub/ports.js';
 import { MAX_BATCH_EVENTS, SqliteStore } from '../../src/store/sqlite.js';
+import { openSqlite } from '../../src/store/sqlite-driver.js';
 import { newEvent, readAll } from './conformance.js';
 
 let dir: string;
@@ -154,7 +154,7 @@ describe('SqliteStore group commit', () => {
     const store = SqliteStore.open(path);
     // A second connection adds a trigger that fails the insert of one marked id: a real SQLite
     // error in the middle of the batch, after other rows were already inserted.
-    const other = new Database(path);
+    const other = openSqlite(path);
     other.exec(`CREATE TRIGGER fail_marked BEFORE INSERT ON events WHEN NEW.id = 'urn:test:fail'
                 BEGIN SELECT RAISE(ABORT, 'simulated storage failure'); END`);
     try {
@@ -181,7 +181,7 @@ describe('SqliteStore group commit', () => {
   it('rejects a whole batch with UNAVAILABLE when another connection holds the write lock too long', async () => {
     const path = newPath();
     const store = SqliteStore.open(path, { busyTimeoutMs: 0 });
-    const other = new Database(path);
+    const other = openSqlite(path);
     other.exec('BEGIN IMMEDIATE');
     try {
       const outcomes = await Promise.allSettled([1, 2, 3].map((n) => store.append(newEvent(n), n)));

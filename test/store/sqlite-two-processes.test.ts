@@ -1,6 +1,6 @@
 /**
  * Two hub processes appending to one SQLite file at the same time, with real lock contention (in
- * one process the two handles' commits never overlap: better-sqlite3 is synchronous). A third
+ * one process the two handles' commits never overlap: both SQLite drivers are synchronous). A third
  * connection, in the test process, keeps reading while they write and checks what a replay relies
  * on: every cursor up to the head is readable with no gap, nothing turns up later below a head
  * already read, the head never goes back, and an event is readable as soon as a writer was told it

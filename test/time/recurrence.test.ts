@@ -208,8 +208,9 @@ describe('nextOccurrence', () => {
     expect(occurrences('FREQ=DAILY', oslo, '2100-06-30T12:00:00Z', 1)).toEqual(['2100-07-01T07:00:00.000Z']);
   });
 
-  it('answers undefined for a rule that never matches', () => {
-    const utc = anchor('2026-01-01T00:00', 'UTC');
-    expect(occurrences('FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30', utc, '2026-01-01T00:00:00Z')).toEqual([]);
+  it('refuses a rule that never matches when parsing it, and answers undefined for an anchor that never lands', () => {
+    expect(rruleError('FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30')).toBe('RRULE_NO_OCCURRENCE');
+    const january = anchor('2026-01-01T00:00', 'UTC'); // every 12 months from January: never May
+    expect(occurrences('FREQ=MONTHLY;INTERVAL=12;BYMONTH=5', january, '2026-01-01T00:00:00Z')).toEqual([]);
   });
 });
