@@ -28,7 +28,7 @@ import {
   subscriptionDocument,
   subscriptionTopic,
 } from './subscription-topic.js';
-import { TopicIndex } from './topic-index.js';
+import { TopicIndex, type TopicResolution } from './topic-index.js';
 import { Update } from './update.js';
 
 /** Counters the hub reports to (Prometheus in `src/http`); every method optional. */
@@ -47,7 +47,10 @@ export interface HubObserver {
   appendTimed?(seconds: number): void;
   /** Seconds one replay of history took (read and written to the subscriber, buffer flushed). */
   replayTimed?(transport: string, seconds: number): void;
-  /** Seconds handing one event to every matching subscriber of this process took. */
+  /**
+   * Seconds handing one event to every matching subscriber of this process took, from its arrival:
+   * selector matching in slices and waiting behind earlier events included (see `Hub.#dispatch`).
+   */
   fanOutTimed?(seconds: number): void;
 }
 
@@ -74,6 +77,11 @@ export interface HubOptions {
   /** Publish subscription events (active subscriptions feature). Default false. */
   subscriptionEvents?: boolean;
   publishLimits?: Partial<PublishLimits>;
+  /**
+   * Longest stretch of selector matching per turn of the event loop, in milliseconds (default 10):
+   * the fan-out of an event to new topics continues on the next turn past it (see `#dispatch`).
+   */
+  matchSliceMs?: number;
   generateId?: (nowMs: number) => string;
   observer?: HubObserver;
 }
@@ -138,6 +146,9 @@ export interface OpenSubscription {
 
 export const EARLIEST = 'earliest';
 
+/** See `HubOptions.matchSliceMs`: well under the 50 ms a heartbeat or health check may wait. */
+const DEFAULT_MATCH_SLICE_MS = 10;
+
 /**
  * The hub's domain: validates and stores publications, fans them out to subscribers, replays
  * history. It knows no HTTP: transports hand it sinks, and it talks to storage through ports.
@@ -153,6 +164,16 @@ export class Hub {
   #limits: PublishLimits;
   #subscribers = new Set<Subscriber>();
   #index = new TopicIndex<Subscriber>();
+  /** Events waiting for their fan-out, in cursor order; the head's topics may be half matched. */
+  #dispatchQueue: {
+    event: StoredEvent;
+    resolution: TopicResolution<Subscriber> | undefined;
+    arrivedAtMs: number;
+  }[] = [];
+  /** A drain is running, or scheduled for the next turn: a new event just queues. */
+  #isDispatchBusy = false;
+  /** When the current turn's matching slice ends (`performance.now()`); unset between turns. */
+  #sliceDeadlineMs: number | undefined;
   /** Ids of the open subscribers: a second 0.x connection with the same `sub` gets a suffixed id. */
   #activeIds = new Set<string>();
   /** Subscribers that publish subscription events when they close. */
@@ -249,27 +270,97 @@ export class Hub {
     return stored;
   }
 
+  /**
+   * Events reach subscribers in cursor order, one event at a time. Matching a new topic against
+   * every distinct template or URL pattern is bounded per selector but not in sum (10,000
+   * subscribers may each hold 32 different ones), so it runs in slices of `matchSliceMs`: past it,
+   * the rest waits for the next turn of the event loop (`setImmediate`), and events dispatched
+   * meanwhile queue behind it. Heartbeats, health checks and other requests run in between.
+   */
   #dispatch(event: StoredEvent): void {
     this.#headEventId = event.id;
     this.#headCursor = event.cursor;
-    const startMs = performance.now();
+    this.#dispatchQueue.push({ event, resolution: undefined, arrivedAtMs: performance.now() });
+    if (!this.#isDispatchBusy) this.#drainDispatchQueue();
+  }
+
+  /** Fans out the queued events in order, until one's matching overruns the turn's slice. */
+  #drainDispatchQueue = (): void => {
+    this.#isDispatchBusy = true;
+    let isContinued = false;
+    try {
+      if (this.#isClosed) {
+        this.#dispatchQueue.length = 0;
+        return;
+      }
+      const deadlineMs = this.#matchDeadlineMs();
+      let next = this.#dispatchQueue[0];
+      while (next !== undefined) {
+        // Started when the event reaches the head, so it sees the subscribers indexed by then.
+        next.resolution ??= this.#index.resolve(next.event.topics);
+        if (!this.#index.advance(next.resolution, deadlineMs)) break;
+        try {
+          this.#fanOut(next.event, next.resolution, next.arrivedAtMs);
+        } finally {
+          this.#dispatchQueue.shift();
+        }
+        next = this.#dispatchQueue[0];
+      }
+    } finally {
+      // Also after a throw (it reaches the broker, which reports it): the events behind go on.
+      if (this.#dispatchQueue.length > 0 && !this.#isClosed) {
+        isContinued = true;
+        setImmediate(this.#resumeDispatch);
+      }
+      this.#isDispatchBusy = isContinued;
+    }
+  };
+
+  /**
+   * When this turn's matching slice ends (`performance.now()`): one budget per turn of the event
+   * loop, shared by the fan-outs and the replays that run in it, however many.
+   */
+  #matchDeadlineMs(): number {
+    if (this.#sliceDeadlineMs === undefined) {
+      this.#sliceDeadlineMs = performance.now() + (this.#options.matchSliceMs ?? DEFAULT_MATCH_SLICE_MS);
+      setImmediate(() => {
+        this.#sliceDeadlineMs = undefined;
+      });
+    }
+    return this.#sliceDeadlineMs;
+  }
+
+  #resumeDispatch = (): void => {
+    try {
+      this.#drainDispatchQueue();
+    } catch (error) {
+      // Not under the broker's call any more: reported as the local broker reports a listener's.
+      process.emitWarning(error instanceof Error ? error : String(error), 'HeraldDispatchWarning');
+    }
+  };
+
+  #fanOut(event: StoredEvent, resolution: TopicResolution<Subscriber>, arrivedAtMs: number): void {
     const update = new Update(event);
     const delivered = new Map<string, number>();
-    this.#index.collect(event.topics, (subscriber) => {
-      const before = subscriber.lastCursor;
-      subscriber.offer(update);
-      if (subscriber.lastCursor !== before) {
-        const transport = subscriber.transport;
-        delivered.set(transport, (delivered.get(transport) ?? 0) + 1);
-      }
-    });
+    this.#index.collect(
+      event.topics,
+      (subscriber) => {
+        const before = subscriber.lastCursor;
+        subscriber.offer(update);
+        if (subscriber.lastCursor !== before) {
+          const transport = subscriber.transport;
+          delivered.set(transport, (delivered.get(transport) ?? 0) + 1);
+        }
+      },
+      resolution,
+    );
     const observer = this.#options.observer;
     if (observer === undefined) return;
     for (const [transport, count] of delivered) {
       observer.delivered?.(transport, count);
       observer.sent?.(transport, update, count);
     }
-    observer.fanOutTimed?.(secondsSince(startMs));
+    observer.fanOutTimed?.(secondsSince(arrivedAtMs));
   }
 
   /**
@@ -410,6 +501,11 @@ export class Hub {
       const last = page.at(-1);
       if (last === undefined) break;
       for (const event of page) {
+        if (subscriber.isClosed) break;
+        // Matching history is bounded per event (selectors × topics), not per page: past the
+        // turn's slice, the rest waits for the next turn, as the live fan-out does.
+        if (performance.now() > this.#matchDeadlineMs())
+          await new Promise((resolve) => setImmediate(resolve));
         if (subscriber.isClosed) break;
         if (!subscriber.accepts(event)) continue;
         const update = new Update(event);

@@ -33,12 +33,20 @@ export interface SelectorLimits {
   maxSlidingParts: number;
   /** URL patterns: longer topics are not evaluated and do not match. */
   maxTopicLengthChars: number;
+  /**
+   * URI templates: most expressions, once adjacent ones that merge exactly are merged; more is
+   * `SELECTOR_TOO_COMPLEX` (400). A match costs at most 2 × (2 × this − 1) × (topic length + 1)
+   * array steps (see `selector-template.ts`): the cap bounds what one selector costs per new topic.
+   * A denial-of-service guard, like the URL-pattern limits: real templates have a handful.
+   */
+  maxTemplateExpressions: number;
 }
 
 export const DEFAULT_SELECTOR_LIMITS: Readonly<SelectorLimits> = {
   maxLengthChars: 1024,
   maxSlidingParts: 2,
   maxTopicLengthChars: 1024,
+  maxTemplateExpressions: 10,
 };
 
 export interface CompileSelectorOptions {
@@ -87,7 +95,7 @@ export function compileSelector(
       field,
     );
   }
-  const cacheKey = `${kind}\u0000${options.baseUrl ?? ''}\u0000${limits.maxSlidingParts},${limits.maxTopicLengthChars}\u0000${raw}`;
+  const cacheKey = `${kind}\u0000${options.baseUrl ?? ''}\u0000${limits.maxSlidingParts},${limits.maxTopicLengthChars},${limits.maxTemplateExpressions}\u0000${raw}`;
   const cached = compiled.get(cacheKey);
   if (cached !== undefined) return cached;
   const selector = build(kind, raw, options.baseUrl, limits, field);
@@ -107,7 +115,15 @@ function build(
   if (kind === 'template') {
     const template = compileTemplate(raw);
     if (template === undefined || !template.hasExpressions) return exactSelector(kind, raw);
-    // Not result-cached: the linear matcher (~1 µs) is cheaper than a cache insert (~2 µs).
+    if (template.expressionCount > limits.maxTemplateExpressions) {
+      throw new SelectorError(
+        'SELECTOR_TOO_COMPLEX',
+        `the URI template has ${template.expressionCount} expressions not separated by a literal (max ${limits.maxTemplateExpressions})`,
+        field,
+      );
+    }
+    // Not result-cached: the linear matcher (~1 µs) is cheaper than a cache insert (~2 µs); the
+    // topic index caches which selectors match a topic.
     return {
       kind,
       raw,
