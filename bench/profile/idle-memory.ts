@@ -7,6 +7,7 @@
  * baseline: the difference is what Herald adds.
  *
  *   node --expose-gc --import tsx bench/profile/idle-memory.ts [--n 5000] [--plain] [--dist] [--top 30] [--edges]
+ *     [--heartbeat-ms 15000]
  *
  * `--dist` loads the compiled hub (`npm run build`): tsx compiles with esbuild's keep-names, whose
  * `__name(fn)` puts every closure into dictionary mode (+256 B each), which the build does not.
@@ -26,10 +27,20 @@ interface Args {
   dist: boolean;
   /** Also write the heap snapshot with N connections here (for DevTools). */
   write: string | undefined;
+  /** The hub's heartbeat interval; 0 (the default here) turns heartbeats off. */
+  heartbeatMs: number;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { n: 5000, plain: false, top: 30, edges: false, dist: false, write: undefined };
+  const args: Args = {
+    n: 5000,
+    plain: false,
+    top: 30,
+    edges: false,
+    dist: false,
+    write: undefined,
+    heartbeatMs: 0,
+  };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--n') args.n = Number(argv[++i]);
     else if (argv[i] === '--plain') args.plain = true;
@@ -37,6 +48,7 @@ function parseArgs(argv: string[]): Args {
     else if (argv[i] === '--edges') args.edges = true;
     else if (argv[i] === '--dist') args.dist = true;
     else if (argv[i] === '--write') args.write = argv[++i];
+    else if (argv[i] === '--heartbeat-ms') args.heartbeatMs = Number(argv[++i]);
   }
   return args;
 }
@@ -164,7 +176,7 @@ async function main(): Promise<void> {
     ? undefined
     : await createHub({
         allowAnonymous: true,
-        heartbeatMs: 0,
+        heartbeatMs: args.heartbeatMs,
         maxConnections: 1e7,
         maxConnectionsPerIp: 1e7,
       });

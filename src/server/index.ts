@@ -22,6 +22,11 @@
  *   write, from one `setImmediate` shared by all streams (or one timer per `flushDelayMs` window,
  *   to trade a few milliseconds of latency for far fewer syscalls). `sendBytes` queues a
  *   reference, no copy; a lone queued chunk is handed to the transport as is.
+ * - HTTP/1.1 on node:http: node:http writes the headers, the first bytes and the last chunk; every
+ *   write between goes straight to the socket as one chunk framed by the stream (one `write`
+ *   system call, the same framed `Buffer` for every stream sent the same bytes). An HTTP/1.0 or
+ *   HEAD response, one behind a pipelined response, a wrapped `res.write` (compression) and HTTP/2
+ *   keep node:http's own writes.
  * - Heartbeat comments after `heartbeatMs` of silence (default 15 s), from ONE timer per interval
  *   shared by all streams; any write resets a stream's idle time.
  * - Backpressure: when the transport refuses a write, bytes wait in a per-stream queue bounded by

@@ -1,5 +1,6 @@
-import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { type IncomingMessage, type OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
+import { chunkFrame } from './chunk-frame.js';
 import { sseResponseHeaders } from './headers.js';
 import { readLastEventId } from './last-event-id.js';
 import { assertValidOptions, DEFAULT_LAST_EVENT_ID_PARAM, type SseStreamOptions } from './options.js';
@@ -31,6 +32,18 @@ interface CorkableSocket {
   uncork?(): void;
   readonly writableCorked?: number;
 }
+
+/** The HTTP/1.1 connection as the raw path uses it (a `net.Socket`). */
+interface RawSocket {
+  write(bytes: Uint8Array): boolean;
+  once(event: 'drain', listener: () => void): unknown;
+  readonly destroyed: boolean;
+  /** node:http: the response that owns the connection's output now (pipelined ones wait). */
+  readonly _httpMessage?: unknown;
+}
+
+/** node:http's own `write`: while a response has it, nobody (compression, a test) sits in between. */
+const NODE_RESPONSE_WRITE = ServerResponse.prototype.write;
 
 const kStream = Symbol('herald.sseStream');
 
@@ -70,6 +83,27 @@ export function createNodeSseStream(
   return new NodeSseStream(response, options, lastEventId, headers, firstBytes, socket);
 }
 
+/**
+ * The socket the body may be written to directly, framing each write ourselves, or undefined when
+ * node:http must keep writing it: HTTP/2; a body that is not chunked (an HTTP/1.0 client, a
+ * HEAD); a response behind a pipelined one (its bytes wait in node:http); a `write` someone wrapped
+ * (compression); a connection already gone. Asked once the headers and the first bytes are out.
+ */
+function rawSocketOf(res: ResponseLike, socket: CorkableSocket | undefined): RawSocket | undefined {
+  const http = res as ResponseLike & {
+    chunkedEncoding?: boolean;
+    _hasBody?: boolean;
+    outputData?: readonly unknown[];
+  };
+  const raw = socket as (CorkableSocket & Partial<RawSocket>) | undefined;
+  const isOpenSocket = raw !== undefined && typeof raw.write === 'function' && raw.destroyed === false;
+  const isChunkedBody =
+    http.chunkedEncoding === true && http._hasBody === true && http.outputData?.length === 0;
+  const isOwnedByNode =
+    raw?._httpMessage === res && res.write === NODE_RESPONSE_WRITE && res.flush === undefined;
+  return isOpenSocket && isChunkedBody && isOwnedByNode ? (raw as RawSocket) : undefined;
+}
+
 function setNoDelay(req: NodeSseRequest): void {
   try {
     // On HTTP/2 the compat socket is a proxy to the session's socket; no-delay suits it too.
@@ -96,6 +130,11 @@ class NodeSseStream extends BaseSseStream {
   readonly #hasFlush: boolean;
   /** The HTTP/1.1 connection, corked around each write; undefined on HTTP/2 and mocks. */
   readonly #socket: CorkableSocket | undefined;
+  /**
+   * The same connection once the headers are out, when the body may bypass node:http (see
+   * `rawSocketOf`): each write is then one `socket.write` of a chunk we frame ourselves.
+   */
+  #rawSocket: RawSocket | undefined;
   /** Created only if this stream ever blocks, which a healthy client never causes. */
   #onDrain: (() => void) | undefined;
 
@@ -115,7 +154,10 @@ class NodeSseStream extends BaseSseStream {
     res.on('close', onResponseClose);
     res.on('error', onResponseError);
     res.writeHead(200, headers);
+    // The head and the first bytes through node:http, which frames the body from then on as
+    // chunked (HTTP/1.1) and keeps the connection's bookkeeping; the events after them directly.
     this.open(firstBytes);
+    if (!this.isClosed) this.#rawSocket = rawSocketOf(res, this.#socket);
     flattenHeaderBlock(res);
     // The client left before the stream was made (while the host awaited something): its 'close'
     // is past, so say it now, after the constructor returned and the caller holds the stream.
@@ -133,6 +175,11 @@ class NodeSseStream extends BaseSseStream {
   }
 
   protected writeChunk(bytes: Uint8Array): boolean {
+    const rawSocket = this.#rawSocket;
+    // Re-checked per write (two loads): a `write` wrapped after the stream opened still sees every byte.
+    if (rawSocket !== undefined && this.#res.write === NODE_RESPONSE_WRITE) {
+      return writeRaw(rawSocket, bytes);
+    }
     // node:http writes a chunk as four socket writes (size, CRLF, bytes, CRLF) and, unless the
     // socket is already corked, corks it and uncorks on the next tick: a process.nextTick per
     // write per stream. Corking here makes it one synchronous writev without that tick (the
@@ -159,10 +206,14 @@ class NodeSseStream extends BaseSseStream {
     // A closure rather than a shared handler: `compression` re-targets 'drain' listeners to its
     // zlib stream, where `this` would not be the response.
     this.#onDrain ??= () => this.handleWritable();
-    this.#res.once('drain', this.#onDrain);
+    // A raw write's refusal is the socket's: node:http only relays 'drain' for its own writes.
+    if (this.#rawSocket !== undefined) this.#rawSocket.once('drain', this.#onDrain);
+    else this.#res.once('drain', this.#onDrain);
   }
 
   protected endTransport(): void {
+    // node:http writes the last chunk and keeps (or closes) the connection as it would have.
+    this.#rawSocket = undefined;
     this.#res.end();
   }
 
@@ -177,4 +228,17 @@ class NodeSseStream extends BaseSseStream {
     // The shared listeners stay: they ignore a closed stream, and a late 'error' on the response
     // must still find a listener rather than crash the process.
   }
+}
+
+/**
+ * One delivery, one system call: the chunk framed in one buffer (shared by every stream that sends
+ * the same bytes), written straight to the socket, without node:http's per-write machinery
+ * (`OutgoingMessage.write`, its cork and nextTick, a `writev` of four iovecs).
+ */
+function writeRaw(socket: RawSocket, bytes: Uint8Array): boolean {
+  // A zero-size chunk would end the body; node:http writes nothing for an empty write either.
+  if (bytes.byteLength === 0) return true;
+  // Gone: nothing to write to, and the response's 'close' (already queued) ends the stream.
+  if (socket.destroyed) return true;
+  return socket.write(chunkFrame(bytes));
 }

@@ -73,11 +73,13 @@ describe('backpressure', () => {
     let sent = 0;
     const payload = 'y'.repeat(CHUNK_BYTES);
     // Fill the socket until Node reports it full, then queue some more on our side.
-    for (let round = 0; round < MAX_ROUNDS && !res.writableNeedDrain; round++) {
+    // The socket's flag: the stream writes the body straight to it once the headers are out.
+    const socket = res.socket!;
+    for (let round = 0; round < MAX_ROUNDS && !socket.writableNeedDrain; round++) {
       stream.send({ id: String(++sent), data: payload });
       await nextTurn();
     }
-    expect(res.writableNeedDrain).toBe(true);
+    expect(socket.writableNeedDrain).toBe(true);
     for (let i = 0; i < 20; i++) stream.send({ id: String(++sent), data: payload });
     await nextTurn();
     expect(stream.isClosed).toBe(false);

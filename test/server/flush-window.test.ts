@@ -23,11 +23,17 @@ async function startHub(flushDelayMs: number) {
   });
   const client = await openSse(`${host.url}/.well-known/mercure?topic=news`);
   const socket = sockets[0]!;
+  // A write of one buffer reaches `_write`, of several `_writev`: each is one system call.
   let writes = 0;
   const writev = socket._writev!.bind(socket);
   socket._writev = (chunks, callback) => {
     writes++;
     writev(chunks, callback);
+  };
+  const write = socket._write.bind(socket);
+  socket._write = (chunk, encoding, callback) => {
+    writes++;
+    write(chunk, encoding, callback);
   };
   return { hub, client, writes: () => writes };
 }

@@ -64,6 +64,12 @@ describe('createNodeSseStream over HTTP/1.1', () => {
       writes.push(chunks.length);
       writev!(chunks, callback);
     };
+    // The body goes straight to the socket once the headers are out: one buffer, one `_write`.
+    const write = socket._write.bind(socket);
+    socket._write = (chunk, encoding, callback) => {
+      writes.push(1);
+      write(chunk, encoding, callback);
+    };
     streams[0]!.send({ data: 'one' });
     streams[0]!.send({ data: 'two' });
     // What the shared batcher does at the end of the turn, called here to look right after it:
