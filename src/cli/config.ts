@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { trustedProxiesOf } from '../http/index.js';
@@ -63,6 +64,8 @@ export interface ServeConfig {
   adminHost: string;
   /** With an admin port, keep serving those three on the public port too. */
   publicMetrics: boolean;
+  /** The JSON file of options (`--config`) read at start and again on SIGHUP; undefined: none. */
+  configFile: string | undefined;
 }
 
 /** Each flag's environment variables: ours first, then Mercure's name where one exists. */
@@ -106,6 +109,7 @@ export const SERVE_ENV: Record<string, string[]> = {
   'admin-port': ['HERALD_ADMIN_PORT'],
   'admin-host': ['HERALD_ADMIN_HOST'],
   'public-metrics': ['HERALD_PUBLIC_METRICS'],
+  config: ['HERALD_CONFIG'],
 };
 
 /** `herald serve`'s flags: the parser's table, which `herald serve --help` lists too. */
@@ -149,6 +153,7 @@ export const SERVE_OPTIONS = {
   'admin-port': { type: 'string' },
   'admin-host': { type: 'string' },
   'public-metrics': { type: 'boolean' },
+  config: { type: 'string' },
 } as const;
 
 export class ConfigError extends Error {
@@ -172,22 +177,40 @@ function integer(name: string, raw: string | undefined): number | undefined {
 
 const isTrue = (raw: string | undefined) => raw !== undefined && /^(1|true|yes|on)$/i.test(raw);
 
+/**
+ * `herald serve`'s configuration: each option from its flag, else its environment variables, else
+ * the `--config` file, else its default. The file is read here, so that a reload (SIGHUP) is this
+ * same call: one parser and the same messages for every source.
+ */
 export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv): ServeConfig {
   const { values } = parseArgs({
     args: argv,
     options: SERVE_OPTIONS,
     strict: true,
   });
+  const configFile = typeof values.config === 'string' ? values.config : fromEnv('config', env);
+  const file = configFile === undefined ? {} : readConfigFile(configFile);
   const get = (name: keyof typeof values & string) => {
     const value = values[name];
-    return typeof value === 'string' ? value : fromEnv(name, env);
+    if (typeof value === 'string') return value;
+    const fromFile = file[name];
+    return fromEnv(name, env) ?? (typeof fromFile === 'string' ? fromFile : undefined);
   };
-  const list = (name: 'cors-origin' | 'jwt-alg' | 'authorization-server' | 'trust-proxy') =>
-    (values[name] as string[] | undefined) ??
-    fromEnv(name, env)
-      ?.split(/[\s,]+/)
-      .filter(Boolean);
-  const demo = values.demo ?? isTrue(fromEnv('demo', env));
+  const list = (name: 'cors-origin' | 'jwt-alg' | 'authorization-server' | 'trust-proxy') => {
+    const fromFile = file[name];
+    return (
+      (values[name] as string[] | undefined) ??
+      splitList(fromEnv(name, env)) ??
+      (typeof fromFile === 'string' ? splitList(fromFile) : Array.isArray(fromFile) ? fromFile : undefined)
+    );
+  };
+  /** A boolean flag: given, true; else its variable (true, 1, yes, on); else the file's. */
+  const flag = (name: 'anonymous' | 'demo' | 'access-log' | 'subscriptions' | 'public-metrics') => {
+    const raw = fromEnv(name, env);
+    const fromFile = file[name];
+    return values[name] ?? (raw === undefined ? fromFile === true : isTrue(raw));
+  };
+  const demo = flag('demo');
   // The demo mints publishing tokens for anyone who can reach it: never in a production setup.
   if (demo && env.NODE_ENV === 'production') {
     throw new ConfigError(
@@ -211,7 +234,7 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv): ServeC
     publisherJwksUrl: jwksUrlOf('publisher-jwks-url', get('publisher-jwks-url')),
     subscriberJwksUrl: jwksUrlOf('subscriber-jwks-url', get('subscriber-jwks-url')),
     jwtAlgorithms: list('jwt-alg'),
-    anonymous: values.anonymous ?? isTrue(fromEnv('anonymous', env)),
+    anonymous: flag('anonymous'),
     corsOrigins: list('cors-origin') ?? [],
     resource,
     issuer,
@@ -224,9 +247,9 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv): ServeC
     heartbeatMs: integer('heartbeat-ms', get('heartbeat-ms')),
     flushDelayMs: integer('flush-delay-ms', get('flush-delay-ms')),
     maxConnectionLifetimeMs: integer('max-connection-lifetime', get('max-connection-lifetime')),
-    accessLog: values['access-log'] ?? isTrue(fromEnv('access-log', env)),
+    accessLog: flag('access-log'),
     // The chat card shows presence through the subscriptions API.
-    subscriptions: values.subscriptions ?? (isTrue(fromEnv('subscriptions', env)) || demo),
+    subscriptions: flag('subscriptions') || demo,
     demo,
     authorizationServers: list('authorization-server') ?? [],
     // The demo's ticker publishes 10 prices a second: keep about three hours of them, not forever.
@@ -238,10 +261,88 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv): ServeC
     workers,
     adminPort: integer('admin-port', get('admin-port')),
     adminHost: get('admin-host') ?? '127.0.0.1',
-    publicMetrics: values['public-metrics'] ?? isTrue(fromEnv('public-metrics', env)),
-    logLevel: get('log-level') ?? 'info',
+    publicMetrics: flag('public-metrics'),
+    logLevel: logLevelOf(get('log-level')),
     ...tlsFiles(get('tls-cert'), get('tls-key')),
+    configFile,
   };
+}
+
+/** An environment variable's list: comma- or space-separated. */
+function splitList(raw: string | undefined): string[] | undefined {
+  return raw?.split(/[\s,]+/).filter(Boolean);
+}
+
+/** A `--config` file's values, as parseArgs gives a flag's: text, `true`/`false`, or a list of texts. */
+type ConfigFileValues = Partial<Record<keyof typeof SERVE_OPTIONS, string | boolean | string[]>>;
+
+/**
+ * Reads a `--config` file: one JSON object whose keys are the long flags' names
+ * (`{"max-connections-per-ip": 100, "jwt-key": "@/etc/herald/key.pem"}`). A number is taken as
+ * its text, so that the flags' own checks (and messages) apply; a list option takes an array of
+ * texts or one text split as its environment variable is. Unknown names and wrong types are
+ * refused, naming the file and the option.
+ */
+export function readConfigFile(path: string): ConfigFileValues {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`--config: cannot read ${path}: ${(error as Error).message}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    // Only where: newer engines quote the text around the error, which may be a secret.
+    const at = /position (\d+)/.exec((error as Error).message)?.[1];
+    const where = at === undefined ? '' : ` (${lineAndColumn(text, Number(at))})`;
+    throw new ConfigError(`--config ${path}: not valid JSON${where}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError(`--config ${path}: must hold one JSON object of options ({"port": 3000, ...})`);
+  }
+  const values: ConfigFileValues = {};
+  const options: Readonly<Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>> = SERVE_OPTIONS;
+  for (const [name, value] of Object.entries(parsed)) {
+    const option = options[name];
+    const where = `--config ${path}: "${name}"`;
+    if (option === undefined || name === 'config') {
+      throw new ConfigError(`${where} is not an option of herald serve (see herald serve --help)`);
+    }
+    const key = name as keyof typeof SERVE_OPTIONS;
+    if (option.type === 'boolean') {
+      if (typeof value !== 'boolean') throw new ConfigError(`${where} must be true or false`);
+      values[key] = value;
+    } else if (option.multiple === true && Array.isArray(value)) {
+      if (!value.every((entry) => typeof entry === 'string')) {
+        throw new ConfigError(`${where} must be a text or an array of texts`);
+      }
+      values[key] = value;
+    } else if (typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value))) {
+      values[key] = String(value);
+    } else {
+      throw new ConfigError(
+        `${where} must be ${option.multiple === true ? 'a text or an array of texts' : 'a text or a number'}`,
+      );
+    }
+  }
+  return values;
+}
+
+function lineAndColumn(text: string, offset: number): string {
+  const before = text.slice(0, offset).split('\n');
+  return `line ${before.length}, column ${(before.at(-1)?.length ?? 0) + 1}`;
+}
+
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+
+function logLevelOf(raw: string | undefined): string {
+  const level = raw ?? 'info';
+  if (!LOG_LEVELS.includes(level)) {
+    throw new ConfigError(`--log-level must be one of ${LOG_LEVELS.join(', ')}; got ${JSON.stringify(raw)}`);
+  }
+  return level;
 }
 
 /**

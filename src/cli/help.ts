@@ -1,4 +1,5 @@
 import { SERVE_ENV, SERVE_OPTIONS } from './config.js';
+import { RELOADABLE_OPTIONS } from './reload.js';
 
 /**
  * Help text for every command, rendered from the same option tables the parsers use, so a flag
@@ -79,11 +80,27 @@ export function wantsHelp(argv: readonly string[]): boolean {
   return false;
 }
 
+/** `text` cut at spaces into lines of at most `width` characters. */
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line !== '' && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line === '' ? word : `${line} ${word}`;
+    }
+  }
+  if (line !== '') lines.push(line);
+  return lines;
+}
+
 /** `herald serve --help`. */
 export const SERVE_HELP: CommandHelp<typeof SERVE_OPTIONS> = {
   usage: 'herald serve [options]',
   summary:
-    'Runs a Mercure hub (0.x and draft-08) until SIGTERM/SIGINT. A flag wins over its environment variables.',
+    'Runs a Mercure hub (0.x and draft-08) until SIGTERM/SIGINT; SIGHUP reloads its configuration. A flag wins over its environment variables, which win over the --config file.',
   options: SERVE_OPTIONS,
   env: SERVE_ENV,
   flags: {
@@ -169,5 +186,17 @@ export const SERVE_HELP: CommandHelp<typeof SERVE_OPTIONS> = {
     'public-metrics': {
       text: 'With --admin-port, keep /metrics, /healthz and /readyz on the public port too',
     },
+    config: {
+      arg: 'FILE',
+      text: 'JSON file of options named as the long flags ({"max-connections-per-ip": 100, "jwt-key": "@key.pem"}), read again on SIGHUP',
+    },
   },
+  notes: [
+    'Precedence: flags, then environment variables, then the --config file, then the defaults.',
+    'Reload: SIGHUP (kill -HUP <pid>; with --workers, to the primary) reads the configuration again,',
+    'the --config file and the key and TLS files included, and applies it without closing open streams:',
+    ...wrap(`${RELOADABLE_OPTIONS.map((name) => `--${name}`).join(', ')}.`, 96).map((line) => `  ${line}`),
+    'Remote JWK Sets are fetched again. Any other change is logged as needing a restart; an invalid',
+    'configuration is refused as a whole and the running one kept.',
+  ],
 };

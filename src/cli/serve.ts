@@ -7,14 +7,16 @@ import {
   type HeraldHub,
 } from '../http/index.js';
 import { openStore } from '../store/index.js';
-import { keySpecOf, parseServeConfig } from './config.js';
+import { parseServeConfig } from './config.js';
+import { checkKeys, jwtOptionsOf, reloadableOptionsOf } from './hub-options.js';
 import { createLogger } from './logger.js';
+import { ConfigReloader } from './reload.js';
 import { isWorker, runPrimary, workerNumber } from './workers.js';
 
 /**
- * `herald serve`: runs the hub until SIGTERM/SIGINT, then drains and exits 0. With `--workers` above
- * 1 this process is the primary that forks that many hub processes (`workers.ts`), each of which
- * runs this same function as a worker.
+ * `herald serve`: runs the hub until SIGTERM/SIGINT, then drains and exits 0; on SIGHUP reads its
+ * configuration again (`reload.ts`). With `--workers` above 1 this process is the primary that
+ * forks that many hub processes (`workers.ts`), each of which runs this same function as a worker.
  */
 export async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
   const config = parseServeConfig(argv, env);
@@ -23,6 +25,14 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<voi
     runPrimary(config.workers, logger);
     return;
   }
+  // SIGHUP's default action ends the process: take it from the start, reloading once serving.
+  let reloader: ConfigReloader | undefined;
+  let isReloadPending = false;
+  process.on('SIGHUP', () => {
+    if (reloader === undefined) isReloadPending = true;
+    else reloader.reload();
+  });
+  checkKeys(config);
   const opened = await openStore(config.store, {
     redisKeyPrefix: config.redisKeyPrefix,
     synchronous: config.sqliteSynchronous,
@@ -30,30 +40,9 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<voi
   });
   const hubOptions: CreateHubOptions = {
     store: opened,
-    jwt: {
-      key: keySpecOf(config.jwtKey),
-      publisherKey: keySpecOf(config.publisherJwtKey),
-      subscriberKey: keySpecOf(config.subscriberJwtKey),
-      jwksUrl: config.jwksUrl,
-      publisherJwksUrl: config.publisherJwksUrl,
-      subscriberJwksUrl: config.subscriberJwksUrl,
-      algorithms: config.jwtAlgorithms,
-      resource: config.resource,
-      issuer: config.issuer,
-    },
+    jwt: jwtOptionsOf(config),
+    ...reloadableOptionsOf(config),
     hubUrl: config.hubUrl,
-    allowAnonymous: config.anonymous,
-    corsOrigins: config.corsOrigins,
-    maxBodyBytes: config.maxBodyBytes,
-    maxConnections: config.maxConnections,
-    maxConnectionsPerIp: config.maxConnectionsPerIp,
-    trustProxy: config.trustProxy,
-    publishRate: config.publishRate,
-    publishBurst: config.publishBurst,
-    heartbeatMs: config.heartbeatMs,
-    flushDelayMs: config.flushDelayMs,
-    maxConnectionLifetimeMs: config.maxConnectionLifetimeMs,
-    accessLog: config.accessLog,
     subscriptionsApi: config.subscriptions,
     authorizationServers: config.authorizationServers,
     // With an admin listener, probes and metrics leave the public port unless asked to stay.
@@ -89,6 +78,8 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<voi
       'herald admin listening (/metrics, /healthz, /readyz)',
     );
   }
+  reloader = new ConfigReloader(argv, env, config, { herald, hubServer, logger, worker: workerNumber() });
+  if (isReloadPending) reloader.reload();
   if (config.demo) {
     const shown = address.includes(':') ? `[${address}]` : address;
     logger.info(

@@ -3,8 +3,9 @@
  * hub (its own `serve`, the same argv and environment) on the same store, all serving one port. On
  * Linux the primary accepts the connections and hands them to the workers in turn (round-robin).
  * The primary serves no request and opens no store: it starts the workers, restarts one that dies
- * (with backoff, giving up on a worker that keeps dying), and on SIGTERM or SIGINT has every worker
- * drain as a single `herald serve` does, then exits.
+ * (with backoff, giving up on a worker that keeps dying), on SIGHUP has every serving worker reload
+ * its configuration (each reads it again and logs the result), and on SIGTERM or SIGINT has every
+ * worker drain as a single `herald serve` does, then exits.
  *
  * The store must be shared by every process (Redis; `config.ts` refuses the others), since a
  * subscriber connected to one worker must receive what is published through another.
@@ -45,6 +46,8 @@ interface Slot {
   startedAtMs: number;
   /** Deaths in a row that came before STABLE_AFTER_MS. */
   quickDeaths: number;
+  /** Listening since its fork: it reloads on SIGHUP (one still starting reads the new file anyway). */
+  isServing: boolean;
   restartTimer: ReturnType<typeof setTimeout> | undefined;
 }
 
@@ -59,6 +62,7 @@ export function runPrimary(count: number, logger: Logger): void {
     worker: undefined,
     startedAtMs: 0,
     quickDeaths: 0,
+    isServing: false,
     restartTimer: undefined,
   }));
   const slotOf = new Map<Worker, Slot>();
@@ -70,6 +74,7 @@ export function runPrimary(count: number, logger: Logger): void {
   const fork = (slot: Slot) => {
     slot.restartTimer = undefined;
     slot.startedAtMs = Date.now();
+    slot.isServing = false;
     const worker = cluster.fork({ [SLOT_ENV]: String(slot.number) });
     slot.worker = worker;
     slotOf.set(worker, slot);
@@ -116,6 +121,7 @@ export function runPrimary(count: number, logger: Logger): void {
       'worker serving',
     );
     listening.add(slot.number);
+    slot.isServing = true;
     if (!hasStarted && listening.size === count) {
       hasStarted = true;
       logger.info({ workers: count, port: address.port }, 'all workers serving');
@@ -165,6 +171,15 @@ export function runPrimary(count: number, logger: Logger): void {
       stop(signal, 0);
     });
   }
+
+  process.on('SIGHUP', () => {
+    if (isStopping) return;
+    // Each worker reads the configuration itself and logs what it applied; a worker still
+    // starting has no handler yet (SIGHUP would end it) and reads the new configuration anyway.
+    const serving = slots.filter((slot) => slot.isServing && slot.worker !== undefined);
+    logger.info({ workers: serving.length }, 'SIGHUP: the workers reload their configuration');
+    for (const slot of serving) slot.worker?.process.kill('SIGHUP');
+  });
 
   logger.info({ workers: count }, 'starting workers');
   for (const slot of slots) fork(slot);

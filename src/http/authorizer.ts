@@ -61,6 +61,28 @@ export interface IssuerOptions {
   subscriberKey?: KeySpec | undefined;
 }
 
+/**
+ * An authorizer whose verification can be replaced while the hub runs (a configuration reload
+ * with new keys): whoever holds it (the router, an extension wrapping it) verifies with the
+ * current one. A token verified before the swap keeps what it opened; the next request is checked
+ * with the new keys only (the replaced verifiers' grant caches go with them).
+ */
+export class ReplaceableAuthorizer implements Authorizer {
+  #current: Authorizer;
+
+  constructor(initial: Authorizer) {
+    this.#current = initial;
+  }
+
+  replace(next: Authorizer): void {
+    this.#current = next;
+  }
+
+  // Arrow functions: a holder may pass them on unbound.
+  readonly verifyPublisher = (token: string): Promise<Grant> => this.#current.verifyPublisher(token);
+  readonly verifySubscriber = (token: string): Promise<Grant> => this.#current.verifySubscriber(token);
+}
+
 const DEFAULT_ALGORITHMS = ['HS256', 'HS384', 'HS512', 'EdDSA', 'ES256', 'ES384', 'RS256', 'PS256'];
 
 /**

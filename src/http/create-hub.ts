@@ -14,12 +14,17 @@ import {
 import { ScheduleService, type ScheduleServiceOptions, type ScheduleStore } from '../schedule/index.js';
 import { MemoryScheduleStore, openStore } from '../store/index.js';
 import type { NodeRequest, NodeResponse } from '../transports/index.js';
-import { type Authorizer, createAuthorizer, type JwtOptions } from './authorizer.js';
-import { trustedProxiesOf } from './client-address.js';
+import { type Authorizer, createAuthorizer, type JwtOptions, ReplaceableAuthorizer } from './authorizer.js';
+import { TrustedProxies, trustedProxiesOf } from './client-address.js';
 import type { HubExtensionFactory } from './extension.js';
 import { HubMetrics } from './metrics.js';
-import { defaultHttpOptions, type HttpOptions } from './options.js';
-import { publishRateLimiterOf } from './rate-limit.js';
+import {
+  defaultHttpOptions,
+  type HttpOptions,
+  RELOADABLE_HTTP_OPTIONS,
+  type ReloadableHttpOptions,
+} from './options.js';
+import { publishRateLimiterOf, publishRateOf } from './rate-limit.js';
 import { HubRouter } from './router.js';
 
 /** `createHub`'s `schedules` option: the schedule runner's knobs (timers, lease, horizon, worker id). */
@@ -62,6 +67,27 @@ export interface CreateHubOptions extends Partial<HttpOptions> {
   publicOperations?: boolean;
 }
 
+/**
+ * What `HeraldHub.reconfigure` changes while the hub runs. Open streams stay open: each change
+ * applies to the requests and streams that come next.
+ */
+export interface HubReconfiguration {
+  /**
+   * New token verification, built as `createHub`'s `jwt` is: key files are read again, remote JWK
+   * Sets start with an empty cache (fetched again at the next token), and tokens are checked with
+   * the new keys only from then on.
+   */
+  jwt?: JwtOptions;
+  /** Or a ready authorizer. */
+  authorizer?: Authorizer;
+  /**
+   * New values of the options that can change at run time; one given as `undefined` returns to its
+   * default, one left out keeps its value. `publishRate` can change between non-zero rates, not from
+   * or to 0 (no limiter, or one, is part of the hub since its creation).
+   */
+  options?: Partial<ReloadableHttpOptions>;
+}
+
 /** A hub embedded in an application: mount `handleNode` or `handleFetch`, publish from code. */
 export interface HeraldHub {
   readonly hub: HubCore;
@@ -85,6 +111,11 @@ export interface HeraldHub {
    */
   handleAdmin(req: NodeRequest, res: NodeResponse): void;
   publish(input: PublishInput): Promise<StoredEvent>;
+  /**
+   * Applies a configuration reload: all of it, or, when anything in it is invalid, nothing (it
+   * throws, naming the option). Open streams are never cut.
+   */
+  reconfigure(changes: HubReconfiguration): void;
   /** New subscriptions get 503; open ones stay until `close`. */
   stopAccepting(): void;
   /** Ends every subscription; a publication racing it gets 503 with `Retry-After` unless stored. */
@@ -97,13 +128,14 @@ export async function createHub(options: CreateHubOptions = {}): Promise<HeraldH
     if (options[key] !== undefined) (httpOptions as unknown as Record<string, unknown>)[key] = options[key];
   }
   httpOptions.resource ??= options.jwt?.resource;
-  const trustedProxies = trustedProxiesOf(httpOptions.trustProxy);
+  const trustedProxies = new ReplaceableTrustedProxies(trustedProxiesOf(httpOptions.trustProxy));
   // Checks `publishRate` / `publishBurst` before anything is opened (the router builds its own).
   publishRateLimiterOf(httpOptions, systemClock);
   // Before anything is opened: a configuration error (e.g. `resource` without `issuer`) leaks nothing.
-  const authorizer =
-    options.authorizer ??
-    createAuthorizer({ ...options.jwt, baseUrl: options.jwt?.baseUrl ?? httpOptions.hubUrl });
+  const authorizerOf = (jwt: JwtOptions | undefined) =>
+    createAuthorizer({ ...jwt, baseUrl: jwt?.baseUrl ?? httpOptions.hubUrl });
+  // One holder, so that a reload swaps the keys under the router and any extension wrapping it.
+  const authorizer = new ReplaceableAuthorizer(options.authorizer ?? authorizerOf(options.jwt));
   const opened =
     typeof options.store === 'object'
       ? options.store
@@ -172,6 +204,33 @@ export async function createHub(options: CreateHubOptions = {}): Promise<HeraldH
     handleFetch: router.handleFetch,
     handleAdmin: router.handleAdmin,
     publish: (input) => hub.publish(input),
+    reconfigure(changes) {
+      // Everything that can throw first, so that a refused reload changes nothing.
+      const next = nextHttpOptions(httpOptions, changes.options ?? {});
+      const nextProxies = trustedProxiesOf(next.trustProxy);
+      const nextRate = publishRateOf(next);
+      if ((nextRate === undefined) !== (router.publishRateLimiter === undefined)) {
+        throw new Error(
+          'publishRate: turning the publish rate limit on or off needs a new hub (a restart); a non-zero rate can change',
+        );
+      }
+      const nextAuthorizer =
+        changes.authorizer ?? (changes.jwt === undefined ? undefined : authorizerOf(changes.jwt));
+      // The router reads `httpOptions` per request. The streams' options object is shared by the
+      // open streams too, which read the heartbeat, flush window and lifetime once, when they
+      // start, and the shutdown hint when the hub closes (the new one, then).
+      Object.assign(httpOptions, next);
+      Object.assign(router.sseOptions, {
+        heartbeatMs: next.heartbeatMs,
+        shutdownRetryMs: next.shutdownRetryMs,
+        flushDelayMs: next.flushDelayMs,
+        maxConnectionLifetimeMs: next.maxConnectionLifetimeMs,
+      });
+      router.limiter.reconfigure(next);
+      if (nextRate !== undefined) router.publishRateLimiter?.reconfigure(nextRate);
+      trustedProxies.replace(nextProxies);
+      if (nextAuthorizer !== undefined) authorizer.replace(nextAuthorizer);
+    },
     stopAccepting: () => router.stopAccepting(),
     async close() {
       router.stopAccepting();
@@ -180,4 +239,38 @@ export async function createHub(options: CreateHubOptions = {}): Promise<HeraldH
       await hub.close();
     },
   };
+}
+
+/** `current` with `changes` applied: a change given as `undefined` is the option's default. */
+function nextHttpOptions(current: HttpOptions, changes: Partial<ReloadableHttpOptions>): HttpOptions {
+  const next: HttpOptions = { ...current };
+  const reloadable = new Set<string>(RELOADABLE_HTTP_OPTIONS);
+  for (const [key, value] of Object.entries(changes)) {
+    if (!reloadable.has(key)) throw new Error(`${key}: cannot change while the hub runs`);
+    const name = key as keyof ReloadableHttpOptions;
+    (next as unknown as Record<string, unknown>)[name] =
+      value === undefined ? defaultHttpOptions[name] : value;
+  }
+  return next;
+}
+
+/**
+ * The trusted proxies the router asks, replaceable by a reload. It trusts nobody of its own: `has`
+ * asks the current set (none: the socket's address, whatever the headers say).
+ */
+class ReplaceableTrustedProxies extends TrustedProxies {
+  #current: TrustedProxies | undefined;
+
+  constructor(initial: TrustedProxies | undefined) {
+    super([]);
+    this.#current = initial;
+  }
+
+  replace(next: TrustedProxies | undefined): void {
+    this.#current = next;
+  }
+
+  override has(address: string): boolean {
+    return this.#current?.has(address) ?? false;
+  }
 }

@@ -11,7 +11,13 @@ export {
   type JwtOptions,
 } from './authorizer.js';
 export { clientAddressOf, TrustedProxies, trustedProxiesOf } from './client-address.js';
-export { type CreateHubOptions, createHub, type HeraldHub, type ScheduleOptions } from './create-hub.js';
+export {
+  type CreateHubOptions,
+  createHub,
+  type HeraldHub,
+  type HubReconfiguration,
+  type ScheduleOptions,
+} from './create-hub.js';
 export {
   discoveryLinkHeader,
   LinkHeaderError,
@@ -20,5 +26,17 @@ export {
 } from './discovery.js';
 export { HttpError } from './errors.js';
 export type { HubExtension, HubExtensionContext, HubExtensionFactory } from './extension.js';
-export { defaultHttpOptions, type HttpOptions, HUB_PATH } from './options.js';
-export { createHubServer, type HubServer, type TlsFiles } from './tls-server.js';
+export {
+  defaultHttpOptions,
+  type HttpOptions,
+  HUB_PATH,
+  RELOADABLE_HTTP_OPTIONS,
+  type ReloadableHttpOptions,
+} from './options.js';
+export {
+  createHubServer,
+  type HubServer,
+  loadTlsCredentials,
+  type TlsCredentials,
+  type TlsFiles,
+} from './tls-server.js';

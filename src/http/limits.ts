@@ -17,11 +17,19 @@ export class ConnectionLimiter {
   #perIp = new Map<string, number>();
 
   constructor(limits: ConnectionLimits) {
-    this.#limits = limits;
+    this.#limits = { maxConnections: limits.maxConnections, maxConnectionsPerIp: limits.maxConnectionsPerIp };
   }
 
   get total(): number {
     return this.#total;
+  }
+
+  /**
+   * New caps for the connections that come next (a configuration reload). Open connections are
+   * never cut: past a lowered cap, new ones are refused until enough of them ended.
+   */
+  reconfigure(limits: ConnectionLimits): void {
+    this.#limits = { maxConnections: limits.maxConnections, maxConnectionsPerIp: limits.maxConnectionsPerIp };
   }
 
   /** Takes one slot or throws 429; returns the function that gives it back (idempotent). */

@@ -44,6 +44,8 @@ export class HubMetrics implements HubObserver {
   readonly appendDuration: Histogram;
   readonly replayDuration: Histogram<'transport'>;
   readonly fanOutDuration: Histogram;
+  /** Configuration reloads (`herald serve` on SIGHUP), applied (`ok`) or refused (`error`). */
+  readonly configReloads: Counter<'result'>;
   /** Label children made once: `labels()` per connection kept one child (+ bound `inc`) per connection. */
   #sentBytesBy = new Map<string, ByteCounter>();
 
@@ -156,6 +158,15 @@ export class HubMetrics implements HubObserver {
       buckets: FAN_OUT_BUCKETS,
       registers,
     });
+    this.configReloads = new Counter({
+      name: 'herald_config_reloads_total',
+      help: 'Configuration reloads (SIGHUP): applied (result="ok") or refused, the old configuration kept (result="error")',
+      labelNames: ['result'],
+      registers,
+    });
+    // Both series from the start, so that an alert on errors needs no absent() guard.
+    this.configReloads.inc({ result: 'ok' }, 0);
+    this.configReloads.inc({ result: 'error' }, 0);
   }
 
   /** The sent-bytes counter of one transport (the same child for every connection). */

@@ -76,7 +76,8 @@ export const defaultHttpOptions: HttpOptions = {
   maxConnections: 10_000,
   maxConnectionsPerIp: 256,
   heartbeatMs: 15_000,
-  maxQueueBytes: 1024 * 1024,
+  // A full body's event (1 MiB of data) fits, with its fields: it is refused at publish otherwise.
+  maxQueueBytes: 1024 * 1024 + 64 * 1024,
   defaultLongPollTimeoutMs: 25_000,
   maxLongPollTimeoutMs: 60_000,
   subscriptionsApi: false,
@@ -90,3 +91,30 @@ export const defaultHttpOptions: HttpOptions = {
   publishRate: 0,
   publishBurst: undefined,
 };
+
+/**
+ * The options `HeraldHub.reconfigure` changes while the hub runs (a configuration reload): each is
+ * read per request or per new stream, so a change applies to what comes next and open streams are
+ * left as they are. The others (the subscriptions API, `resource`, `maxQueueBytes`, which an open
+ * stream reads both at its start and live…) are fixed at creation.
+ */
+export const RELOADABLE_HTTP_OPTIONS = [
+  'allowAnonymous',
+  'corsOrigins',
+  'maxBodyBytes',
+  'maxSelectors',
+  'maxConnections',
+  'maxConnectionsPerIp',
+  'heartbeatMs',
+  'defaultLongPollTimeoutMs',
+  'maxLongPollTimeoutMs',
+  'shutdownRetryMs',
+  'flushDelayMs',
+  'maxConnectionLifetimeMs',
+  'accessLog',
+  'trustProxy',
+  'publishRate',
+  'publishBurst',
+] as const satisfies readonly (keyof HttpOptions)[];
+
+export type ReloadableHttpOptions = Pick<HttpOptions, (typeof RELOADABLE_HTTP_OPTIONS)[number]>;

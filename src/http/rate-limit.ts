@@ -27,29 +27,41 @@ interface Bucket {
  * with a full bucket: memory stays bounded at `maxKeys` buckets whatever the number of clients.
  */
 export class RateLimiter {
-  readonly ratePerSecond: number;
-  readonly burst: number;
+  #ratePerSecond: number;
+  #burst: number;
   readonly maxKeys: number;
   readonly #clock: Clock;
   readonly #buckets = new Map<string, Bucket>();
 
   constructor(options: RateLimiterOptions) {
-    if (!(options.ratePerSecond > 0 && Number.isFinite(options.ratePerSecond))) {
-      throw new RangeError(
-        `publish rate (ratePerSecond) must be a positive number, got ${options.ratePerSecond}`,
-      );
-    }
-    if (!(options.burst >= 1 && Number.isFinite(options.burst))) {
-      throw new RangeError(`publish burst must be at least 1, got ${options.burst}`);
-    }
+    checkRate(options);
     const maxKeys = options.maxKeys ?? DEFAULT_RATE_LIMIT_MAX_KEYS;
     if (!(Number.isInteger(maxKeys) && maxKeys >= 1)) {
       throw new RangeError(`maxKeys must be a positive integer, got ${maxKeys}`);
     }
-    this.ratePerSecond = options.ratePerSecond;
-    this.burst = options.burst;
+    this.#ratePerSecond = options.ratePerSecond;
+    this.#burst = options.burst;
     this.maxKeys = maxKeys;
     this.#clock = options.clock;
+  }
+
+  get ratePerSecond(): number {
+    return this.#ratePerSecond;
+  }
+
+  get burst(): number {
+    return this.#burst;
+  }
+
+  /**
+   * A new rate and burst (a configuration reload), keeping every bucket: a client that used its
+   * burst does not get a fresh one, and a bucket above a lowered burst is cut to it when next used.
+   * Throws a `RangeError` as the constructor does, changing nothing.
+   */
+  reconfigure(limits: { ratePerSecond: number; burst: number }): void {
+    checkRate(limits);
+    this.#ratePerSecond = limits.ratePerSecond;
+    this.#burst = limits.burst;
   }
 
   /** Keys held now (at most `maxKeys`). */
@@ -70,7 +82,7 @@ export class RateLimiter {
       const bucket = this.#touch(key, nowMs);
       buckets.push(bucket);
       if (refused === undefined && bucket.tokens < 1) {
-        const waitSeconds = (1 - bucket.tokens) / this.ratePerSecond;
+        const waitSeconds = (1 - bucket.tokens) / this.#ratePerSecond;
         // A hair over a whole number of seconds (float error) still rounds up to the next one.
         refused = { key, retryAfterSeconds: Math.max(1, Math.ceil(waitSeconds - 1e-9)) };
       }
@@ -87,12 +99,12 @@ export class RateLimiter {
       this.#buckets.delete(key);
       // A clock stepping back adds nothing (and takes nothing away).
       const elapsedMs = Math.max(0, nowMs - existing.atMs);
-      existing.tokens = Math.min(this.burst, existing.tokens + (elapsedMs / 1000) * this.ratePerSecond);
+      existing.tokens = Math.min(this.#burst, existing.tokens + (elapsedMs / 1000) * this.#ratePerSecond);
       existing.atMs = Math.max(existing.atMs, nowMs);
       this.#buckets.set(key, existing);
       return existing;
     }
-    const bucket: Bucket = { tokens: this.burst, atMs: nowMs };
+    const bucket: Bucket = { tokens: this.#burst, atMs: nowMs };
     this.#buckets.set(key, bucket);
     while (this.#buckets.size > this.maxKeys) {
       const oldest = this.#buckets.keys().next();
@@ -103,9 +115,37 @@ export class RateLimiter {
   }
 }
 
+function checkRate(limits: { ratePerSecond: number; burst: number }): void {
+  if (!(limits.ratePerSecond > 0 && Number.isFinite(limits.ratePerSecond))) {
+    throw new RangeError(
+      `publish rate (ratePerSecond) must be a positive number, got ${limits.ratePerSecond}`,
+    );
+  }
+  if (!(limits.burst >= 1 && Number.isFinite(limits.burst))) {
+    throw new RangeError(`publish burst must be at least 1, got ${limits.burst}`);
+  }
+}
+
 /** `--publish-burst`'s default: twice the rate, at least 1. */
 export function defaultPublishBurst(ratePerSecond: number): number {
   return Math.max(1, 2 * ratePerSecond);
+}
+
+/**
+ * The rate and burst of `HttpOptions.publishRate` / `publishBurst`; `undefined` when the rate is 0
+ * (no limit, the default). Throws a `RangeError` for a negative rate or a burst below 1.
+ */
+export function publishRateOf(options: {
+  publishRate: number;
+  publishBurst: number | undefined;
+}): { ratePerSecond: number; burst: number } | undefined {
+  if (options.publishRate === 0) return undefined;
+  const limits = {
+    ratePerSecond: options.publishRate,
+    burst: options.publishBurst ?? defaultPublishBurst(options.publishRate),
+  };
+  checkRate(limits);
+  return limits;
 }
 
 /**
@@ -117,13 +157,8 @@ export function publishRateLimiterOf(
   clock: Clock,
   maxKeys?: number,
 ): RateLimiter | undefined {
-  if (options.publishRate === 0) return undefined;
-  return new RateLimiter({
-    ratePerSecond: options.publishRate,
-    burst: options.publishBurst ?? defaultPublishBurst(options.publishRate),
-    clock,
-    maxKeys,
-  });
+  const limits = publishRateOf(options);
+  return limits === undefined ? undefined : new RateLimiter({ ...limits, clock, maxKeys });
 }
 
 /** Rate-limit keys: `sub:<token sub>` and `addr:<client address>`. */

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createSecureServer, type Http2SecureServer, type Http2Session } from 'node:http2';
-import type { TLSSocket } from 'node:tls';
+import { createSecureContext, type TLSSocket } from 'node:tls';
 import type { HeraldHub } from './create-hub.js';
 
 export interface TlsFiles {
@@ -11,11 +11,47 @@ export interface TlsFiles {
   keyPath: string;
 }
 
+/** A certificate chain and its private key, read and checked to belong together. */
+export interface TlsCredentials {
+  readonly cert: Buffer;
+  readonly key: Buffer;
+}
+
+/**
+ * Reads the two PEM files and checks that they make a TLS context (the key matches the
+ * certificate): throws an error naming the file or the mismatch, so that a renewal gone wrong is
+ * refused before anything changes.
+ */
+export function loadTlsCredentials(files: TlsFiles): TlsCredentials {
+  const read = (what: string, path: string) => {
+    try {
+      return readFileSync(path);
+    } catch (error) {
+      throw new Error(`cannot read the TLS ${what} ${path}: ${(error as Error).message}`);
+    }
+  };
+  const credentials = { cert: read('certificate', files.certPath), key: read('key', files.keyPath) };
+  try {
+    createSecureContext(credentials);
+  } catch (error) {
+    // OpenSSL's reason ("key values mismatch", "no start line"), never the files' content.
+    throw new Error(
+      `the TLS certificate ${files.certPath} and key ${files.keyPath} are unusable together: ${(error as Error).message}`,
+    );
+  }
+  return credentials;
+}
+
 /** A listening-ready server for a hub, and how to cut its open connections at shutdown. */
 export interface HubServer {
   readonly server: Server | Http2SecureServer;
   /** Whether it speaks TLS (HTTP/2 and HTTP/1.1 by ALPN). */
   readonly isSecure: boolean;
+  /**
+   * Serves new TLS connections with this certificate and key (a renewal, `setSecureContext`); open
+   * connections and their streams keep theirs. Throws on a server without TLS.
+   */
+  setTlsCredentials(credentials: TlsCredentials): void;
   /** Ends every open connection and HTTP/2 session (after the hub told its subscribers to go). */
   closeAllConnections(): void;
   /**
@@ -56,6 +92,9 @@ export function createHubServer(herald: HeraldHub, tls?: TlsFiles): HubServer {
     return {
       server,
       isSecure: false,
+      setTlsCredentials() {
+        throw new Error('this server speaks no TLS: serving a certificate needs a restart');
+      },
       closeAllConnections,
       close(timeoutMs) {
         const closed = closeWithin(server, timeoutMs, closeAllConnections);
@@ -64,10 +103,7 @@ export function createHubServer(herald: HeraldHub, tls?: TlsFiles): HubServer {
       },
     };
   }
-  const server = createSecureServer(
-    { allowHTTP1: true, cert: readFileSync(tls.certPath), key: readFileSync(tls.keyPath) },
-    herald.handleNode,
-  );
+  const server = createSecureServer({ allowHTTP1: true, ...loadTlsCredentials(tls) }, herald.handleNode);
   // Http2SecureServer has no closeAllConnections: track HTTP/2 sessions and the TLS sockets that
   // fell back to HTTP/1.1 ourselves.
   const sessions = new Set<Http2Session>();
@@ -90,6 +126,8 @@ export function createHubServer(herald: HeraldHub, tls?: TlsFiles): HubServer {
   return {
     server,
     isSecure: true,
+    // The ALPN list (h2, http/1.1) is the server's, not the context's: it survives the swap.
+    setTlsCredentials: (credentials) => server.setSecureContext({ ...credentials }),
     closeAllConnections,
     close(timeoutMs) {
       const closed = closeWithin(server, timeoutMs, closeAllConnections);
