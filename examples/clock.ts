@@ -1,5 +1,5 @@
 /**
- * A clock over Server-Sent Events: `npm start`, then open http://localhost:3000 (PORT overrides).
+ * A clock over Server-Sent Events: `npm run example:clock`, then open http://localhost:3000 (PORT overrides).
  * Each second the server sends the ISO time with an incrementing event id. Stop and restart the
  * server: the browser reconnects with Last-Event-ID and the counter resumes where it was.
  */

@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 // The part of the overview's `window.heraldDemo.state` this test reads, as the page declares it.
 import type { TickerState } from '../../web/pages/home/live-ticker.js';
@@ -88,6 +89,34 @@ describe('overview page', () => {
     await context.close();
   });
 
+  it('names the learning guides, each a file of docs/learn in the repository', async () => {
+    const { context, errors, page } = await openInNewContext(demo, '/');
+    expect(await page.textContent('#home-learn-title')).toBe('Learn SSE');
+    const paths = await page.$$eval('#home-guides li code', (items) => items.map((item) => item.textContent));
+    expect(paths).toEqual([
+      'docs/learn/index.md',
+      'docs/learn/sse-from-the-bytes-up.md',
+      'docs/learn/polling-long-polling-sse.md',
+      'docs/learn/six-connections.md',
+      'docs/learn/time-on-the-wire.md',
+      'docs/learn/date-time-bugs.md',
+      'docs/learn/use-cases.md',
+    ]);
+    // Named, not linked (the demo serves no documentation), so each must exist where it says.
+    for (const path of paths) expect(existsSync(new URL(`../../${path}`, import.meta.url)), path).toBe(true);
+    // Each guide under its own title (its first heading); the index is where to start.
+    const titles = await page.$$eval('#home-guides .home-guide-title', (items) =>
+      items.map((item) => item.textContent),
+    );
+    const headings = paths.slice(1).map((path) => {
+      const text = readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8');
+      return /^# (.+)$/m.exec(text)?.[1];
+    });
+    expect(titles).toEqual(['Start here', ...headings]);
+    expectNoConsoleErrors(errors);
+    await context.close();
+  });
+
   it('links only pages that answer 200 and become ready without console errors', async () => {
     const { context, errors } = await newDemoContext(demo.browser);
     for (const path of PAGES) {
@@ -147,7 +176,7 @@ describe('overview page', () => {
     await expect.poll(shown, { timeout: 5_000 }).toContain('GOOD');
     const texts = await shown();
     expect(texts).toContain('$42.42');
-    expect(texts).toContain('▲ 6.05% today');
+    expect(texts).toContain('▲ 6.05% since open');
     expect(texts).not.toContain('EVIL');
     for (const text of texts) expect(text).not.toMatch(/NaN|Infinity|Invalid|undefined/);
     // The ticker goes on as before.

@@ -252,3 +252,27 @@ describe('examples/next-route.ts: client addresses', () => {
     }
   });
 });
+
+// The examples of docs/learn, started by hand as their guides say: each prints its URL, answers
+// on its path, and stops cleanly (exit 0) on SIGTERM. test/learn runs what they do in detail.
+describe.each([
+  ['learn/raw-sse-server', '/events', 200, 'text/event-stream'],
+  ['learn/herald-sse-server', '/events', 200, 'text/event-stream'],
+  ['learn/hub-sse-server', '/.well-known/mercure?topic=ticks', 200, 'text/event-stream'],
+  ['learn/polling', '/poll?after=0', 200, 'application/json'],
+  ['notifications', '/token?user=alice', 200, 'text/plain'],
+  ['stock-ticker', '/prices', 200, 'application/json'],
+  // Members only: without a token the hub answers 401.
+  ['chat-reader', '/.well-known/mercure?topic=https://example.com/chat/lobby', 401, 'text/plain'],
+] as const)('examples/%s.ts', (name, path, status, contentType) => {
+  it(`answers ${path} with ${status} and exits 0 on SIGTERM`, async () => {
+    const example = await startExample(name);
+    const response = await fetch(`${example.url}${path}`);
+    expect(response.status).toBe(status);
+    expect(response.headers.get('content-type') ?? '').toContain(contentType);
+    await response.body?.cancel();
+    example.child.kill('SIGTERM');
+    const exit = await within(example.exited, EXIT_TIMEOUT_MS, `${name}: exit after SIGTERM`);
+    expect(exit, example.output()).toEqual({ code: 0, signal: null });
+  });
+});

@@ -82,7 +82,9 @@ export function followConnection(
 ): void {
   const update = () =>
     set(source.readyState === 1 ? 'open' : source.readyState === 0 ? 'reconnecting' : 'closed');
-  set('connecting');
+  // A shared stream may be open already (another tab holds it, or the page waited for it).
+  if (source.readyState === 0) set('connecting');
+  else update();
   source.addEventListener('open', update);
   source.addEventListener('error', update);
 }

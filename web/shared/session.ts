@@ -40,6 +40,9 @@ export class DemoTokenError extends Error {
   }
 }
 
+/** The public notifications' topic, under the session's topic prefix. */
+export const NOTIFICATIONS_PATH = 'notifications';
+
 /** Renew a minute before expiry: the hub refuses a token the moment it expires. */
 const RENEW_BEFORE_MS = 60_000;
 
@@ -51,9 +54,11 @@ const RENEW_BEFORE_MS = 60_000;
  */
 export class DemoSession {
   #current: TokenResponse;
+  readonly #identity: Identity;
 
   private constructor(current: TokenResponse, identity: Identity) {
     this.#current = current;
+    this.#identity = identity;
     this.#renewLater(identity);
   }
 
@@ -80,6 +85,14 @@ export class DemoSession {
 
   get token(): string {
     return this.#current.token;
+  }
+  /**
+   * Who this session acts as, the same in every tab (`alice`, `Reader:subscriber`): the name of
+   * the streams it may share with other tabs. The token's subject is unique per token.
+   */
+  get identityKey(): string {
+    const identity = this.#identity;
+    return 'user' in identity ? identity.user : `${identity.name}:${identity.role}`;
   }
   get subject(): string {
     return this.#current.subject;
@@ -139,6 +152,20 @@ export class DemoSession {
       name: shareName,
       headers: () => ({ authorization: `Bearer ${this.token}` }),
     });
+  }
+
+  /**
+   * The fake user's stream: the public notifications and the user's private topic (private
+   * notifications, meeting reminders), one connection shared by all of this user's tabs, of the
+   * notifications and the meetings pages alike; each page listens to its own event type.
+   */
+  userStream(): SharedEventSource {
+    const user = this.user;
+    if (user === undefined) throw new Error('a user stream needs a session of a fake user');
+    return this.subscribe(
+      [this.topic(NOTIFICATIONS_PATH), this.userTopic(user.id)],
+      `herald-demo:user:${user.id}`,
+    );
   }
 
   #renewLater(identity: Identity): void {

@@ -66,9 +66,11 @@ async function start(): Promise<void> {
       return;
     }
     const reason = (await response.text()).trim();
-    status.textContent = `The hub refused the message: ${response.status} ${reason || response.statusText}.${
-      response.status === 403 ? ' A reader’s token may subscribe but not publish.' : ''
-    }`;
+    // A 403 says what this user may not do, rather than the hub's words about topics and claims.
+    status.textContent =
+      response.status === 403
+        ? 'You can read this chat but not post to it: your token allows reading only (the hub answered 403).'
+        : `The hub refused the message: ${response.status} ${reason || response.statusText}.`;
   });
 
   document.addEventListener('visibilitychange', () => {
@@ -134,7 +136,10 @@ async function enterRoom(session: DemoSession, myName: string): Promise<void> {
     byId('chat-presence-note').textContent = 'Presence needs the hub’s subscriptions API (--subscriptions).';
   }
   followConnection(opened.source, setConnection);
-  opened.source.addEventListener('open', () => markReady({ user: who, room: roomAtEntry }), { once: true });
+  // The room opened its stream before it read the history: it is usually open already.
+  const ready = () => markReady({ user: who, room: roomAtEntry });
+  if (opened.source.readyState === 1) ready();
+  else opened.source.addEventListener('open', ready, { once: true });
 }
 
 function renderIdentities(session: DemoSession): void {

@@ -1,6 +1,8 @@
-import { EventSource, hubUrl, timeOfEventId } from '../../../src/client/index.js';
+import { type SharedEventSource, timeOfEventId } from '../../../src/client/index.js';
 import { isShowableTime, parseJsonObject } from '../../shared/dom.js';
+import { readHistory } from '../../shared/history.js';
 import type { DemoSession } from '../../shared/session.js';
+import { whenOpen } from '../../shared/streams.js';
 import { isAfter } from './last-read.js';
 import { isSubscriptionDoc, type Person, Presence, type SubscriptionDoc } from './presence.js';
 
@@ -18,7 +20,7 @@ export interface RoomEvents {
 }
 
 export interface RoomStream {
-  source: EventSource;
+  source: SharedEventSource;
   /** False when the hub has no subscriptions API (`--subscriptions` off): no presence then. */
   hasPresence: boolean;
   close(): void;
@@ -33,12 +35,15 @@ const SUBSCRIPTIONS_PATH = '/.well-known/mercure/subscriptions';
 
 /**
  * One room, one stream: the room's topic and, when the hub has the subscriptions API, the room's
- * subscription events (private; the demo token may read them), replayed from the earliest event
- * the hub keeps so a returning user sees what was said.
+ * subscription events (private; the demo token may read them). The stream is shared by this
+ * identity's tabs of the room (one connection, whatever the number of tabs) and is live wherever a
+ * tab joins it, so what was said before comes from the hub's history (`readHistory`, from the
+ * earliest event it keeps): the stream opens first and its events are held, the history is read
+ * and shown, then the held events it did not contain follow. A returning user sees what was said.
  *
  * The subscriptions list is read first. It names who is here and, as `lastEventID`, the hub's
- * newest event at that moment: what the stream then replays up to that id is history, anything
- * after it is live. Replayed subscription events are skipped, the list already accounts for them.
+ * newest event at that moment: what came up to that id is history, anything after it is live.
+ * Subscription events of the history are skipped, the list already accounts for them.
  */
 export async function openRoom(session: DemoSession, topic: string, events: RoomEvents): Promise<RoomStream> {
   const presenceBase = `${SUBSCRIPTIONS_PATH}/${encodeURIComponent(topic)}`;
@@ -54,25 +59,44 @@ export async function openRoom(session: DemoSession, topic: string, events: Room
     if (head === undefined) return (timeOfEventId(id) ?? openedAtMs) < openedAtMs;
     return head !== 'earliest' && !isAfter(id, head);
   };
-
-  const topics = list === undefined ? [topic] : [topic, `${presenceBase}/{subscriber}`];
-  const source = new EventSource(hubUrl('/', { topics }), {
-    // A function: the session renews its token, and a reconnection must present the new one.
-    headers: () => ({ authorization: `Bearer ${session.token}` }),
-    lastEventId: 'earliest',
-  });
-  source.addEventListener('chat', (event) => {
-    const message = parseChatMessage(event.data);
-    if (message !== undefined) events.onMessage(message, event.lastEventId, isHistory(event.lastEventId));
-  });
-  // Subscription events have no `type`: they arrive as plain messages.
-  source.addEventListener('message', (event) => {
-    if (isHistory(event.lastEventId)) return;
-    const doc = parseJsonObject(event.data);
+  const onEvent = (type: string, data: string, id: string): void => {
+    if (type === 'chat') {
+      const message = parseChatMessage(data);
+      if (message !== undefined) events.onMessage(message, id, isHistory(id));
+      return;
+    }
+    // Subscription events have no `type`: they arrive as plain messages.
+    if (type !== 'message' || isHistory(id)) return;
+    const doc = parseJsonObject(data);
     if (!isSubscriptionDoc(doc)) return;
     presence.apply(doc);
     events.onPresence(presence.people());
-  });
+  };
+
+  const topics = list === undefined ? [topic] : [topic, `${presenceBase}/{subscriber}`];
+  // The session's token presents this identity: tabs of other identities need streams of their own.
+  const source = session.subscribe(topics, `herald-demo:chat:${session.identityKey}:${topic}`);
+  let held: { type: string; data: string; id: string }[] | undefined = [];
+  for (const type of ['chat', 'message']) {
+    source.addEventListener(type, (event) => {
+      const { data, lastEventId: id } = event as MessageEvent<string>;
+      if (held !== undefined) held.push({ type, data, id });
+      else onEvent(type, data, id);
+    });
+  }
+  await whenOpen(source);
+  const replayed = new Set<string>();
+  try {
+    const history = await readHistory(topics, 'earliest', { authorization: `Bearer ${session.token}` });
+    for (const event of history) {
+      replayed.add(event.id);
+      onEvent(event.type ?? 'message', event.data, event.id);
+    }
+  } catch {
+    // No history (the hub did not answer): the room goes on live.
+  }
+  for (const event of held) if (!replayed.has(event.id)) onEvent(event.type, event.data, event.id);
+  held = undefined;
   return { source, hasPresence: list !== undefined, close: () => source.close() };
 }
 

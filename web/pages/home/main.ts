@@ -5,13 +5,15 @@ import { type HubConnections, pollHubConnections } from '../../shared/hub-metric
 import { followConnection, markReady, mountLayout, showBanner } from '../../shared/layout.js';
 import { DemoSession } from '../../shared/session.js';
 import { pageCards } from './cards.js';
+import { guideItems } from './guides.js';
 import { startLiveTicker, type TickerState } from './live-ticker.js';
 
 const setConnection = mountLayout('home');
 byId('home-cards').replaceChildren(...pageCards());
+byId('home-guides').replaceChildren(...guideItems());
 
 /** `window.heraldDemo.state` of the overview: the ticker's numbers and the hub's connections. */
-const state: TickerState & { connections?: HubConnections } = { updates: 0 };
+const state: TickerState & { connections?: HubConnections } = { updates: 0, ids: [] };
 try {
   // The session says where the demo's topics live (and fails clearly when the hub is not in demo
   // mode); the stock topics are public, so the stream itself needs no token.

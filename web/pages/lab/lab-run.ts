@@ -148,6 +148,12 @@ export class LabRun {
     pane.latenciesMs.length = 0;
     pane.payloadBytes = 0;
     pane.opened = false;
+    // Not a SharedEventSource, unlike every other page's stream: the lab compares transports, so
+    // each pane needs a connection of its own, counted and timed by this page alone (a shared
+    // stream would measure another tab's requests, or none). It does not starve the other tabs:
+    // nothing is opened before Start and everything is closed at Stop (or after MAX_RUN_MS); during
+    // a run short polling holds no connection between polls, so the lab holds two (long poll and
+    // SSE), which the other pages' shared streams (one per stream, not per tab) leave room for.
     const source = new EventSource(hubUrl('/', { topics: [this.#topic] }), {
       transport: pane.transport,
       lastEventId: 'earliest',

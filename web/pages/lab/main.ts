@@ -109,11 +109,12 @@ function start(session: DemoSession): void {
 }
 
 /**
- * Every demo page holds a stream, and a browser opens at most 6 HTTP/1.1 connections per host:
- * with a few demo tabs open the lab's requests wait in the browser's queue, not at the hub.
+ * A browser opens at most 6 HTTP/1.1 connections per host. The other demo pages share their
+ * streams across tabs, but other pages of this host (or many users and rooms at once) may still
+ * hold them all: the lab's requests then wait in the browser's queue, not at the hub.
  */
 const CONNECT_HINT =
-  'Still connecting: the browser may be out of connections to this host. Close some demo tabs, or serve the hub over HTTP/2 with --tls-cert/--tls-key.';
+  'Still connecting: the browser may be out of connections to this host. Close some tabs of this host, or serve the hub over HTTP/2 with --tls-cert/--tls-key.';
 
 function settings(): LabSettings {
   return { ratePerSecond: Number(rate.value), shortPollIntervalMs: Number(interval.value) };

@@ -68,11 +68,17 @@ export function renderSeriesTable(table: HTMLTableElement, users: readonly DemoU
           { 'data-zone': zone, class: isChanged ? 'changed' : '' },
           h('span', { class: 'cell-time' }, clock),
           ...(isChanged ? [h('span', { class: 'visually-hidden' }, ' (changed)')] : []),
-          h('small', {}, offsetLabel(ms, zone)),
+          // May break after "UTC" where the column is narrow (a phone).
+          h('small', {}, ...breakAfterUtc(offsetLabel(ms, zone))),
         );
       }),
     );
   });
   const caption = table.querySelector('caption');
   table.replaceChildren(...(caption ? [caption] : []), h('thead', {}, head), h('tbody', {}, ...rows));
+}
+
+/** `UTC+01:00` as `UTC`, a line-break opportunity, `+01:00`. */
+function breakAfterUtc(label: string): (Node | string)[] {
+  return label.startsWith('UTC') ? ['UTC', h('wbr'), label.slice(3)] : [label];
 }

@@ -98,7 +98,7 @@ async function start(): Promise<void> {
   byId('reminders-hint').replaceChildren(
     'Private updates on ',
     h('code', {}, `users/${me.id}`),
-    `, which only ${me.name}'s token may read, over one stream shared by ${me.name}'s tabs of this page. Times in ${me.name}'s zone, ${me.timeZone}.`,
+    `, which only ${me.name}'s token may read, over one stream shared by all of ${me.name}'s tabs. Times in ${me.name}'s zone, ${me.timeZone}.`,
   );
   const source = listenForReminders(session, me, (reminder) => state.reminders.push(reminder));
   followConnection(source, setConnection);

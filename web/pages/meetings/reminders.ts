@@ -19,8 +19,8 @@ export interface ReceivedReminder {
 }
 
 /**
- * The user's own private topic, `users/{id}`, over one stream shared by this user's tabs of the
- * page. A reminder is an ordinary update that Herald published at its due instant; the id of an
+ * The user's own private topic, `users/{id}`, over the stream shared by all of this user's tabs
+ * (`DemoSession.userStream`, which also carries the notifications: only `reminder` events count). A reminder is an ordinary update that Herald published at its due instant; the id of an
  * occurrence is a UUIDv7 of that due instant, so its lateness is read off the id.
  */
 export function listenForReminders(
@@ -28,7 +28,7 @@ export function listenForReminders(
   user: DemoUser,
   onReminder: (reminder: ReceivedReminder) => void,
 ): SharedEventSource {
-  const source = session.subscribe([session.userTopic(user.id)], `herald-demo:meetings:${user.id}`);
+  const source = session.userStream();
   const list = document.getElementById('reminder-list');
   const region = document.getElementById('toasts');
   const toasts =

@@ -2,7 +2,7 @@ import '../../shared/demo.css';
 import './notifications.css';
 import { byId, h } from '../../shared/dom.js';
 import { followConnection, markReady, mountLayout, showBanner } from '../../shared/layout.js';
-import { DemoSession, type DemoUser, userFromLocation } from '../../shared/session.js';
+import { DemoSession, type DemoUser, NOTIFICATIONS_PATH, userFromLocation } from '../../shared/session.js';
 import { Toasts } from '../../shared/toasts.js';
 import { renderUserSwitcher } from '../../shared/user-switcher.js';
 import { Inbox } from './inbox.js';
@@ -24,7 +24,6 @@ export interface NotificationsState {
 }
 
 const DEFAULT_USER = 'alice';
-const PUBLIC_PATH = 'notifications';
 
 const setStatus = mountLayout('notifications');
 
@@ -49,12 +48,9 @@ try {
   });
 
   // The public topic and this user's own: the token lets the hub deliver private updates of
-  // `users/<me>` to this user's tabs only. Tabs of one user share the stream; other users' tabs
-  // must not, hence the name per user.
-  const source = session.subscribe(
-    [session.topic(PUBLIC_PATH), session.userTopic(me.id)],
-    `herald-demo-notifications-${me.id}`,
-  );
+  // `users/<me>` to this user's tabs only. All tabs of one user (this page's and the meetings
+  // page's) share the stream; other users' tabs must not, hence a stream per user.
+  const source = session.userStream();
   followConnection(source, setStatus);
   source.addEventListener('open', () => markReady(state), { once: true });
   source.addEventListener('notification', (event) => {
@@ -88,7 +84,7 @@ try {
     const notice: Notice = { text, level, from: me.id, fromName: me.name, to, sentAtMs: Date.now() };
     const isPublic = to === EVERYONE;
     const response = await session.publish({
-      topic: isPublic ? session.topic(PUBLIC_PATH) : session.userTopic(to),
+      topic: isPublic ? session.topic(NOTIFICATIONS_PATH) : session.userTopic(to),
       type: 'notification',
       data: JSON.stringify(notice),
       // A private update reaches only subscribers whose token may read its topic.

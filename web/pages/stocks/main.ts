@@ -1,6 +1,5 @@
 import '../../shared/demo.css';
 import './stocks.css';
-import { hubUrl } from '../../../src/client/index.js';
 import { byId } from '../../shared/dom.js';
 import { type ConnectionState, markReady, mountLayout, showBanner } from '../../shared/layout.js';
 import { DemoSession } from '../../shared/session.js';
@@ -48,6 +47,9 @@ const latest = new Map<string, Price>();
 const arrivals: number[] = [];
 /** Replaced by the snapshot's symbols before the stream starts. */
 let shownSymbols = new SymbolSet([]);
+/** The page is ready for tests once the snapshot is drawn and the stream is open. */
+let isSnapshotDrawn = false;
+let connectionNow: ConnectionState = 'connecting';
 
 const dropButton = byId<HTMLButtonElement>('drop');
 const reconnectButton = byId<HTMLButtonElement>('reconnect');
@@ -63,7 +65,7 @@ try {
   // The session says where the demo's topics live (and fails clearly when the hub is not in demo
   // mode); the stock topics are public, so the stream itself needs no token.
   const session = await DemoSession.open({ name: 'Stock watcher', role: 'subscriber' });
-  const feed = new TickerFeed(hubUrl('/', { topics: [session.topic('stocks/{symbol}')] }), {
+  const feed = new TickerFeed(session.topic('stocks/{symbol}'), {
     price: onPrice,
     connection: onConnection,
     catchUp: onCatchUp,
@@ -81,11 +83,17 @@ try {
   // Not disabled while it reconnects: a disabled button drops the keyboard focus. The feed
   // ignores a second click.
   reconnectButton.addEventListener('click', () => void feed.reconnect());
-  // Draw the prices as they are now, then resume the stream right after them.
+  // Join the stream first (its prices are held), draw the prices as they are now, then go on with
+  // the held prices published after them: the stream is shared with other tabs and live wherever
+  // this tab joins it, so it cannot be asked to resume from the snapshot's id.
+  await feed.start();
   const snapshot = await fetchSnapshot();
   shownSymbols = new SymbolSet(snapshot.prices.map((price) => price.symbol));
   for (const price of snapshot.prices) showPrice(price, false);
-  feed.start(snapshot.lastEventId);
+  feed.release(snapshot.lastEventId);
+  isSnapshotDrawn = true;
+  // A cast: TypeScript cannot see that `onConnection` changed it during the awaits above.
+  if ((connectionNow as ConnectionState) === 'open') markReady(state);
   setInterval(() => renderRate(feed), 500);
 } catch (error) {
   showBanner(error instanceof Error ? error.message : String(error));
@@ -129,9 +137,10 @@ function showPrice(price: Price, isCatchUp: boolean): void {
 
 function onConnection(connection: ConnectionState): void {
   setStatus(connection);
+  connectionNow = connection;
   state.isOffline = connection === 'offline';
   if (connection === 'open') {
-    markReady(state);
+    if (isSnapshotDrawn) markReady(state);
     if (!reconnectButton.hidden) {
       const hadFocus = document.activeElement === reconnectButton;
       reconnectButton.hidden = true;

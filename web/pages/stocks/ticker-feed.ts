@@ -1,5 +1,7 @@
-import { EventSource } from '../../../src/client/index.js';
+import type { SharedEventSource } from '../../../src/client/index.js';
+import { readHistory } from '../../shared/history.js';
 import { type ConnectionState, followConnection } from '../../shared/layout.js';
+import { openStockStream, whenOpen } from '../../shared/streams.js';
 import { type Price, parsePrice } from './prices.js';
 import { measureServerOffsetMs } from './server-clock.js';
 
@@ -22,27 +24,41 @@ export interface FeedHandlers {
   catchUp(progress: CatchUp): void;
 }
 
-/** Without a newer price for this long after the reconnection, the replay counts as finished. */
+/** Without a newer price for this long after the replay, the catch-up counts as finished. */
 const QUIET_AFTER_REPLAY_MS = 1_500;
 
+/** A price event held back until the page knows where its view of the stream starts. */
+interface Held {
+  data: string;
+  id: string;
+}
+
 /**
- * The page's one stream, with the "drop the network" switch: `drop()` closes it on purpose,
- * `reconnect()` opens a new one that resumes after the last event id seen (the Herald client's
- * `lastEventId` option, sent as `Last-Event-ID`). The hub then replays what was published in
- * between, in order, before going live: no gap and no duplicate.
+ * The page's live prices, with the "drop the network" switch. The stream is the one the price
+ * pages of this browser share (`openStockStream`): it is live wherever this tab joins it, so what
+ * this tab has not seen comes from the hub's history instead, by a short poll after the last event
+ * id it saw (`readHistory`, sent as `lastEventID`):
+ *
+ * - at start, the stream opens first and its prices are held; the snapshot is then drawn and the
+ *   held prices after the snapshot's id follow (`release`): no gap and no duplicate;
+ * - `drop()` leaves the stream (another tab, if any, keeps it), `reconnect()` joins it again,
+ *   holding its prices, reads what was published in between from the history, then releases the
+ *   held prices it did not already get from there.
  */
 export class TickerFeed {
-  readonly #url: string;
+  readonly #topic: string;
   readonly #handlers: FeedHandlers;
-  #source: EventSource | undefined;
+  #source: SharedEventSource | undefined;
+  /** Prices held while the page reads what comes before them; `undefined` once live. */
+  #held: Held[] | undefined;
   #offsetMs = 0;
   #offline: { resumeId: string; fromLocalMs: number; fromServerMs: number } | undefined;
   #catchUp: CatchUp | undefined;
   #quietTimer: ReturnType<typeof setTimeout> | undefined;
   #isReconnecting = false;
 
-  constructor(url: string, handlers: FeedHandlers) {
-    this.#url = url;
+  constructor(topic: string, handlers: FeedHandlers) {
+    this.#topic = topic;
     this.#handlers = handlers;
   }
 
@@ -55,12 +71,20 @@ export class TickerFeed {
     return this.#offline?.fromLocalMs;
   }
 
-  /** Opens the stream, resuming after `lastEventId` (a snapshot's) when given. */
-  start(lastEventId = ''): void {
-    this.#open(lastEventId);
+  /** Joins the stream and holds its prices until `release`; resolves once it is open (or not soon). */
+  async start(): Promise<void> {
     void measureServerOffsetMs(0).then((offsetMs) => {
       this.#offsetMs = offsetMs;
     });
+    await whenOpen(this.#open());
+  }
+
+  /** Goes live from the snapshot whose last event is `snapshotId`: held prices after it follow. */
+  release(snapshotId: string): void {
+    const held = this.#held ?? [];
+    const at = held.findIndex((price) => price.id === snapshotId);
+    this.#held = undefined;
+    for (const { data, id } of held.slice(at + 1)) this.#onPrice(data, id);
   }
 
   drop(): void {
@@ -76,6 +100,7 @@ export class TickerFeed {
     };
     source.close();
     this.#source = undefined;
+    this.#held = undefined;
     this.#handlers.connection('offline');
   }
 
@@ -85,7 +110,6 @@ export class TickerFeed {
     this.#isReconnecting = true;
     // Measured again now: the split between missed and live prices is this instant, on the hub's clock.
     this.#offsetMs = await measureServerOffsetMs(this.#offsetMs);
-    this.#isReconnecting = false;
     const toServerMs = Date.now() + this.#offsetMs;
     this.#offline = undefined;
     this.#catchUp = {
@@ -96,32 +120,57 @@ export class TickerFeed {
       toServerMs,
     };
     this.#handlers.catchUp({ ...this.#catchUp });
-    this.#open(offline.resumeId);
+    const source = this.#open();
+    await whenOpen(source);
+    // The stream is open (its prices held): everything before it is in the history.
+    const replayed = new Set<string>();
+    try {
+      for (const event of await readHistory([this.#topic], offline.resumeId)) {
+        if (event.type !== 'price' || this.#source !== source) continue;
+        replayed.add(event.id);
+        this.#onPrice(event.data, event.id);
+      }
+    } catch {
+      // The hub did not answer: the prices missed stay missing; the live ones still come.
+    }
+    this.#isReconnecting = false;
+    if (this.#source !== source) return;
+    const held = this.#held ?? [];
+    this.#held = undefined;
+    for (const { data, id } of held) if (!replayed.has(id)) this.#onPrice(data, id);
+    this.#armQuietTimer();
   }
 
-  #open(lastEventId: string): void {
-    const source = new EventSource(this.#url, lastEventId === '' ? {} : { lastEventId });
+  #open(): SharedEventSource {
+    const source = openStockStream(this.#topic);
     this.#source = source;
+    this.#held = [];
     followConnection(source, (state) => {
       if (this.#source === source) this.#handlers.connection(state);
     });
-    source.addEventListener('open', () => this.#armQuietTimer());
     source.addEventListener('price', (event) => {
+      if (this.#source !== source) return;
       const { data, lastEventId: id } = event as MessageEvent<string>;
-      const price = parsePrice(data);
-      if (price === undefined) return;
-      const catchUp = this.#catchUp;
-      const isCatchUp = catchUp !== undefined && !catchUp.isDone && price.atMs <= catchUp.toServerMs;
-      if (catchUp !== undefined && !catchUp.isDone) {
-        if (isCatchUp) {
-          catchUp.count += 1;
-          this.#armQuietTimer();
-        } else {
-          this.#finishCatchUp();
-        }
-      }
-      this.#handlers.price(price, id, isCatchUp);
+      if (this.#held !== undefined) this.#held.push({ data, id });
+      else this.#onPrice(data, id);
     });
+    return source;
+  }
+
+  #onPrice(data: string, id: string): void {
+    const price = parsePrice(data);
+    if (price === undefined) return;
+    const catchUp = this.#catchUp;
+    const isCatchUp = catchUp !== undefined && !catchUp.isDone && price.atMs <= catchUp.toServerMs;
+    if (catchUp !== undefined && !catchUp.isDone) {
+      if (isCatchUp) {
+        catchUp.count += 1;
+        this.#armQuietTimer();
+      } else {
+        this.#finishCatchUp();
+      }
+    }
+    this.#handlers.price(price, id, isCatchUp);
   }
 
   #armQuietTimer(): void {
