@@ -221,9 +221,10 @@ describe('herald serve: two processes on one Redis, one killed while it delivers
     a.herald.child.kill('SIGKILL');
     const killedAtMs = Date.now();
     expect((await a.herald.exited).signal).toBe('SIGKILL');
-    // EVAL, script, 4, four keys, workerId, hash prefix, then (id, next due, delivered at, late by)…
+    // EVAL, script, 4, four keys, workerId, hash prefix, then (id, next due, delivered at, late by,
+    // next occurrence index)…
     const deadWorker = completion[7]!;
-    const orphanIds = completion.slice(9).filter((_, k) => k % 4 === 0);
+    const orphanIds = completion.slice(9).filter((_, k) => k % 5 === 0);
     expect(orphanIds.length).toBeGreaterThan(0);
     const orphans = await Promise.all(orphanIds.map(async (id) => (await inspector.get(id))!));
     for (const orphan of orphans) {

@@ -79,7 +79,7 @@ describe.each(STORE_KINDS)('subscription lifecycle (%s store)', (kind) => {
     expect(await hub.herald.metrics.registry.getSingleMetricAsString('herald_queue_overflows_total')).toMatch(
       /transport="sse"} 1/,
     );
-  });
+  }, 120_000);
 
   it('publishes subscription events and serves the subscriptions API in both shapes', async () => {
     const hub = await start({ subscriptionsApi: true });
