@@ -71,7 +71,7 @@ describe.each(STORE_KINDS)('subscription lifecycle (%s store)', (kind) => {
     const data = 'x'.repeat(60 * 1024);
     // In batches, so a durable store commits each batch at once (group commit): the socket's
     // buffers in the kernel take megabytes before the hub's queue grows.
-    for (let i = 0; i < 40 && hub.herald.hub.subscribers.size > 0; i++) {
+    for (let i = 0; i < 200 && hub.herald.hub.subscribers.size > 0; i++) {
       await Promise.all(Array.from({ length: 20 }, () => hub.herald.publish({ topics: ['slow'], data })));
     }
     await closed;
