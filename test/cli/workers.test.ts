@@ -7,7 +7,6 @@
  * asks `/healthz` for the pid that answers, and every later request on it is checked to have reused
  * that socket (`reusedSocket`), so it reached the same process.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { Agent, type IncomingMessage, request } from 'node:http';
 import { availableParallelism } from 'node:os';
@@ -15,84 +14,19 @@ import { createParser } from 'eventsource-parser';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, parseServeConfig } from '../../src/cli/config.js';
 import { deleteRedisKeys, legacyToken, SECRET, TEST_REDIS_URL } from '../http/helpers.js';
-import { serveArgs } from '../support/herald-cli.js';
+import { ServeProcess } from '../support/herald-cli.js';
 
 const RUN_PREFIX = `herald-test:${randomUUID()}:`;
 const TOPIC = 'https://example.com/workers';
 
 afterAll(() => deleteRedisKeys(TEST_REDIS_URL, RUN_PREFIX));
 
-type LogRecord = Record<string, unknown> & { msg?: string };
-
-/** A `herald serve` process and what it wrote: its stdout JSON lines (its workers' too), its stderr. */
-class Cli {
-  readonly records: LogRecord[] = [];
-  stderr = '';
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  readonly #waiters = new Set<() => void>();
-
-  constructor(readonly child: ChildProcess) {
-    this.exited = new Promise((done) => child.once('exit', (code, signal) => done({ code, signal })));
-    void this.exited.then(() => this.#wake());
-    let buffered = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString();
-      const lines = buffered.split('\n');
-      buffered = lines.pop() ?? '';
-      for (const line of lines) {
-        try {
-          this.records.push(JSON.parse(line) as LogRecord);
-        } catch {
-          // not a log line
-        }
-      }
-      this.#wake();
-    });
-    child.stderr?.on('data', (chunk: Buffer) => {
-      this.stderr += chunk.toString();
-    });
-  }
-
-  /** The first log record (from `from` on) that `matches`; rejects if the process exits first. */
-  waitForLog(matches: (record: LogRecord) => boolean, from = 0, timeoutMs = 20_000): Promise<LogRecord> {
-    return new Promise((done, fail) => {
-      let hasExited = false;
-      void this.exited.then(() => {
-        hasExited = true;
-      });
-      const timer = setTimeout(() => {
-        this.#waiters.delete(check);
-        fail(
-          new Error(`no such log line in ${timeoutMs} ms: ${JSON.stringify(this.records)} ${this.stderr}`),
-        );
-      }, timeoutMs);
-      const check = () => {
-        const found = this.records.slice(from).find(matches);
-        if (found === undefined && !hasExited) return;
-        clearTimeout(timer);
-        this.#waiters.delete(check);
-        if (found === undefined) fail(new Error(`exited: ${JSON.stringify(this.records)} ${this.stderr}`));
-        else done(found);
-      };
-      this.#waiters.add(check);
-      check();
-    });
-  }
-
-  #wake(): void {
-    for (const waiter of [...this.#waiters]) waiter();
-  }
+/** `herald serve` with `args`, keyed with the test secret. */
+function spawnServe(args: string[], env: Record<string, string> = {}): ServeProcess {
+  return ServeProcess.spawn(args, { HERALD_JWT_KEY: SECRET, ...env });
 }
 
-function spawnServe(args: string[], env: Record<string, string> = {}): Cli {
-  const child = spawn(process.execPath, serveArgs(...args), {
-    env: { ...process.env, HERALD_JWT_KEY: SECRET, HERALD_LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return new Cli(child);
-}
-
-const running: Cli[] = [];
+const running: ServeProcess[] = [];
 afterEach(async () => {
   for (const cli of running.splice(0)) {
     if (cli.child.exitCode !== null || cli.child.signalCode !== null) continue;
@@ -102,7 +36,7 @@ afterEach(async () => {
 });
 
 /** Two workers on the test Redis; resolves with the port once both serve. */
-async function startWorkers(): Promise<{ cli: Cli; url: string }> {
+async function startWorkers(): Promise<{ cli: ServeProcess; url: string }> {
   const cli = spawnServe([
     '--workers',
     '2',
