@@ -44,6 +44,7 @@ export function nodeSqliteDriver(module: NodeSqliteModule): SqliteDriver {
 class NodeSqliteConnection implements SqliteConnection {
   readonly driverName = 'node:sqlite';
   readonly #db: DatabaseSync;
+  #isClosed = false;
 
   constructor(db: DatabaseSync) {
     this.#db = db;
@@ -76,6 +77,10 @@ class NodeSqliteConnection implements SqliteConnection {
   }
 
   close(): void {
+    // Idempotent, as better-sqlite3's is: node:sqlite throws on a second close, and a hub shutting
+    // down while its stores are already closed (a racing publish) closes twice.
+    if (this.#isClosed) return;
+    this.#isClosed = true;
     this.#db.close();
   }
 }

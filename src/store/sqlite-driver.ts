@@ -64,6 +64,7 @@ export interface SqliteConnection {
   prepare<Row = unknown>(sql: string): SqliteStatement<Row>;
   /** Whether a transaction is open; `undefined` when the driver cannot tell (node:sqlite < 22.16). */
   readonly isInTransaction: boolean | undefined;
+  /** Closes the connection; again is a no-op (as on every driver). */
   close(): void;
 }
 

@@ -163,6 +163,13 @@ function describeDriverPort(driver: SqliteDriver): void {
       db.close();
     });
 
+    it('closes once; a second close is a no-op, as a hub racing its shutdown needs', () => {
+      const db = openTable();
+      db.close();
+      expect(() => db.close()).not.toThrow();
+      expect(() => db.exec('SELECT 1')).toThrow();
+    });
+
     it('keeps text with a NUL character whole', () => {
       const db = openTable();
       db.prepare('INSERT INTO t (name) VALUES (?)').run('a\u0000b');
