@@ -21,6 +21,8 @@ export interface ServeConfig {
   corsOrigins: string[];
   resource: string | undefined;
   issuer: string | undefined;
+  /** Refuse tokens without `exp` (0.x allows them; draft-08 tokens always need one). */
+  requireExp: boolean;
   hubUrl: string | undefined;
   maxBodyBytes: number | undefined;
   maxConnections: number | undefined;
@@ -84,6 +86,7 @@ export const SERVE_ENV: Record<string, string[]> = {
   'cors-origin': ['HERALD_CORS_ORIGINS', 'MERCURE_CORS_ORIGINS', 'CORS_ALLOWED_ORIGINS'],
   resource: ['HERALD_RESOURCE'],
   issuer: ['HERALD_ISSUER'],
+  'require-exp': ['HERALD_REQUIRE_EXP'],
   'hub-url': ['HERALD_HUB_URL'],
   'max-body-bytes': ['HERALD_MAX_BODY_BYTES'],
   'max-connections': ['HERALD_MAX_CONNECTIONS'],
@@ -128,6 +131,7 @@ export const SERVE_OPTIONS = {
   'cors-origin': { type: 'string', multiple: true },
   resource: { type: 'string' },
   issuer: { type: 'string' },
+  'require-exp': { type: 'boolean' },
   'hub-url': { type: 'string' },
   'max-body-bytes': { type: 'string' },
   'max-connections': { type: 'string' },
@@ -205,7 +209,9 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv): ServeC
     );
   };
   /** A boolean flag: given, true; else its variable (true, 1, yes, on); else the file's. */
-  const flag = (name: 'anonymous' | 'demo' | 'access-log' | 'subscriptions' | 'public-metrics') => {
+  const flag = (
+    name: 'anonymous' | 'demo' | 'access-log' | 'subscriptions' | 'public-metrics' | 'require-exp',
+  ) => {
     const raw = fromEnv(name, env);
     const fromFile = file[name];
     return values[name] ?? (raw === undefined ? fromFile === true : isTrue(raw));
@@ -238,6 +244,7 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv): ServeC
     corsOrigins: list('cors-origin') ?? [],
     resource,
     issuer,
+    requireExp: flag('require-exp'),
     hubUrl: get('hub-url'),
     maxBodyBytes: integer('max-body-bytes', get('max-body-bytes')),
     maxConnections: integer('max-connections', get('max-connections')),

@@ -133,6 +133,7 @@ export const SERVE_HELP: CommandHelp<typeof SERVE_OPTIONS> = {
       text: "The hub's resource identifier: the aud of draft-08 tokens (needs --issuer)",
     },
     issuer: { arg: 'ISS', text: 'The iss of the draft-08 tokens signed with the JWT key(s)' },
+    'require-exp': { text: 'Refuse tokens without exp (0.x tokens may omit it; draft-08 ones never do)' },
     'hub-url': { arg: 'URL', text: 'Public URL of the hub, used in discovery and subscription events' },
     'max-body-bytes': { arg: 'N', text: 'Largest publish request body' },
     'max-connections': { arg: 'N', text: 'Most concurrent subscriber connections' },

@@ -18,6 +18,7 @@ export function jwtOptionsOf(config: ServeConfig): JwtOptions {
     algorithms: config.jwtAlgorithms,
     resource: config.resource,
     issuer: config.issuer,
+    requireExp: config.requireExp,
   };
 }
 

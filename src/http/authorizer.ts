@@ -47,6 +47,11 @@ export interface JwtOptions {
   issuers?: IssuerOptions[] | undefined;
   /** Base URL of relative URL patterns in tokens. */
   baseUrl?: string | undefined;
+  /**
+   * Refuses tokens without an `exp` claim (401). Off by default: Mercure 0.x allows tokens that
+   * never expire, and publishers in the field mint them.
+   */
+  requireExp?: boolean | undefined;
   clock?: Clock | undefined;
 }
 
@@ -132,6 +137,7 @@ export function createAuthorizer(options: JwtOptions): Authorizer {
       issuer: spec === undefined && remoteKeys === undefined ? undefined : options.issuer,
       issuers: trusted,
       selectorOptions: { baseUrl: options.baseUrl },
+      requireExp: options.requireExp === true,
       clock: options.clock,
     });
   };

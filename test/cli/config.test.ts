@@ -64,6 +64,13 @@ describe('herald serve configuration', () => {
     expect(parseServeConfig([], {}).issuer).toBeUndefined();
   });
 
+  it('requires exp in tokens only when asked: --require-exp or HERALD_REQUIRE_EXP, off by default', () => {
+    expect(parseServeConfig([], {}).requireExp).toBe(false);
+    expect(parseServeConfig(['--require-exp'], {}).requireExp).toBe(true);
+    expect(parseServeConfig([], { HERALD_REQUIRE_EXP: 'true' }).requireExp).toBe(true);
+    expect(parseServeConfig([], { HERALD_REQUIRE_EXP: '0' }).requireExp).toBe(false);
+  });
+
   it('takes the SSE flush window from --flush-delay-ms or HERALD_FLUSH_DELAY_MS, unset by default', () => {
     expect(parseServeConfig([], {}).flushDelayMs).toBeUndefined();
     expect(parseServeConfig(['--flush-delay-ms', '5'], { HERALD_FLUSH_DELAY_MS: '2' }).flushDelayMs).toBe(5);

@@ -155,6 +155,27 @@ describe('herald serve', () => {
     }
   });
 
+  it('with --require-exp refuses a 0.x token without exp (401) and accepts one with exp', async () => {
+    const cli = await startCli(['--store', 'memory', '--require-exp']);
+    cleanups.push(() => cli.child.kill('SIGKILL'));
+    const forever = await legacyToken({ publish: ['*'] });
+    const expiring = await legacyToken({ publish: ['*'] }, { expSec: Math.floor(Date.now() / 1000) + 600 });
+    const refused = await publish(cli.url, forever, [
+      ['topic', 'a'],
+      ['data', 'x'],
+    ]);
+    expect(refused.status).toBe(401);
+    expect(await refused.text()).toMatch(/exp/);
+    expect(
+      (
+        await publish(cli.url, expiring, [
+          ['topic', 'a'],
+          ['data', 'x'],
+        ])
+      ).status,
+    ).toBe(200);
+  });
+
   it('refuses to start with --resource but no --issuer, naming the flag (exit 2)', async () => {
     const child = spawn(
       process.execPath,
