@@ -1,7 +1,8 @@
 import type { Clock } from '../clock/index.js';
+import { Lru } from '../hub/index.js';
 import { HttpError } from './errors.js';
 
-/** Most keys a `RateLimiter` holds: past it, the least recently used bucket is dropped. */
+/** Recently used keys a `RateLimiter` keeps at least (and twice this at most): see `Lru`. */
 export const DEFAULT_RATE_LIMIT_MAX_KEYS = 100_000;
 
 export interface RateLimiterOptions {
@@ -10,7 +11,7 @@ export interface RateLimiterOptions {
   /** Bucket capacity: requests a key may make at once after being idle (>= 1). */
   burst: number;
   clock: Clock;
-  /** Bound on the keys held (default `DEFAULT_RATE_LIMIT_MAX_KEYS`). */
+  /** Keys kept at least; at most twice this are held (default `DEFAULT_RATE_LIMIT_MAX_KEYS`). */
   maxKeys?: number | undefined;
 }
 
@@ -22,16 +23,17 @@ interface Bucket {
 
 /**
  * Token buckets, one per key, refilled lazily from the injected clock (no timer per key). The
- * buckets live in a `Map` used as an LRU: a key touched moves to the end, and past `maxKeys` the
- * first (least recently used, so most likely full again) is dropped. A dropped key starts over
- * with a full bucket: memory stays bounded at `maxKeys` buckets whatever the number of clients.
+ * buckets live in the hub's `Lru`: the `maxKeys` most recently used keys are always kept, older
+ * ones (most likely full again) are dropped a generation at a time, in O(1) per request even under
+ * a flood of new addresses. A dropped key starts over with a full bucket: memory stays bounded at
+ * `2 × maxKeys` buckets whatever the number of clients.
  */
 export class RateLimiter {
   #ratePerSecond: number;
   #burst: number;
   readonly maxKeys: number;
   readonly #clock: Clock;
-  readonly #buckets = new Map<string, Bucket>();
+  readonly #buckets: Lru<string, Bucket>;
 
   constructor(options: RateLimiterOptions) {
     checkRate(options);
@@ -42,6 +44,7 @@ export class RateLimiter {
     this.#ratePerSecond = options.ratePerSecond;
     this.#burst = options.burst;
     this.maxKeys = maxKeys;
+    this.#buckets = new Lru(maxKeys);
     this.#clock = options.clock;
   }
 
@@ -64,7 +67,7 @@ export class RateLimiter {
     this.#burst = limits.burst;
   }
 
-  /** Keys held now (at most `maxKeys`). */
+  /** Keys held now (at most `2 × maxKeys`). */
   get size(): number {
     return this.#buckets.size;
   }
@@ -92,25 +95,18 @@ export class RateLimiter {
     return undefined;
   }
 
-  /** The key's bucket refilled to `nowMs`, moved to the most recently used end (maybe evicting). */
+  /** The key's bucket refilled to `nowMs`, marked as the most recently used (maybe evicting). */
   #touch(key: string, nowMs: number): Bucket {
     const existing = this.#buckets.get(key);
     if (existing !== undefined) {
-      this.#buckets.delete(key);
       // A clock stepping back adds nothing (and takes nothing away).
       const elapsedMs = Math.max(0, nowMs - existing.atMs);
       existing.tokens = Math.min(this.#burst, existing.tokens + (elapsedMs / 1000) * this.#ratePerSecond);
       existing.atMs = Math.max(existing.atMs, nowMs);
-      this.#buckets.set(key, existing);
       return existing;
     }
     const bucket: Bucket = { tokens: this.#burst, atMs: nowMs };
     this.#buckets.set(key, bucket);
-    while (this.#buckets.size > this.maxKeys) {
-      const oldest = this.#buckets.keys().next();
-      if (oldest.done === true) break;
-      this.#buckets.delete(oldest.value);
-    }
     return bucket;
   }
 }

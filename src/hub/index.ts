@@ -15,6 +15,7 @@ export {
 } from './hub.js';
 export { createJwtVerifier, isJwtAccessToken, type JwtVerifier, type TrustedIssuer } from './jwt.js';
 export { type KeySpec, loadKey, type RemoteJwksOptions, remoteJwks } from './jwt-keys.js';
+export { Lru } from './lru.js';
 export {
   type AppendOptions,
   type Broker,

@@ -11,8 +11,8 @@ import { type Clock, systemClock } from '../clock/index.js';
 import { DEFAULT_GRANT_LIMITS, type Grant, type GrantLimits, grantFromClaims } from './authorization.js';
 import { AuthError } from './errors.js';
 import type { VerificationKey } from './jwt-keys.js';
+import { Lru } from './lru.js';
 import type { CompileSelectorOptions } from './selector.js';
-import { Lru } from './selector-lru.js';
 import { isAccessTokenType, type MercureVersion, tokenVersion } from './version.js';
 
 /**

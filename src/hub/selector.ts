@@ -1,6 +1,6 @@
 import { SelectorError } from './errors.js';
 import { FORBIDDEN_CHARACTERS } from './forbidden-characters.js';
-import { Lru } from './selector-lru.js';
+import { Lru } from './lru.js';
 import { compileTemplate } from './selector-template.js';
 import { compileUrlPattern } from './selector-urlpattern.js';
 

@@ -1,5 +1,5 @@
+import { Lru } from './lru.js';
 import type { Selector } from './selector.js';
-import { Lru } from './selector-lru.js';
 
 interface Entry<T> {
   readonly subscriber: T;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Lru } from '../../src/hub/selector-lru.js';
+import { Lru } from '../../src/hub/lru.js';
 
 describe('Lru', () => {
   it('keeps recently used keys and drops the rest once full', () => {
