@@ -20,7 +20,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import Database from 'better-sqlite3';
 import { systemClock } from '../src/clock/index.js';
 import { createHub } from '../src/http/index.js';
 import { ScheduleRunner } from '../src/schedule/runner.js';
@@ -28,6 +27,7 @@ import type { ScheduleStore } from '../src/schedule/store.js';
 import { type OpenedStore, openStore } from '../src/store/open.js';
 import { MemoryScheduleStore } from '../src/store/schedule-memory.js';
 import { SqliteScheduleStore } from '../src/store/schedule-sqlite.js';
+import { openSqlite, type SqliteConnection } from '../src/store/sqlite-driver.js';
 import { startCountingServer } from './support/counting-server.js';
 import { machineLine, markdownTable } from './support/markdown-table.js';
 import { writeResults } from './support/results-file.js';
@@ -78,10 +78,11 @@ function checkLead(startMs: number): void {
 }
 
 /** A SQLite schedule store on its own connection, with the same pragmas the hub's opens with. */
-function openSqliteSchedules(path: string): { schedules: SqliteScheduleStore; db: Database.Database } {
-  const db = new Database(path);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
+function openSqliteSchedules(path: string): { schedules: SqliteScheduleStore; db: SqliteConnection } {
+  // The driver the hub picks on this Node (node:sqlite or better-sqlite3).
+  const db = openSqlite(path);
+  db.exec('PRAGMA journal_mode = WAL');
+  db.exec('PRAGMA synchronous = FULL');
   return { schedules: new SqliteScheduleStore(db), db };
 }
 
@@ -145,7 +146,7 @@ interface HubRow {
   failures: string[];
 }
 
-async function openEvents(kind: StoreKind, dir: string): Promise<OpenedStore & { db?: Database.Database }> {
+async function openEvents(kind: StoreKind, dir: string): Promise<OpenedStore & { db?: SqliteConnection }> {
   if (kind === 'memory') return openStore('memory', { retention: { maxEvents: count * 2 } });
   const path = join(dir, 'hub.db');
   const opened = await openStore(`sqlite:${path}`);
@@ -220,7 +221,7 @@ async function runThroughHub(kind: StoreKind, dir: string): Promise<HubRow> {
     // Bounded: after a failure the scheduler may still be working through late schedules.
     await boundedMs(10_000, herald.close());
     await server.close();
-    if (opened.db?.inTransaction) opened.db.exec('ROLLBACK');
+    if (opened.db?.isInTransaction === true) opened.db.exec('ROLLBACK');
     opened.db?.close();
   }
 }
