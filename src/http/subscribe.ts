@@ -20,6 +20,10 @@ import {
 import { presentedToken } from './token.js';
 
 const NO_STORE = 'private, no-cache, no-store, must-revalidate, max-age=0';
+/** Events in one poll answer at most; the client asks again from the answer's cursor. */
+export const POLL_MAX_EVENTS = 1000;
+/** A poll answer takes no more events once their data reaches this many characters (1 Mi). */
+export const POLL_MAX_DATA_CHARS = 1024 * 1024;
 
 /** An anonymous subscriber never receives private events: one function shared by all of them. */
 const NO_PRIVATE = (): boolean => false;
@@ -162,7 +166,8 @@ export async function serveSubscribe(
         mode: transport,
         timeoutMs: Math.min(requestedMs, options.maxLongPollTimeoutMs),
         gatherMs: 5,
-        maxEvents: 1000,
+        maxEvents: POLL_MAX_EVENTS,
+        maxDataChars: POLL_MAX_DATA_CHARS,
       });
     }
   } catch (error) {

@@ -118,7 +118,7 @@ function build(
     if (template.expressionCount > limits.maxTemplateExpressions) {
       throw new SelectorError(
         'SELECTOR_TOO_COMPLEX',
-        `the URI template has ${template.expressionCount} expressions not separated by a literal (max ${limits.maxTemplateExpressions})`,
+        `the URI template has ${template.expressionCount} expressions, adjacent ones counted as one (max ${limits.maxTemplateExpressions})`,
         field,
       );
     }

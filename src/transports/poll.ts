@@ -12,6 +12,12 @@ export interface PollOptions {
   gatherMs: number;
   /** Events per answer; the client asks again from the returned cursor for more. */
   maxEvents: number;
+  /**
+   * Data bytes (UTF-16 code units, a bound on the JSON's size up to escaping) past which an answer
+   * takes no more events; an answer always holds at least one. Bounds the memory and the
+   * serialization work of one answer whatever the events' sizes.
+   */
+  maxDataChars: number;
 }
 
 export interface PollAnswer {
@@ -28,6 +34,7 @@ export interface PollAnswer {
 export async function servePoll(context: SubscriptionContext, options: PollOptions): Promise<void> {
   const { hub, exchange } = context;
   const collected: Update[] = [];
+  let collectedChars = 0;
   let timer: unknown;
   let isAnswered = false;
   let isReplaying = true;
@@ -64,8 +71,10 @@ export async function servePoll(context: SubscriptionContext, options: PollOptio
 
   const sink: SubscriberSink = {
     deliver: (update) => {
+      if (isAnswered) return;
       collected.push(update);
-      if (collected.length >= options.maxEvents) answer();
+      collectedChars += update.event.data.length;
+      if (collected.length >= options.maxEvents || collectedChars >= options.maxDataChars) answer();
       else if (collected.length === 1 && !isReplaying) {
         if (timer !== undefined) hub.timers.clearTimeout(timer);
         timer = hub.timers.setTimeout(answer, options.gatherMs);

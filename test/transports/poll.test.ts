@@ -60,6 +60,28 @@ describe.each(STORE_KINDS)('long-poll and short-poll (%s store)', (kind) => {
     expect(again.lastEventId).toBe(other);
   });
 
+  it('stops an answer once its events hold 1 Mi characters of data; the next poll resumes from its cursor', async () => {
+    hub = await startHub(kind, { allowAnonymous: true });
+    const token = await legacyToken({ publish: ['*'] });
+    const sizes = [400_000, 400_000, 400_000, 10, 10];
+    for (const [i, size] of sizes.entries()) {
+      const published = await publish(hub.url, token, [
+        ['topic', 'big'],
+        ['data', String(i).repeat(size)],
+      ]);
+      expect(published.status).toBe(200);
+    }
+    const poll = async (cursor: string) =>
+      (await (
+        await fetch(`${hub.url}/.well-known/mercure?topic=big&transport=short-poll&lastEventID=${cursor}`)
+      ).json()) as PollBody;
+    const first = await poll('earliest');
+    // 1.2 M characters reached at the third event: no fourth in this answer.
+    expect(first.events.map((e) => e.data.length)).toEqual([400_000, 400_000, 400_000]);
+    const rest = await poll(first.lastEventId);
+    expect(rest.events.map((e) => e.data)).toEqual(['3'.repeat(10), '4'.repeat(10)]);
+  });
+
   it('long-poll (Accept: application/json) waits for the next event and answers as soon as it arrives', async () => {
     hub = await startHub(kind, { allowAnonymous: true });
     const token = await legacyToken({ publish: ['*'] });
