@@ -110,6 +110,19 @@ export interface HeraldHub {
    * `/healthz`, `/readyz` and `/metrics` only, whatever `publicOperations` says; 404 for the rest.
    */
   handleAdmin(req: NodeRequest, res: NodeResponse): void;
+  /**
+   * Takes a slot for a connection from `address` that has not finished its first request's headers,
+   * or throws an `HttpError` (429) past the connection caps (`maxConnections`, `maxConnectionsPerIp`,
+   * reloadable); returns the function that gives it back. `createHubServer` takes one per new
+   * connection, so that unfinished sockets cannot pile up. They are counted against the same caps
+   * as subscriptions, apart from them: a client at its subscription cap can still publish.
+   */
+  acquireConnection(address: string): () => void;
+  /**
+   * Whose forwarding headers name the client (`trustProxy`): always the current set, a reload
+   * replaces what `has` answers. Their connections hold many clients' and are not counted per address.
+   */
+  readonly trustedProxies: TrustedProxies;
   publish(input: PublishInput): Promise<StoredEvent>;
   /**
    * Applies a configuration reload: all of it, or, when anything in it is invalid, nothing (it
@@ -203,6 +216,8 @@ export async function createHub(options: CreateHubOptions = {}): Promise<HeraldH
     handleNode: router.handle,
     handleFetch: router.handleFetch,
     handleAdmin: router.handleAdmin,
+    acquireConnection: (address) => router.limiter.acquireUnfinished(address),
+    trustedProxies,
     publish: (input) => hub.publish(input),
     reconfigure(changes) {
       // Everything that can throw first, so that a refused reload changes nothing.

@@ -92,7 +92,9 @@ export function guardEdge(server: Server | Http2SecureServer, options: EdgeGuard
     http.requestTimeout = Math.max(REQUEST_TIMEOUT_MS, timeoutMs);
     http.headersTimeout = timeoutMs;
   }
-  server.on('request', (request: IncomingMessage) => {
+  // Before the hub's handler: a subscription counts its own slot, and must not be refused at the
+  // cap because the slot of its unfinished headers was still held.
+  server.prependListener('request', (request: IncomingMessage) => {
     if (request.httpVersionMajor < 2) settle(request.socket);
   });
   server.on('clientError', (error: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Socket) => {

@@ -36,6 +36,7 @@ export {
 export {
   createHubServer,
   type HubServer,
+  type HubServerOptions,
   loadTlsCredentials,
   type TlsCredentials,
   type TlsFiles,

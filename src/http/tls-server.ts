@@ -3,6 +3,7 @@ import { createServer as createHttpServer, type Server } from 'node:http';
 import { createSecureServer, type Http2SecureServer, type Http2Session } from 'node:http2';
 import { createSecureContext, type TLSSocket } from 'node:tls';
 import type { HeraldHub } from './create-hub.js';
+import { type EdgeGuardOptions, guardEdge, TLS_HANDSHAKE_TIMEOUT_MS } from './edge.js';
 
 export interface TlsFiles {
   /** PEM certificate chain file. */
@@ -64,6 +65,31 @@ export interface HubServer {
   close(timeoutMs: number): Promise<void>;
 }
 
+/** `createHubServer`'s knobs (defaults suit production; tests shorten the timeout). */
+export interface HubServerOptions {
+  /** How long a new connection may take to send its first request's headers (default 10 s): 408 past it. */
+  headersTimeoutMs?: number;
+}
+
+/**
+ * Answers malformed requests (400, 414, 431) and late headers (408) instead of dropping the
+ * connection, and counts connections still sending their headers against the hub's connection caps
+ * (429 past them). The guard's sweep stops when the server closes.
+ */
+function guardHubEdge(
+  server: Server | Http2SecureServer,
+  herald: Pick<HeraldHub, 'acquireConnection' | 'trustedProxies'>,
+  options: HubServerOptions,
+): void {
+  const guard: EdgeGuardOptions = {
+    acquire: herald.acquireConnection,
+    // The hub's holder, which a reload refills: the guard asks it per connection.
+    trustedProxies: herald.trustedProxies,
+  };
+  if (options.headersTimeoutMs !== undefined) guard.headersTimeoutMs = options.headersTimeoutMs;
+  server.once('close', guardEdge(server, guard));
+}
+
 /** `server.close()` resolves once every connection closed; past `timeoutMs`, `cut()` ends the rest. */
 function closeWithin(server: Server | Http2SecureServer, timeoutMs: number, cut: () => void): Promise<void> {
   return new Promise((resolve) => {
@@ -83,11 +109,18 @@ function closeWithin(server: Server | Http2SecureServer, timeoutMs: number, cut:
  * ALPN. HTTP/2 matters for browsers: over HTTP/1.1 they allow 6 connections per origin, and each
  * open EventSource holds one, so a 7th tab or stream stalls; HTTP/2 multiplexes them all on one
  * connection (100+ streams). The same `handleNode` serves both through the compatibility API.
+ * Either way the edge is guarded (`guardEdge`): a malformed request gets 400, 414 or 431, headers
+ * late past `options.headersTimeoutMs` get 408, and connections still sending their headers count
+ * against the hub's connection caps (429 past them), as its subscriptions do.
  */
-export function createHubServer(herald: HeraldHub, tls?: TlsFiles): HubServer {
+export function createHubServer(
+  herald: HeraldHub,
+  tls?: TlsFiles,
+  options: HubServerOptions = {},
+): HubServer {
   if (tls === undefined) {
     const server = createHttpServer(herald.handleNode);
-    server.on('clientError', (_error, socket) => socket.destroy());
+    guardHubEdge(server, herald, options);
     const closeAllConnections = () => server.closeAllConnections();
     return {
       server,
@@ -103,7 +136,11 @@ export function createHubServer(herald: HeraldHub, tls?: TlsFiles): HubServer {
       },
     };
   }
-  const server = createSecureServer({ allowHTTP1: true, ...loadTlsCredentials(tls) }, herald.handleNode);
+  const server = createSecureServer(
+    // A handshake that does not finish is cut (the edge guard bounds the headers after it).
+    { allowHTTP1: true, handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS, ...loadTlsCredentials(tls) },
+    herald.handleNode,
+  );
   // Http2SecureServer has no closeAllConnections: track HTTP/2 sessions and the TLS sockets that
   // fell back to HTTP/1.1 ourselves.
   const sessions = new Set<Http2Session>();
@@ -116,7 +153,9 @@ export function createHubServer(herald: HeraldHub, tls?: TlsFiles): HubServer {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
   });
-  // A failed handshake or a malformed request: drop that connection, keep serving the others.
+  guardHubEdge(server, herald, options);
+  // A failed handshake: drop that connection, keep serving the others (a malformed HTTP/1.1
+  // request after the handshake is answered by the edge guard).
   server.on('tlsClientError', () => {});
   server.on('sessionError', () => {});
   const closeAllConnections = () => {
