@@ -188,10 +188,8 @@ export class ConfigReloader {
       (key) => readPrint[key] !== this.#fingerprint[key],
     );
     const restartKeys = changedKeys.filter((key) => !RELOADABLE_SETTINGS.has(key));
-    // Reloadable values whose change of kind is not: TLS on or off (another server), and the
-    // publish rate limit on or off (the hub has a limiter from its start, or none).
+    // A reloadable value whose change of kind is not: TLS on or off (another server).
     if ((old.tlsCert === undefined) !== (read.tlsCert === undefined)) restartKeys.push('tlsCert', 'tlsKey');
-    if ((old.publishRate === 0) !== (read.publishRate === 0)) restartKeys.push('publishRate', 'publishBurst');
     const keep = new Set(restartKeys);
     const next = { ...read };
     const nextPrint = { ...readPrint };

@@ -82,8 +82,8 @@ export interface HubReconfiguration {
   authorizer?: Authorizer;
   /**
    * New values of the options that can change at run time; one given as `undefined` returns to its
-   * default, one left out keeps its value. `publishRate` can change between non-zero rates, not from
-   * or to 0 (no limiter, or one, is part of the hub since its creation).
+   * default, one left out keeps its value. `publishRate` 0 turns the rate limit off; from 0 to a
+   * rate turns it on, every client starting with a full bucket.
    */
   options?: Partial<ReloadableHttpOptions>;
 }
@@ -224,11 +224,6 @@ export async function createHub(options: CreateHubOptions = {}): Promise<HeraldH
       const next = nextHttpOptions(httpOptions, changes.options ?? {});
       const nextProxies = trustedProxiesOf(next.trustProxy);
       const nextRate = publishRateOf(next);
-      if ((nextRate === undefined) !== (router.publishRateLimiter === undefined)) {
-        throw new Error(
-          'publishRate: turning the publish rate limit on or off needs a new hub (a restart); a non-zero rate can change',
-        );
-      }
       const nextAuthorizer =
         changes.authorizer ?? (changes.jwt === undefined ? undefined : authorizerOf(changes.jwt));
       // The router reads `httpOptions` per request. The streams' options object is shared by the
@@ -242,7 +237,7 @@ export async function createHub(options: CreateHubOptions = {}): Promise<HeraldH
         maxConnectionLifetimeMs: next.maxConnectionLifetimeMs,
       });
       router.limiter.reconfigure(next);
-      if (nextRate !== undefined) router.publishRateLimiter?.reconfigure(nextRate);
+      router.setPublishRate(nextRate);
       trustedProxies.replace(nextProxies);
       if (nextAuthorizer !== undefined) authorizer.replace(nextAuthorizer);
     },

@@ -29,7 +29,7 @@ import {
   SUBSCRIPTIONS_PATH,
 } from './options.js';
 import { servePublish } from './publish.js';
-import { publishRateLimiterOf, type RateLimiter } from './rate-limit.js';
+import { publishRateLimiterOf, RateLimiter } from './rate-limit.js';
 import { resourceMetadataUrl, serveResourceMetadata } from './resource-metadata.js';
 import { serveSchedules } from './schedules.js';
 import { sendText, toHttpError } from './send.js';
@@ -73,7 +73,8 @@ export class HubRouter implements HttpContext {
   readonly schedules: ScheduleService | undefined;
   readonly limiter: ConnectionLimiter;
   readonly trustedProxies: TrustedProxies | undefined;
-  readonly publishRateLimiter: RateLimiter | undefined;
+  /** Replaced by a reload that turns the limit on or off (`setPublishRate`). */
+  publishRateLimiter: RateLimiter | undefined;
   readonly sseOptions: SseTransportOptions;
   readonly #extension: HubExtension | undefined;
   readonly #readiness = new Readiness();
@@ -95,6 +96,17 @@ export class HubRouter implements HttpContext {
     const { heartbeatMs, maxQueueBytes, shutdownRetryMs, flushDelayMs, maxConnectionLifetimeMs } =
       parts.options;
     this.sseOptions = { heartbeatMs, maxQueueBytes, shutdownRetryMs, flushDelayMs, maxConnectionLifetimeMs };
+  }
+
+  /**
+   * The publish rate limit from now on: `undefined` turns it off; a rate turns it on with full
+   * buckets, or retunes the running limiter, whose buckets are kept.
+   */
+  setPublishRate(limits: { ratePerSecond: number; burst: number } | undefined): void {
+    if (limits === undefined) this.publishRateLimiter = undefined;
+    else if (this.publishRateLimiter === undefined) {
+      this.publishRateLimiter = new RateLimiter({ ...limits, clock: this.hub.clock });
+    } else this.publishRateLimiter.reconfigure(limits);
   }
 
   get isDraining(): boolean {

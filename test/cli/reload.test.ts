@@ -245,19 +245,22 @@ describe('herald serve: reload on SIGHUP', () => {
     const [line] = await cli.reload();
     expect(line?.level).toBe(40);
     expect(line?.msg).toMatch(/restart/);
-    expect(line?.changed).toEqual(['max-connections-per-ip']);
+    expect([...((line?.changed as string[]) ?? [])].sort()).toEqual([
+      'max-connections-per-ip',
+      'publish-rate',
+    ]);
     expect([...((line?.needsRestart as string[]) ?? [])].sort()).toEqual([
       'history-max-events',
-      'publish-rate',
       'subscriptions',
     ]);
-    // Applied: the new per-address limit. Not applied: the subscriptions API, the publish limit.
+    // Applied: the new per-address limit and the publish limit turned on (burst 1). Not applied:
+    // the subscriptions API.
     expect((await open(url, 'topic=restart')).response.status).toBe(200);
     expect((await fetch(`${url}/.well-known/mercure/subscriptions`)).status).toBe(404);
     const token = await legacyToken({ publish: ['*'] });
-    for (const data of ['1', '2', '3']) {
-      expect((await publish(url, token, event('restart', data))).status).toBe(200);
-    }
+    const statuses: number[] = [];
+    for (const data of ['1', '2']) statuses.push((await publish(url, token, event('restart', data))).status);
+    expect(statuses).toEqual([200, 429]);
     // Until a restart, every reload says so again.
     const [again] = await cli.reload();
     expect(again).toMatchObject({ changed: [], needsRestart: expect.arrayContaining(['subscriptions']) });
@@ -299,8 +302,8 @@ describe('HeraldHub.reconfigure', () => {
     expect(() =>
       herald.reconfigure({ options: { maxConnectionsPerIp: 5, trustProxy: ['not-an-address'] } }),
     ).toThrow(/trustProxy/);
-    expect(() => herald.reconfigure({ options: { maxConnectionsPerIp: 5, publishRate: 10 } })).toThrow(
-      /publishRate: turning the publish rate limit on or off needs a new hub/,
+    expect(() => herald.reconfigure({ options: { maxConnectionsPerIp: 5, publishRate: -1 } })).toThrow(
+      /publish rate \(ratePerSecond\) must be a positive number/,
     );
     expect((await open(url, 'topic=api')).response.status).toBe(429);
 
@@ -316,6 +319,17 @@ describe('HeraldHub.reconfigure', () => {
     const third = await from('192.0.2.1');
     cleanups.push(() => third.close());
     expect(third.response.status).toBe(200);
+  });
+
+  it('turns the publish rate limit on with full buckets, and off again', async () => {
+    const { herald, url } = await startHub({ allowAnonymous: true });
+    const token = await legacyToken({ publish: ['*'] });
+    const post = async () => (await publish(url, token, event('rate', 'x'))).status;
+    expect([await post(), await post(), await post()]).toEqual([200, 200, 200]);
+    herald.reconfigure({ options: { publishRate: 0.001, publishBurst: 2 } });
+    expect([await post(), await post(), await post()]).toEqual([200, 200, 429]);
+    herald.reconfigure({ options: { publishRate: 0 } });
+    expect([await post(), await post()]).toEqual([200, 200]);
   });
 });
 
