@@ -156,6 +156,9 @@ export async function createHub(options: CreateHubOptions = {}): Promise<HeraldH
   // Every process's subscribers on a shared store (Redis), this process's otherwise.
   const directory = opened.subscriberDirectory ?? new LocalSubscriberDirectory();
   const metrics = new HubMetrics({ directory });
+  // An event larger than a subscriber's queue could never be delivered: refused at publish, and
+  // when scheduled (it would fail at its due time, after the 201).
+  const publishLimits = { maxEventBytes: httpOptions.maxQueueBytes };
   const hub = new Hub({
     store: opened.store,
     broker: opened.broker,
@@ -165,8 +168,7 @@ export async function createHub(options: CreateHubOptions = {}): Promise<HeraldH
     retention: options.retention ?? opened.retention,
     pruneIntervalMs: options.pruneIntervalMs,
     subscriptionEvents: httpOptions.subscriptionsApi,
-    // An event larger than a subscriber's queue could never be delivered: refused at publish.
-    publishLimits: { maxEventBytes: httpOptions.maxQueueBytes },
+    publishLimits,
     observer: metrics,
   });
   await hub.start();
@@ -174,6 +176,7 @@ export async function createHub(options: CreateHubOptions = {}): Promise<HeraldH
   // The schedule store opened beside the events (a memory one for a store passed without it).
   // `start` delivers what fell due while the hub was down before the hub serves requests.
   const schedules = new ScheduleService({
+    publishLimits,
     ...options.schedules,
     hub,
     store: opened.schedules ?? new MemoryScheduleStore(),

@@ -195,6 +195,14 @@ describe.each(STORE_KINDS)('bad input and abuse (%s store)', (kind) => {
     ]);
     expect(tooLarge.status).toBe(413);
     expect(await tooLarge.text()).toMatch(/"data" is too large: the event takes 140\d{3} bytes/);
+    // Scheduled, it would fail at its due time: refused now, as an immediate one is.
+    const scheduled = await publish(hub.url, token, [
+      ['topic', 't'],
+      ['data', '\n'.repeat(20_000)],
+      ['deliver_at', new Date(Date.now() + 3_600_000).toISOString()],
+    ]);
+    expect(scheduled.status).toBe(413);
+    expect(await scheduled.text()).toMatch(/"data" is too large/);
     // One that fits goes out whole; it is also the fence: nothing was sent before it.
     const fits = 'x'.repeat(60 * 1024);
     expect(
