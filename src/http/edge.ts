@@ -1,5 +1,5 @@
 import type { IncomingMessage, Server } from 'node:http';
-import type { Http2SecureServer } from 'node:http2';
+import type { Http2SecureServer, Http2Session } from 'node:http2';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { systemTimers, type Timers } from '../clock/index.js';
@@ -13,6 +13,11 @@ import { HttpError } from './errors.js';
  * and the socket closes. Ten seconds is generous for a real client on a slow radio link.
  */
 export const DEFAULT_HEADERS_TIMEOUT_MS = 10_000;
+/**
+ * Streams open at once on one HTTP/2 connection (Node's default: 2^32 − 1). A browser multiplexes
+ * every tab's streams on one connection; the per-address cap (256 subscriptions) bounds them too.
+ */
+export const HTTP2_MAX_CONCURRENT_STREAMS = 256;
 /** A TLS handshake must finish within this (Node's default is 120 s). */
 export const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
 /** A whole request, body included, must arrive within this (Node's default is 300 s). */
@@ -36,10 +41,12 @@ export interface EdgeGuardOptions {
   nowMs?: () => number;
 }
 
-/** A connection still sending its first request's headers. */
+/** A connection (an HTTP/2 session) still sending its first request's headers. */
 interface Pending {
   readonly deadlineMs: number;
   readonly release: () => void;
+  /** Ends it once past the deadline. */
+  readonly expire: () => void;
 }
 
 /**
@@ -47,43 +54,64 @@ interface Pending {
  * with a status and a short reason instead of a dropped connection (400 for a malformed request,
  * 414 for a request line over the header limit, 431 for headers over it, 408 for headers that
  * did not arrive in time), and connections that have not finished their first request's headers
- * are bounded in time and counted against the connection caps.
+ * are bounded in time and counted against the connection caps. An HTTP/2 session counts until its
+ * first stream, and is closed (GOAWAY) past the caps or the timeout.
  */
 export function guardEdge(server: Server | Http2SecureServer, options: EdgeGuardOptions = {}): () => void {
   const timeoutMs = options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS;
   const timers = options.timers ?? systemTimers;
   const nowMs = options.nowMs ?? (() => performance.now());
-  const pending = new Map<Socket, Pending>();
+  const pending = new Map<Socket | Http2Session, Pending>();
   const isSecure = !('closeAllConnections' in server);
 
-  const track = (socket: Socket) => {
-    const address = socket.remoteAddress;
-    if (address === undefined || options.trustedProxies?.has(address) === true) return;
+  /** Takes a slot for `key` (false when refused: `refuse` was called) and starts its clock. */
+  const hold = (
+    key: Socket | Http2Session,
+    address: string | undefined,
+    refuse: (error: unknown) => void,
+    expire: () => void,
+  ): boolean => {
+    if (address === undefined || options.trustedProxies?.has(address) === true) return false;
     let release = () => {};
     if (options.acquire !== undefined) {
       try {
         release = options.acquire(address);
       } catch (error) {
-        const status = error instanceof HttpError ? error : undefined;
-        answer(socket, status?.status ?? 429, status?.message ?? 'too many connections', status?.headers);
-        return;
+        refuse(error);
+        return false;
       }
     }
-    pending.set(socket, { deadlineMs: nowMs() + timeoutMs, release });
-    socket.once('close', () => settle(socket));
+    pending.set(key, { deadlineMs: nowMs() + timeoutMs, release, expire });
+    return true;
   };
-  const settle = (socket: Socket) => {
-    const entry = pending.get(socket);
+  const track = (socket: Socket) => {
+    const refuse = (error: unknown) => {
+      const status = error instanceof HttpError ? error : undefined;
+      answer(socket, status?.status ?? 429, status?.message ?? 'too many connections', status?.headers);
+    };
+    const expire = () => answer(socket, 408, CLIENT_ERROR_REASONS[408] ?? 'request timeout');
+    if (hold(socket, socket.remoteAddress, refuse, expire)) socket.once('close', () => settle(socket));
+  };
+  // An HTTP/2 session holds its slot until its first stream (a request's complete headers); past
+  // the caps or the timeout it is closed (GOAWAY), having no stream to answer on.
+  const trackSession = (session: Http2Session) => {
+    const end = () => session.close();
+    if (!hold(session, session.socket?.remoteAddress, end, end)) return;
+    session.once('stream', () => settle(session));
+    session.once('close', () => settle(session));
+  };
+  const settle = (key: Socket | Http2Session) => {
+    const entry = pending.get(key);
     if (entry === undefined) return;
-    pending.delete(socket);
+    pending.delete(key);
     entry.release();
   };
 
   if (isSecure) {
-    // HTTP/2 sessions are bounded by Node's own HTTP/2 settings: only HTTP/1.1 over TLS is tracked.
     server.on('secureConnection', (socket: TLSSocket) => {
       if (socket.alpnProtocol !== 'h2') track(socket);
     });
+    server.on('session', trackSession);
   } else {
     server.on('connection', track);
     // Node's own bounds, a backstop to the sweep below; the body of a request (a publication)
@@ -110,10 +138,10 @@ export function guardEdge(server: Server | Http2SecureServer, options: EdgeGuard
   let timer: unknown;
   const sweep = () => {
     const now = nowMs();
-    for (const [socket, entry] of pending) {
+    for (const [key, entry] of pending) {
       if (entry.deadlineMs > now) continue;
-      settle(socket);
-      answer(socket, 408, CLIENT_ERROR_REASONS[408] ?? 'request timeout');
+      settle(key);
+      entry.expire();
     }
     timer = timers.setTimeout(sweep, Math.min(SWEEP_INTERVAL_MS, timeoutMs));
   };

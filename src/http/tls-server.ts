@@ -3,7 +3,12 @@ import { createServer as createHttpServer, type Server } from 'node:http';
 import { createSecureServer, type Http2SecureServer, type Http2Session } from 'node:http2';
 import { createSecureContext, type TLSSocket } from 'node:tls';
 import type { HeraldHub } from './create-hub.js';
-import { type EdgeGuardOptions, guardEdge, TLS_HANDSHAKE_TIMEOUT_MS } from './edge.js';
+import {
+  type EdgeGuardOptions,
+  guardEdge,
+  HTTP2_MAX_CONCURRENT_STREAMS,
+  TLS_HANDSHAKE_TIMEOUT_MS,
+} from './edge.js';
 
 export interface TlsFiles {
   /** PEM certificate chain file. */
@@ -138,7 +143,12 @@ export function createHubServer(
   }
   const server = createSecureServer(
     // A handshake that does not finish is cut (the edge guard bounds the headers after it).
-    { allowHTTP1: true, handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS, ...loadTlsCredentials(tls) },
+    {
+      allowHTTP1: true,
+      handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS,
+      settings: { maxConcurrentStreams: HTTP2_MAX_CONCURRENT_STREAMS },
+      ...loadTlsCredentials(tls),
+    },
     herald.handleNode,
   );
   // Http2SecureServer has no closeAllConnections: track HTTP/2 sessions and the TLS sockets that

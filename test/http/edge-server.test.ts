@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { type ClientHttp2Session, connect as connectHttp2 } from 'node:http2';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -92,6 +93,27 @@ function rawTls(port: number, text: string): Raw {
   const reply = collect(socket);
   socket.once('secureConnect', () => socket.write(text));
   return { socket, reply };
+}
+
+/** An HTTP/2 session over TLS that sends no request; resolves once the server settled it. */
+async function idleHttp2(port: number): Promise<{ session: ClientHttp2Session; closed: Promise<void> }> {
+  const session = connectHttp2(`https://127.0.0.1:${port}`, { rejectUnauthorized: false });
+  session.on('error', () => {});
+  cleanups.push(() => void session.destroy());
+  const closed = new Promise<void>((resolve) => session.once('close', resolve));
+  // The server's SETTINGS arrive once it made its session (and counted it).
+  await Promise.race([new Promise((resolve) => session.once('remoteSettings', resolve)), closed]);
+  return { session, closed };
+}
+
+/** One GET on an HTTP/2 session: its status. */
+function http2Get(session: ClientHttp2Session, path: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const stream = session.request({ ':path': path });
+    stream.on('response', (headers) => resolve(Number(headers[':status'])));
+    stream.on('error', reject);
+    stream.resume();
+  });
 }
 
 const statusOf = (reply: string) => Number(reply.slice(9, 12));
@@ -194,6 +216,30 @@ describe('unfinished connections count against the connection caps', () => {
     let reply = '';
     for (let i = 0; i < 100 && statusOf(reply) !== 429; i++) reply = await rawTls(port, COMPLETE).reply;
     expect(statusOf(reply)).toBe(429);
+  });
+
+  it('count HTTP/2 sessions until their first request, closing one past the cap or the timeout', async () => {
+    const { port } = await serve({ maxConnectionsPerIp: 2 }, { secure: true, headersTimeoutMs: 60_000 });
+    const first = await idleHttp2(port);
+    const second = await idleHttp2(port);
+    // The third is over the per-address cap: the server closes its session.
+    await (await idleHttp2(port)).closed;
+    // A request on the first settles its slot: a new session is served.
+    expect(await http2Get(first.session, '/healthz')).toBe(200);
+    const fourth = await idleHttp2(port);
+    expect(await http2Get(fourth.session, '/healthz')).toBe(200);
+    expect([first.session.closed, second.session.closed, fourth.session.closed]).toEqual([
+      false,
+      false,
+      false,
+    ]);
+  });
+
+  it('closes an HTTP/2 session that sends no request within the headers timeout', async () => {
+    const { port } = await serve({}, { secure: true, headersTimeoutMs: 200 });
+    const idle = await idleHttp2(port);
+    await idle.closed;
+    expect(idle.session.closed || idle.session.destroyed).toBe(true);
   });
 
   it('a reload that trusts the proxy stops counting its connections', async () => {
