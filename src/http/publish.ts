@@ -1,4 +1,4 @@
-import { AuthError } from '../hub/index.js';
+import { AuthError, type StoredEvent } from '../hub/index.js';
 import type { Exchange } from '../transports/index.js';
 import { readForm } from './body.js';
 import { clientAddressOf } from './client-address.js';
@@ -68,30 +68,40 @@ export async function servePublish(
     }
   }
   // `deliver_*` fields: validated the same way, stored, delivered by the runner (docs/time.md).
+  // Every field `publishLater` reads starts with `deliver_`: a form without one is an immediate
+  // publish, and skipping the call (and its two awaits) changes nothing else.
   const schedules = context.schedules;
-  const isScheduled = await unlessShuttingDown(
-    context,
-    async () =>
+  if (context.hub.isClosed) throw shuttingDownError();
+  let event: StoredEvent;
+  try {
+    if (
       schedules !== undefined &&
-      (await publishLater({ schedules, form, input, grant, exchange, headers: cors })),
-  );
-  if (isScheduled) return;
-  const event = await unlessShuttingDown(context, () => context.hub.publish(input));
+      hasDeliveryField(form) &&
+      (await publishLater({ schedules, form, input, grant, exchange, headers: cors }))
+    ) {
+      return;
+    }
+    if (context.hub.isClosed) throw shuttingDownError();
+    event = await context.hub.publish(input);
+  } catch (error) {
+    throw asShutdownError(context, error);
+  }
   sendText(exchange, 200, event.id, cors);
 }
 
+/** Whether the form has a field of scheduled delivery (`deliver_at`, `deliver_local`, …). */
+function hasDeliveryField(form: URLSearchParams): boolean {
+  for (const name of form.keys()) if (name.startsWith('deliver_')) return true;
+  return false;
+}
+
 /**
- * Runs the write of a publication, a shutdown that races it answered 503 + `Retry-After` (see
- * `shuttingDownError`) rather than 500: the hub closed before the write (`Hub.publish` throws a
- * plain error then), or its store or broker closed under it (`CLOSED`, mapped by `toHttpError`,
- * or whatever a closed database driver throws). Nothing was acknowledged.
+ * A failure of the write of a publication, when a shutdown raced it, answered 503 +
+ * `Retry-After` (see `shuttingDownError`) rather than 500: the hub closed before the write
+ * (`Hub.publish` rejects with a plain error then), or its store or broker closed under it
+ * (`CLOSED`, mapped by `toHttpError`, or whatever a closed database driver throws). Nothing was
+ * acknowledged.
  */
-async function unlessShuttingDown<T>(context: HttpContext, write: () => Promise<T>): Promise<T> {
-  if (context.hub.isClosed) throw shuttingDownError();
-  try {
-    return await write();
-  } catch (error) {
-    if (context.hub.isClosed && toHttpError(error) === undefined) throw shuttingDownError();
-    throw error;
-  }
+function asShutdownError(context: HttpContext, error: unknown): unknown {
+  return context.hub.isClosed && toHttpError(error) === undefined ? shuttingDownError() : error;
 }

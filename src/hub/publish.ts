@@ -87,6 +87,27 @@ function topicPath(topic: string): string | undefined {
  * stops an absolute `https://hub/.well-known/mercure/subscriptions/...` forging a subscription event.
  */
 export function isReservedTopic(topic: string): boolean {
+  // The two usual shapes of a topic, decided without the URL parser (two `URL`s per topic per
+  // check, and a publication is checked twice); `isReservedTopicByUrl` for everything else.
+  if (PLAIN_SEGMENT.test(topic) && topic !== '.' && topic !== '..') return topic === 'mercure';
+  if (PLAIN_ABSOLUTE.test(topic) && !topic.includes('well-known')) return false;
+  return isReservedTopicByUrl(topic);
+}
+
+/**
+ * One relative segment of unreserved characters, not a dot segment: it replaces the last segment
+ * of the hub's path, so it addresses `/.well-known/<topic>`, reserved exactly when it is `mercure`.
+ */
+const PLAIN_SEGMENT = /^[A-Za-z0-9\-._~]+$/;
+/**
+ * A scheme, `//` and printable ASCII without `%`, `\\`, spaces or controls: an absolute URL whose
+ * path is spelled in it as is (no base path, nothing decoded, stripped or turned into `/`), so it
+ * can only name the reserved path if it contains `well-known`.
+ */
+const PLAIN_ABSOLUTE = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[\x21-\x24\x26-\x5b\x5d-\x7e]*$/;
+
+/** `isReservedTopic` through the WHATWG URL parser, whatever the topic (see `topicPath`). */
+export function isReservedTopicByUrl(topic: string): boolean {
   const path = topicPath(topic);
   return path !== undefined && (path === HUB_PATH || path.startsWith(`${HUB_PATH}/`));
 }
