@@ -16,6 +16,7 @@ import { type BenchOptions, parseOptions, type TargetName, USAGE, UsageError } f
 import { clockTicksPerSecond, openFileLimit } from './proc-stats.js';
 import { ProgressBar } from './progress.js';
 import { runPublishLatencyCell } from './publish-latency-cell.js';
+import { runPublishThroughputCells } from './publish-throughput-cell.js';
 import { markdownReport } from './report/markdown.js';
 import { svgChart } from './report/svg-chart.js';
 import type { CellResult, RunMeta } from './results.js';
@@ -61,6 +62,7 @@ class Bench {
   readonly #pool: SubscriberPool;
   readonly #publisher: Publisher;
   readonly #progress: ProgressBar;
+  readonly #started: RunningTarget[] = [];
   readonly #scratchRoot = mkdtempSync(join(tmpdir(), 'herald-fanout-'));
   #scratchCount = 0;
   current: RunningTarget | undefined;
@@ -76,7 +78,8 @@ class Bench {
       options.subscribers.length * 2 +
       options.idleConnections.length +
       (options.publishLatencyRequests > 0 ? 1 : 0);
-    this.#progress = new ProgressBar(options.targets.length * perTarget);
+    const publishRuns = options.publishDepths.length * options.publishRounds;
+    this.#progress = new ProgressBar(options.targets.length * (perTarget + publishRuns));
   }
 
   #context(): TargetContext {
@@ -167,9 +170,53 @@ class Bench {
     }
   }
 
+  /**
+   * Publish throughput: every available target started at once (idle while the others run), the
+   * runs alternated between them (see publish-throughput-cell.ts), then all stopped.
+   */
+  async runPublishThroughput(defs: readonly TargetDefinition[]): Promise<void> {
+    const options = this.#options;
+    const runsPerTarget = options.publishDepths.length * options.publishRounds;
+    if (runsPerTarget === 0) return;
+    try {
+      for (const def of defs) {
+        const reason = def.unavailableReason(this.#context());
+        if (reason !== undefined) {
+          if (!this.cells.some((c) => c.kind === 'skipped' && c.target === def.name)) {
+            this.cells.push({ kind: 'skipped', target: def.name, reason });
+          }
+          this.#progress.step(runsPerTarget);
+          continue;
+        }
+        this.#progress.phase(`${def.name}: starting`);
+        try {
+          this.#started.push(await def.start(this.#context()));
+        } catch (error) {
+          this.#fail(def.name, 'publish throughput start', error);
+          this.#progress.step(runsPerTarget);
+        }
+      }
+      if (this.#started.length === 0) return;
+      this.cells.push(
+        ...(await runPublishThroughputCells(
+          this.#publisher,
+          this.#started,
+          { depths: options.publishDepths, seconds: options.publishSeconds, rounds: options.publishRounds },
+          (l) => this.#progress.phase(l),
+          () => this.#progress.step(),
+        )),
+      );
+    } catch (error) {
+      this.#fail(this.#started.map((t) => t.name).join(', '), 'publish throughput', error);
+    } finally {
+      await Promise.all(this.#started.splice(0).map((t) => t.stop()));
+    }
+  }
+
   async close(): Promise<void> {
     this.#progress.finish();
     await this.current?.stop();
+    await Promise.all(this.#started.splice(0).map((t) => t.stop()));
     await Promise.all([this.#pool.stop(), this.#publisher.stop()]);
     rmSync(this.#scratchRoot, { recursive: true, force: true });
   }
@@ -205,7 +252,12 @@ async function main(): Promise<void> {
   process.once('SIGINT', interrupt);
   process.once('SIGTERM', interrupt);
   try {
-    for (const name of options.targets) await bench.runTarget(definition(name, options));
+    const perTargetCells =
+      options.subscribers.length + options.idleConnections.length + options.publishLatencyRequests;
+    if (perTargetCells > 0) {
+      for (const name of options.targets) await bench.runTarget(definition(name, options));
+    }
+    await bench.runPublishThroughput(options.targets.map((name) => definition(name, options)));
   } finally {
     await bench.close();
   }

@@ -32,6 +32,12 @@ export interface BenchOptions {
   heraldWorkers: number;
   /** Sequential publishes timed per target (0: none). */
   publishLatencyRequests: number;
+  /** Publish-throughput cells: requests in flight on one pipelined connection (empty: none). */
+  publishDepths: number[];
+  /** Length of one publish-throughput run, in seconds. */
+  publishSeconds: number;
+  /** Publish-throughput runs per (target, depth), alternated between targets; the median is kept. */
+  publishRounds: number;
   heraldArgs: string[];
   /** `auto`: the compiled CLI when `dist/` is at least as new as `src/`, else the source via tsx. */
   heraldUseBuild: boolean | 'auto';
@@ -45,6 +51,12 @@ export const USAGE = `Usage: npm run bench:fanout -- [flags]
                         (default: all but the Redis ones, which start a redis-server of their own)
   --no-idle             no idle-memory cells
   --publish-latency N   time N sequential publishes (depth 1) per target: p50/p99 ms
+  --publish-depth 1,8,64  publish throughput: publishes/s and server CPU per publish on one
+                        pipelined keep-alive connection with D requests in flight, no subscriber,
+                        targets alternated (default 1,8,64; given alone, runs only these cells)
+  --no-publish-depth    no publish-throughput cells
+  --publish-seconds 3   length of one publish-throughput run (default 3, 1 with --quick)
+  --publish-rounds 3    runs per target and depth, alternated; the median is reported (default 3)
   --workers 2           processes of the herald-redis-workers target (herald serve --workers N)
   --subs 100,1000       subscriber counts for throughput cells (default 100,1000,10000)
   --idle 10000,20000    idle connection counts for memory cells; given alone (without --subs),
@@ -95,6 +107,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     clientProcesses: 2,
     heraldWorkers: 2,
     publishLatencyRequests: 0,
+    publishDepths: [1, 8, 64],
+    publishSeconds: quick ? 1 : 3,
+    publishRounds: quick ? 1 : 3,
     heraldArgs: [],
     heraldUseBuild: 'auto',
     outDir: 'bench/results',
@@ -102,6 +117,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
   };
   let subsGiven = false;
   let idleGiven = false;
+  let publishGiven = false;
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = () => argv[++i];
@@ -145,6 +161,19 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       case '--publish-latency':
         options.publishLatencyRequests = Math.round(positive(flag, value()));
         break;
+      case '--publish-depth':
+        options.publishDepths = numberList(flag, value());
+        publishGiven = true;
+        break;
+      case '--no-publish-depth':
+        options.publishDepths = [];
+        break;
+      case '--publish-seconds':
+        options.publishSeconds = positive(flag, value());
+        break;
+      case '--publish-rounds':
+        options.publishRounds = Math.round(positive(flag, value()));
+        break;
       case '--workers':
         options.heraldWorkers = Math.round(positive(flag, value()));
         break;
@@ -165,5 +194,12 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     }
   }
   if (idleGiven && !subsGiven && options.idleConnections.length > 0) options.subscribers = [];
+  // `--publish-depth` alone: only the publish-throughput cells.
+  if (publishGiven && !subsGiven && !idleGiven) {
+    options.subscribers = [];
+    options.idleConnections = [];
+  }
+  // Other cells alone (`--subs`, `--idle`): no publish-throughput cells unless asked for.
+  if (!publishGiven && (subsGiven || idleGiven)) options.publishDepths = [];
   return options;
 }

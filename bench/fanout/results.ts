@@ -61,13 +61,39 @@ export interface PublishLatencyCell {
   notes: string[];
 }
 
+/**
+ * Publishes per second on one keep-alive connection with `depth` requests in flight (HTTP/1.1
+ * pipelining), no subscriber: the median of `rounds` runs alternated with the other targets.
+ */
+export interface PublishThroughputCell {
+  kind: 'publish-throughput';
+  target: string;
+  depth: number;
+  rounds: number;
+  /** Length of each run. */
+  seconds: number;
+  /** Acknowledged publishes over all rounds. */
+  publishes: number;
+  publishesPerSec: number;
+  publishesPerSecMin: number;
+  publishesPerSecMax: number;
+  /** The server process tree's user+system CPU per acknowledged publish (median of the rounds). */
+  cpuUsPerPublish: number;
+  notes: string[];
+}
+
 export interface SkippedTarget {
   kind: 'skipped';
   target: string;
   reason: string;
 }
 
-export type CellResult = ThroughputCell | IdleCell | PublishLatencyCell | SkippedTarget;
+export type CellResult =
+  | ThroughputCell
+  | IdleCell
+  | PublishLatencyCell
+  | PublishThroughputCell
+  | SkippedTarget;
 
 export interface RunMeta {
   startedAt: string;

@@ -11,12 +11,11 @@
  * `--rate` is deliveries per second (events/s = rate / n); 0 means full speed.
  */
 import { fork } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { Session } from 'node:inspector/promises';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { createHub as CreateHub } from '../../src/http/index.js';
+import { startCpuProfile } from './inspector-profile.js';
 
 interface Args {
   n: number;
@@ -128,12 +127,7 @@ async function main(): Promise<void> {
   for (let i = 0; i < 200; i++) await publish();
   await new Promise((resolve) => setTimeout(resolve, 200));
 
-  const session = new Session();
-  if (args.profile) {
-    session.connect();
-    await session.post('Profiler.enable');
-    await session.post('Profiler.start');
-  }
+  const stopProfile = await startCpuProfile(args.profile);
   const cpuBefore = process.cpuUsage();
   const startedMs = performance.now();
   if (args.rate > 0) {
@@ -154,11 +148,7 @@ async function main(): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, 50 + args.flushDelayMs));
   const cpu = process.cpuUsage(cpuBefore);
   const elapsedMs = performance.now() - startedMs;
-  if (args.profile) {
-    const { profile } = await session.post('Profiler.stop');
-    writeFileSync(args.profile, JSON.stringify(profile));
-    session.disconnect();
-  }
+  await stopProfile();
   const deliveries = args.n * args.events;
   const name = plain ? 'plain node:http' : args.dist ? 'herald (dist)' : 'herald (tsx)';
   console.log(

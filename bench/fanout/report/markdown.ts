@@ -1,6 +1,14 @@
 /** The Markdown report: one table of throughput cells, one of idle-memory cells, then notes. */
-import type { CellResult, IdleCell, PublishLatencyCell, RunMeta, ThroughputCell } from '../results.js';
+import type {
+  CellResult,
+  IdleCell,
+  PublishLatencyCell,
+  PublishThroughputCell,
+  RunMeta,
+  ThroughputCell,
+} from '../results.js';
 import { clusterSection } from './cluster.js';
+import { publishThroughputSection } from './publish.js';
 import { BASELINES, idlePeer, ratio, throughputPeer } from './ratios.js';
 
 const MIB = 1024 * 1024;
@@ -80,6 +88,11 @@ export function markdownReport(meta: RunMeta, cells: readonly CellResult[]): str
       '',
     );
   }
+  lines.push(
+    ...publishThroughputSection(
+      cells.filter((c): c is PublishThroughputCell => c.kind === 'publish-throughput'),
+    ),
+  );
   const notes = cells.flatMap((c) => {
     if (c.kind === 'skipped') return [`- **${c.target}** skipped: ${c.reason}`];
     const where =
@@ -87,7 +100,9 @@ export function markdownReport(meta: RunMeta, cells: readonly CellResult[]): str
         ? `idle N=${c.connectionsRequested}`
         : c.kind === 'publish-latency'
           ? 'publish latency'
-          : `S=${c.subscribersRequested} ${c.mode}`;
+          : c.kind === 'publish-throughput'
+            ? `publish depth ${c.depth}`
+            : `S=${c.subscribersRequested} ${c.mode}`;
     const publishErrors =
       c.kind === 'throughput' && Object.keys(c.publishErrors).length > 0
         ? [`publish errors ${JSON.stringify(c.publishErrors)}`]
