@@ -10,6 +10,7 @@ import type {
 import { clusterSection } from './cluster.js';
 import { publishThroughputSection } from './publish.js';
 import { BASELINES, idlePeer, ratio, throughputPeer } from './ratios.js';
+import { summarySection } from './summary.js';
 
 const MIB = 1024 * 1024;
 
@@ -50,6 +51,7 @@ export function markdownReport(meta: RunMeta, cells: readonly CellResult[]): str
     '',
     `${meta.startedAt} · Node ${meta.node} · ${meta.cpus} × ${meta.cpuModel} · open files ${meta.openFileLimit.soft}/${meta.openFileLimit.hard} · \`${meta.command}\``,
     '',
+    ...summarySection(cells),
   ];
   if (throughput.length > 0) {
     lines.push(
