@@ -28,6 +28,13 @@ export const POLL_MAX_DATA_CHARS = 1024 * 1024;
 /** An anonymous subscriber never receives private events: one function shared by all of them. */
 const NO_PRIVATE = (): boolean => false;
 
+/** What an open event stream's subscription holds instead of its request: see `releaseRequest`. */
+const RELEASED_REQUEST: SubscriptionContext['request'] = Object.freeze({
+  selectors: [],
+  canReceivePrivate: NO_PRIVATE,
+});
+const RELEASED_HEADERS: Record<string, string> = Object.freeze({}) as Record<string, string>;
+
 /**
  * One subscribe request, as the transports see it: a class, so `onEnd` is a method on the
  * prototype rather than a closure (and its context) per connection.
@@ -36,7 +43,7 @@ class HttpSubscription implements SubscriptionContext {
   readonly hub: Hub;
   readonly exchange: Exchange;
   readonly version: MercureVersion;
-  readonly request: SubscriptionContext['request'];
+  request: SubscriptionContext['request'];
   headers: Record<string, string> = {};
   /** SSE bytes are counted by the hub's observer, once per event; polls count their answers. */
   readonly sentBytes: ByteCounter | undefined;
@@ -60,6 +67,16 @@ class HttpSubscription implements SubscriptionContext {
     this.#metrics = ending.metrics;
     this.#transport = ending.transport;
     this.sentBytes = ending.transport === 'sse' ? undefined : ending.metrics.sentBytesOf(ending.transport);
+  }
+
+  /**
+   * The event stream is up: the request went into the hub's subscriber (which keeps its own copy of
+   * the fields) and the headers onto the wire, and the transport reads neither again. Dropping
+   * them frees two objects per idle connection (~130 bytes) for the life of the stream.
+   */
+  releaseRequest(): void {
+    this.request = RELEASED_REQUEST;
+    this.headers = RELEASED_HEADERS;
   }
 
   /** Releases the connection slot and the connections gauge, once. */
@@ -160,6 +177,7 @@ export async function serveSubscribe(
   try {
     if (transport === 'sse') {
       await serveSse(subscription, context.sseOptions);
+      subscription.releaseRequest();
     } else {
       const requestedMs = parsed.timeoutMs ?? options.defaultLongPollTimeoutMs;
       await servePoll(subscription, {

@@ -5,6 +5,7 @@ import { type HeartbeatGroup, type HeartbeatMember, joinHeartbeat } from './hear
 import {
   DEFAULT_HEARTBEAT_MS,
   DEFAULT_MAX_QUEUE_BYTES,
+  type SseLogger,
   type SseStreamOptions,
   type StreamCloseReason,
 } from './options.js';
@@ -50,9 +51,10 @@ export function initialBytes(options: SseStreamOptions): Uint8Array {
 }
 
 /** Joins queued chunks for one write. Plain Uint8Array (no Buffer) so the Fetch host stays portable. */
-function concatBytes(chunks: readonly Uint8Array[], totalBytes: number): Uint8Array {
+function concatBytes(first: Uint8Array, chunks: readonly Uint8Array[], totalBytes: number): Uint8Array {
   const out = new Uint8Array(totalBytes);
-  let offset = 0;
+  out.set(first, 0);
+  let offset = first.byteLength;
   for (const chunk of chunks) {
     out.set(chunk, offset);
     offset += chunk.byteLength;
@@ -64,18 +66,31 @@ function concatBytes(chunks: readonly Uint8Array[], totalBytes: number): Uint8Ar
  * The host-independent part of a stream: bounded queue, batching, heartbeat, close bookkeeping.
  * A host subclass supplies four transport operations and calls the `handle*` methods.
  *
- * Memory per idle stream is this object, an empty queue array and the host's objects: the
- * `closed` promise and the `signal`'s AbortController are only created if someone asks for them,
- * and no closure is allocated per stream (handlers are shared, `this` comes from the emitter).
+ * Memory per idle stream is this object and the host's objects: the `closed` promise and the
+ * `signal`'s AbortController are only created if someone asks for them, the queue holds one chunk
+ * in a field (an array only while two or more wait), the options object is not kept (its fields
+ * are copied, so the caller's object and its `headers` can be collected once the head is out), and
+ * no closure is allocated per stream (handlers are shared, `this` comes from the emitter).
  */
 export abstract class BaseSseStream implements SseStream, Flushable, HeartbeatMember {
   readonly lastEventId: string | undefined;
   heartbeatIndex = -1;
   lastActivityTick = 0;
 
-  readonly #options: SseStreamOptions;
-  /** References to the caller's bytes, not copies: fan-out shares one buffer across streams. */
-  readonly #queue: Uint8Array[] = [];
+  /** Needed by `open` only (heartbeat interval and timers), then dropped. */
+  #options: SseStreamOptions | undefined;
+  readonly #maxQueueBytes: number;
+  readonly #flushDelayMs: number;
+  readonly #onClose: SseStreamOptions['onClose'];
+  readonly #logger: SseLogger | undefined;
+  /**
+   * The queue: references to the caller's bytes, not copies (fan-out shares one buffer across
+   * streams). The first chunk waits in `#queueHead`; an array is made only when a second one
+   * arrives before the flush, and dropped with the batch, so an idle stream (or one that gets one
+   * event or heartbeat per turn) holds no array at all.
+   */
+  #queueHead: Uint8Array | undefined;
+  #queueRest: Uint8Array[] | undefined;
   #queuedBytes = 0;
   #isFlushScheduled = false;
   /** The transport refused more (write() returned false) and we wait for it to drain. */
@@ -90,6 +105,10 @@ export abstract class BaseSseStream implements SseStream, Flushable, HeartbeatMe
 
   constructor(options: SseStreamOptions, lastEventId: string | undefined) {
     this.#options = options;
+    this.#maxQueueBytes = options.maxQueueBytes ?? DEFAULT_MAX_QUEUE_BYTES;
+    this.#flushDelayMs = options.flushDelayMs ?? 0;
+    this.#onClose = options.onClose;
+    this.#logger = options.logger;
     this.lastEventId = lastEventId;
   }
 
@@ -124,7 +143,7 @@ export abstract class BaseSseStream implements SseStream, Flushable, HeartbeatMe
   }
 
   #isDrained(): boolean {
-    return this.#closeReason !== undefined || (this.#queue.length === 0 && !this.#isBlocked);
+    return this.#closeReason !== undefined || (this.#queueHead === undefined && !this.#isBlocked);
   }
 
   #settleDrainWaiters(): void {
@@ -167,15 +186,17 @@ export abstract class BaseSseStream implements SseStream, Flushable, HeartbeatMe
   sendBytes(bytes: Uint8Array): void {
     if (this.#closeReason !== undefined) return;
     const queuedBytes = this.#queuedBytes + bytes.byteLength;
-    if (queuedBytes > (this.#options.maxQueueBytes ?? DEFAULT_MAX_QUEUE_BYTES)) {
+    if (queuedBytes > this.#maxQueueBytes) {
       this.#fail('queue-overflow', undefined);
       return;
     }
-    this.#queue.push(bytes);
+    if (this.#queueHead === undefined) this.#queueHead = bytes;
+    else if (this.#queueRest === undefined) this.#queueRest = [bytes];
+    else this.#queueRest.push(bytes);
     this.#queuedBytes = queuedBytes;
     if (!this.#isFlushScheduled && !this.#isBlocked) {
       this.#isFlushScheduled = true;
-      scheduleFlush(this, this.#options.flushDelayMs ?? 0);
+      scheduleFlush(this, this.#flushDelayMs);
     }
   }
 
@@ -183,7 +204,7 @@ export abstract class BaseSseStream implements SseStream, Flushable, HeartbeatMe
     if (this.#closeReason !== undefined) return;
     // What is queued was accepted by send(): write it even if the transport is full. It is at
     // most maxQueueBytes, and the transport buffers it until the client reads or goes away.
-    if (this.#queue.length > 0) this.#write(this.#takeBatch());
+    if (this.#queueHead !== undefined) this.#write(this.#takeBatch());
     if (this.#closeReason !== undefined) return; // that write failed
     this.#finish('server-closed', undefined);
     this.endTransport();
@@ -192,7 +213,7 @@ export abstract class BaseSseStream implements SseStream, Flushable, HeartbeatMe
   /** Called by the shared batcher: one write for everything queued in this turn. */
   flush(): void {
     this.#isFlushScheduled = false;
-    if (this.#closeReason !== undefined || this.#isBlocked || this.#queue.length === 0) return;
+    if (this.#closeReason !== undefined || this.#isBlocked || this.#queueHead === undefined) return;
     this.#write(this.#takeBatch());
     this.#settleDrainWaiters();
   }
@@ -200,15 +221,18 @@ export abstract class BaseSseStream implements SseStream, Flushable, HeartbeatMe
   /** Called by the heartbeat registry when this stream has been idle for an interval. */
   sendHeartbeat(): void {
     // Bytes already waiting will reach the client and keep the connection alive by themselves.
-    if (this.#queue.length > 0 || this.#isBlocked) return;
+    if (this.#queueHead !== undefined || this.#isBlocked) return;
     this.sendBytes(HEARTBEAT_BYTES);
   }
 
   /** Host: write the first bytes now (so headers go out at once) and start heartbeats. */
   protected open(firstBytes: Uint8Array): void {
-    const heartbeatMs = this.#options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
+    const options = this.#options;
+    this.#options = undefined;
+    // Undefined once the stream closed (`#finish`): a closed stream joins no heartbeat group.
+    const heartbeatMs = options === undefined ? 0 : (options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS);
     if (heartbeatMs > 0) {
-      this.#heartbeatGroup = joinHeartbeat(this.#options.timers ?? systemTimers, heartbeatMs, this);
+      this.#heartbeatGroup = joinHeartbeat(options?.timers ?? systemTimers, heartbeatMs, this);
     }
     this.#write(firstBytes);
   }
@@ -217,7 +241,7 @@ export abstract class BaseSseStream implements SseStream, Flushable, HeartbeatMe
   protected handleWritable(): void {
     if (!this.#isBlocked) return;
     this.#isBlocked = false;
-    if (this.#closeReason === undefined && this.#queue.length > 0) this.#write(this.#takeBatch());
+    if (this.#closeReason === undefined && this.#queueHead !== undefined) this.#write(this.#takeBatch());
     this.#settleDrainWaiters();
   }
 
@@ -231,11 +255,14 @@ export abstract class BaseSseStream implements SseStream, Flushable, HeartbeatMe
     this.#fail('write-error', error);
   }
 
+  /** Only when the queue is not empty. */
   #takeBatch(): Uint8Array {
-    const queue = this.#queue;
+    const head = this.#queueHead!;
+    const rest = this.#queueRest;
     // The common fan-out case is one event per stream per turn: pass the shared bytes through.
-    const batch = queue.length === 1 ? queue[0]! : concatBytes(queue, this.#queuedBytes);
-    queue.length = 0;
+    const batch = rest === undefined ? head : concatBytes(head, rest, this.#queuedBytes);
+    this.#queueHead = undefined;
+    this.#queueRest = undefined;
     this.#queuedBytes = 0;
     return batch;
   }
@@ -260,7 +287,7 @@ export abstract class BaseSseStream implements SseStream, Flushable, HeartbeatMe
     const queuedBytes = this.#queuedBytes;
     this.#finish(reason, error);
     if (reason !== 'client-closed') {
-      const logger = this.#options.logger;
+      const logger = this.#logger;
       logger?.warn({ reason, queuedBytes, err: error }, `SSE stream closed: ${reason}`);
     }
     this.destroyTransport(new SseStreamClosedError(reason, { cause: error }));
@@ -268,7 +295,9 @@ export abstract class BaseSseStream implements SseStream, Flushable, HeartbeatMe
 
   #finish(reason: StreamCloseReason, error: unknown): void {
     this.#closeReason = reason;
-    this.#queue.length = 0;
+    this.#options = undefined;
+    this.#queueHead = undefined;
+    this.#queueRest = undefined;
     this.#queuedBytes = 0;
     this.#heartbeatGroup?.remove(this);
     this.#heartbeatGroup = undefined;
@@ -277,7 +306,7 @@ export abstract class BaseSseStream implements SseStream, Flushable, HeartbeatMe
     this.#resolveClosed?.(reason);
     this.#resolveClosed = undefined;
     this.#settleDrainWaiters();
-    const onClose = this.#options.onClose;
+    const onClose = this.#onClose;
     if (onClose === undefined) return;
     try {
       onClose(reason, error);
