@@ -298,6 +298,8 @@ async function main(): Promise<void> {
           heartbeatMs: args.heartbeatMs,
           maxConnections: 1e7,
           maxConnectionsPerIp: 1e7,
+          // As `herald serve` runs it (a build from before the option ignores it).
+          takeOverConnections: true,
         });
   const server: Server = args.net
     ? netServer(args.heartbeatMs)

@@ -45,6 +45,8 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<voi
     hubUrl: config.hubUrl,
     subscriptionsApi: config.subscriptions,
     authorizationServers: config.authorizationServers,
+    // createHubServer closes the connections event streams take over.
+    takeOverConnections: true,
     // With an admin listener, probes and metrics leave the public port unless asked to stay.
     publicOperations: config.adminPort === undefined || config.publicMetrics,
     logger,

@@ -49,6 +49,13 @@ export interface HttpOptions {
    * token again, and lands on whichever instance the load balancer picks (Mercure §Subscription).
    */
   maxConnectionLifetimeMs: number;
+  /**
+   * HTTP/1.1 event streams take their connection over from node:http once the head is out
+   * (`SseStreamOptions.takeOverConnection`): ~6 KB less per idle stream. The connections leave
+   * node:http's list: whoever serves `handleNode` must also call `closeTakenOverConnections(server)`
+   * when it closes the server (`createHubServer` and `herald serve` do). Default false.
+   */
+  takeOverConnections: boolean;
   /** One log line per finished request (an event stream's when it ends), through `createHub`'s `logger`. */
   accessLog: boolean;
   /**
@@ -86,6 +93,7 @@ export const defaultHttpOptions: HttpOptions = {
   authorizationServers: [],
   flushDelayMs: 0,
   maxConnectionLifetimeMs: 0,
+  takeOverConnections: false,
   accessLog: false,
   trustProxy: [],
   publishRate: 0,

@@ -95,7 +95,14 @@ export class HubRouter implements HttpContext {
     this.publishRateLimiter = publishRateLimiterOf(parts.options, parts.hub.clock);
     const { heartbeatMs, maxQueueBytes, shutdownRetryMs, flushDelayMs, maxConnectionLifetimeMs } =
       parts.options;
-    this.sseOptions = { heartbeatMs, maxQueueBytes, shutdownRetryMs, flushDelayMs, maxConnectionLifetimeMs };
+    this.sseOptions = {
+      heartbeatMs,
+      maxQueueBytes,
+      shutdownRetryMs,
+      flushDelayMs,
+      maxConnectionLifetimeMs,
+      takeOverConnection: parts.options.takeOverConnections,
+    };
   }
 
   /**

@@ -41,7 +41,7 @@ const RELEASED_HEADERS: Record<string, string> = Object.freeze({}) as Record<str
  */
 class HttpSubscription implements SubscriptionContext {
   readonly hub: Hub;
-  readonly exchange: Exchange;
+  #exchange: Exchange | undefined;
   readonly version: MercureVersion;
   request: SubscriptionContext['request'];
   headers: Record<string, string> = {};
@@ -60,7 +60,7 @@ class HttpSubscription implements SubscriptionContext {
     ending: { release: () => void; metrics: HubMetrics; transport: string },
   ) {
     this.hub = hub;
-    this.exchange = exchange;
+    this.#exchange = exchange;
     this.version = version;
     this.request = request;
     this.#release = ending.release;
@@ -69,14 +69,21 @@ class HttpSubscription implements SubscriptionContext {
     this.sentBytes = ending.transport === 'sse' ? undefined : ending.metrics.sentBytesOf(ending.transport);
   }
 
+  get exchange(): Exchange {
+    if (this.#exchange === undefined) throw new Error('the subscription released its exchange');
+    return this.#exchange;
+  }
+
   /**
    * The event stream is up: the request went into the hub's subscriber (which keeps its own copy of
-   * the fields) and the headers onto the wire, and the transport reads neither again. Dropping
-   * them frees two objects per idle connection (~130 bytes) for the life of the stream.
+   * the fields) and the headers onto the wire, and the transport reads neither again, nor the
+   * exchange (the stream holds what it needs of the connection). Dropping them frees the request's
+   * and the response's objects for the life of the stream when the stream took its connection over.
    */
   releaseRequest(): void {
     this.request = RELEASED_REQUEST;
     this.headers = RELEASED_HEADERS;
+    this.#exchange = undefined;
   }
 
   /** Releases the connection slot and the connections gauge, once. */

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createSecureServer, type Http2SecureServer, type Http2Session } from 'node:http2';
 import { createSecureContext, type TLSSocket } from 'node:tls';
+import { closeTakenOverConnections } from '../server/index.js';
 import type { HeraldHub } from './create-hub.js';
 import {
   type EdgeGuardOptions,
@@ -126,7 +127,11 @@ export function createHubServer(
   if (tls === undefined) {
     const server = createHttpServer(herald.handleNode);
     guardHubEdge(server, herald, options);
-    const closeAllConnections = () => server.closeAllConnections();
+    const closeAllConnections = () => {
+      server.closeAllConnections();
+      // Event streams that took their connection over (`takeOverConnections`) left node:http's list.
+      closeTakenOverConnections(server);
+    };
     return {
       server,
       isSecure: false,

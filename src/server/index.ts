@@ -26,7 +26,9 @@
  *   write between goes straight to the socket as one chunk framed by the stream (one `write`
  *   system call, the same framed `Buffer` for every stream sent the same bytes). An HTTP/1.0 or
  *   HEAD response, one behind a pipelined response, a wrapped `res.write` (compression) and HTTP/2
- *   keep node:http's own writes.
+ *   keep node:http's own writes. With `takeOverConnection`, the connection leaves node:http once
+ *   the head is out (its parser, listeners, request and response objects are let go), and the
+ *   stream writes the last chunk and closes the connection itself.
  * - Heartbeat comments after `heartbeatMs` of silence (default 15 s), from ONE timer per interval
  *   shared by all streams; any write resets a stream's idle time.
  * - Backpressure: when the transport refuses a write, bytes wait in a per-stream queue bounded by
@@ -37,6 +39,7 @@
  */
 
 export type { Timers } from '../clock/index.js';
+export { closeTakenOverConnections } from './connection-takeover.js';
 export { createFetchSseResponse } from './fetch-sse-response.js';
 export { createNodeSseStream, type NodeSseRequest, type NodeSseResponse } from './node-sse-stream.js';
 export {

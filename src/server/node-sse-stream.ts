@@ -1,6 +1,13 @@
 import { type IncomingMessage, type OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
+import type { Socket } from 'node:net';
 import { chunkFrame } from './chunk-frame.js';
+import {
+  type DetachableResponse,
+  type HttpConnection,
+  releaseConnection,
+  takeOverConnection,
+} from './connection-takeover.js';
 import { sseResponseHeaders } from './headers.js';
 import { readLastEventId } from './last-event-id.js';
 import { assertValidOptions, DEFAULT_LAST_EVENT_ID_PARAM, type SseStreamOptions } from './options.js';
@@ -24,6 +31,7 @@ interface ResponseLike {
   readonly stream?: { readonly destroyed?: boolean };
   on(event: string, listener: (...args: never[]) => void): unknown;
   once(event: string, listener: () => void): unknown;
+  listeners(event: 'close'): ((...args: never[]) => void)[];
   [kStream]?: NodeSseStream | undefined;
 }
 
@@ -37,6 +45,8 @@ interface CorkableSocket {
 interface RawSocket {
   write(bytes: Uint8Array): boolean;
   once(event: 'drain', listener: () => void): unknown;
+  end(bytes: Uint8Array, callback: () => void): unknown;
+  destroy(): unknown;
   readonly destroyed: boolean;
   /** node:http: the response that owns the connection's output now (pipelined ones wait). */
   readonly _httpMessage?: unknown;
@@ -55,6 +65,26 @@ function onResponseClose(this: ResponseLike): void {
 function onResponseError(this: ResponseLike, error: unknown): void {
   this[kStream]?.onTransportError(error);
 }
+
+/** The last chunk of a chunked body, written by the stream itself on a connection it took over. */
+const LAST_CHUNK = Buffer.from('0\r\n\r\n', 'latin1');
+
+// A taken-over connection's listeners, shared as the response's are (the socket points at its stream).
+type TakenOverSocket = Socket & { [kStream]?: NodeSseStream | undefined };
+const connectionListeners = {
+  /** A client has nothing more to say on an event stream: a pipelined request could never be answered. */
+  data(): void {},
+  /** The client half-closed: it is gone. */
+  end(this: Socket): void {
+    this.destroy();
+  },
+  close(this: TakenOverSocket): void {
+    releaseConnection(this);
+    this[kStream]?.onConnectionClosed();
+  },
+  /** A reset or a failed write: 'close' follows and ends the stream, as node:http's would. */
+  error(): void {},
+};
 
 /**
  * Starts an event stream on a `node:http` or `node:http2` compatibility response: writes the
@@ -80,7 +110,10 @@ export function createNodeSseStream(
   // HTTP/1.1 only: an HTTP/2 stream's bytes go through the session, and each property read on
   // the compat socket proxy binds a function.
   const socket = req.httpVersionMajor >= 2 ? undefined : (response.socket ?? undefined);
-  return new NodeSseStream(response, options, lastEventId, headers, firstBytes, socket);
+  const stream = new NodeSseStream(response, options, lastEventId, headers, firstBytes, socket);
+  // After node:http's parser returned (see `takeOverConnection`): the handler may run inside it.
+  if (options.takeOverConnection === true && stream.canTakeOver) setImmediate(takeOverSoon, stream);
+  return stream;
 }
 
 /**
@@ -104,6 +137,10 @@ function rawSocketOf(res: ResponseLike, socket: CorkableSocket | undefined): Raw
   return isOpenSocket && isChunkedBody && isOwnedByNode ? (raw as RawSocket) : undefined;
 }
 
+function takeOverSoon(stream: NodeSseStream): void {
+  stream.takeOver();
+}
+
 function setNoDelay(req: NodeSseRequest): void {
   try {
     // On HTTP/2 the compat socket is a proxy to the session's socket; no-delay suits it too.
@@ -125,7 +162,8 @@ function flattenHeaderBlock(res: ResponseLike): void {
 }
 
 class NodeSseStream extends BaseSseStream {
-  readonly #res: ResponseLike;
+  /** The response; undefined once the connection is taken over (the stream keeps only the socket). */
+  #res: ResponseLike | undefined;
   /** Resolved once: compression installs `flush` before our handler runs. */
   readonly #hasFlush: boolean;
   /** The HTTP/1.1 connection, corked around each write; undefined on HTTP/2 and mocks. */
@@ -137,6 +175,8 @@ class NodeSseStream extends BaseSseStream {
   #rawSocket: RawSocket | undefined;
   /** Created only if this stream ever blocks, which a healthy client never causes. */
   #onDrain: (() => void) | undefined;
+  /** A taken-over connection: who else listened for the response's 'close' (an access log). */
+  #closeListeners: (() => void)[] | undefined;
 
   constructor(
     res: ResponseLike,
@@ -174,10 +214,41 @@ class NodeSseStream extends BaseSseStream {
     this.handleTransportError(error);
   }
 
+  /** Whether the connection may be taken over once node:http's turn is over (raw writes on HTTP/1.1). */
+  get canTakeOver(): boolean {
+    return this.#rawSocket !== undefined && !this.isClosed;
+  }
+
+  /** See `SseStreamOptions.takeOverConnection`; does nothing when node:http cannot hand it over. */
+  takeOver(): void {
+    const res = this.#res;
+    const socket = this.#rawSocket as (RawSocket & HttpConnection) | undefined;
+    if (res === undefined || socket === undefined || this.isClosed || socket.destroyed) return;
+    if (res.write !== NODE_RESPONSE_WRITE) return;
+    if (!takeOverConnection(socket, res as unknown as DetachableResponse, connectionListeners)) return;
+    (socket as TakenOverSocket)[kStream] = this;
+    // Whoever else waits for the response's end hears it from the connection; the response, the
+    // request and what node:http kept with them can go.
+    const others = res.listeners('close').filter((listener) => listener !== onResponseClose);
+    if (others.length > 0) this.#closeListeners = others as (() => void)[];
+    res[kStream] = undefined;
+    this.#res = undefined;
+  }
+
+  /** A taken-over connection closed: what the response's 'close' said before the take-over. */
+  onConnectionClosed(): void {
+    const listeners = this.#closeListeners;
+    this.#closeListeners = undefined;
+    this.handleTransportClosed();
+    if (listeners !== undefined) for (const listener of listeners) listener();
+  }
+
   protected writeChunk(bytes: Uint8Array): boolean {
     const rawSocket = this.#rawSocket;
-    // Re-checked per write (two loads): a `write` wrapped after the stream opened still sees every byte.
-    if (rawSocket !== undefined && this.#res.write === NODE_RESPONSE_WRITE) {
+    const res = this.#res;
+    // Re-checked per write (two loads): a `write` wrapped after the stream opened still sees every
+    // byte (until the connection is taken over: node:http has no socket to write to then).
+    if (rawSocket !== undefined && (res === undefined || res.write === NODE_RESPONSE_WRITE)) {
       return writeRaw(rawSocket, bytes);
     }
     // node:http writes a chunk as four socket writes (size, CRLF, bytes, CRLF) and, unless the
@@ -185,20 +256,20 @@ class NodeSseStream extends BaseSseStream {
     // write per stream. Corking here makes it one synchronous writev without that tick (the
     // profile of a fixed-rate fan-out showed that tick machinery at ~4% of the CPU).
     const socket = this.#socket;
-    if (socket === undefined || socket.writableCorked !== 0) return this.#writeResponse(bytes);
+    if (socket === undefined || socket.writableCorked !== 0) return this.#writeResponse(res!, bytes);
     socket.cork!();
     try {
-      return this.#writeResponse(bytes);
+      return this.#writeResponse(res!, bytes);
     } finally {
       socket.uncork!();
     }
   }
 
-  #writeResponse(bytes: Uint8Array): boolean {
-    const isWritable = this.#res.write(bytes);
+  #writeResponse(res: ResponseLike, bytes: Uint8Array): boolean {
+    const isWritable = res.write(bytes);
     // Belt and braces: our no-transform header already makes `compression` skip the body; if a
     // caller overrides Cache-Control, flushing keeps zlib from holding the event back.
-    if (this.#hasFlush) this.#res.flush!();
+    if (this.#hasFlush) res.flush!();
     return isWritable;
   }
 
@@ -208,20 +279,28 @@ class NodeSseStream extends BaseSseStream {
     this.#onDrain ??= () => this.handleWritable();
     // A raw write's refusal is the socket's: node:http only relays 'drain' for its own writes.
     if (this.#rawSocket !== undefined) this.#rawSocket.once('drain', this.#onDrain);
-    else this.#res.once('drain', this.#onDrain);
+    else this.#res?.once('drain', this.#onDrain);
   }
 
   protected endTransport(): void {
+    const res = this.#res;
+    if (res === undefined) {
+      // The connection is ours: the last chunk, then it closes (it serves no other request).
+      const socket = this.#rawSocket;
+      if (socket !== undefined && !socket.destroyed) socket.end(LAST_CHUNK, () => socket.destroy());
+      return;
+    }
     // node:http writes the last chunk and keeps (or closes) the connection as it would have.
     this.#rawSocket = undefined;
-    this.#res.end();
+    res.end();
   }
 
   protected destroyTransport(error: Error): void {
     // Errors are already reported through onClose/logger; destroying without an error keeps
     // Node from emitting an 'error' nobody asked for.
     void error;
-    this.#res.destroy?.();
+    if (this.#res === undefined) this.#rawSocket?.destroy();
+    else this.#res.destroy?.();
   }
 
   protected detachTransport(): void {

@@ -17,6 +17,8 @@ export interface SseTransportOptions {
    * Waited on the hub's `Timers`, plus a random jitter of up to 10%.
    */
   maxConnectionLifetimeMs?: number;
+  /** See `HttpOptions.takeOverConnections`. */
+  takeOverConnection?: boolean;
   /** The jitter's source, in [0, 1); `Math.random` by default (tests pin it). */
   random?: () => number;
 }
@@ -140,6 +142,7 @@ export async function serveSse(context: SubscriptionContext, options: SseTranspo
     flushDelayMs: options.flushDelayMs ?? 0,
     maxQueueBytes: options.maxQueueBytes,
     lastEventIdParam: false,
+    takeOverConnection: options.takeOverConnection === true,
     // The one closure per stream: the stream's options take a function.
     onClose: (reason) => sink.streamClosed(reason),
   });

@@ -110,6 +110,8 @@ describe('--access-log', () => {
       path: '/.well-known/mercure',
       status: 200,
     });
+    // Counted on the connection, which the stream took over from node:http (`takeOverConnections`).
+    expect(capture.accessLines()[1]!.access!.bytes).toBeGreaterThan(0);
     expect(capture.lines.join('')).not.toContain('secret');
   });
 

@@ -116,6 +116,8 @@ export async function startHub(kind: StoreKind, options: CreateHubOptions = {}):
     const herald = await createHub({
       store: testStore?.opened,
       jwt: { key: { type: 'hmac', secret: SECRET }, resource: RESOURCE, issuer: ISSUER },
+      // As `herald serve` runs: event streams take their connection over from node:http.
+      takeOverConnections: true,
       ...options,
     });
     const served = await serveHub(herald);

@@ -6,6 +6,7 @@ import { once } from 'node:events';
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo, Server as NetServer } from 'node:net';
 import type { HeraldHub } from '../../src/http/index.js';
+import { closeTakenOverConnections } from '../../src/server/index.js';
 
 export interface LoopbackServer {
   server: Server;
@@ -21,9 +22,13 @@ export async function listenOnLoopback(server: NetServer): Promise<number> {
   return (server.address() as AddressInfo).port;
 }
 
-/** Drops every open connection (open event streams would hold `close` forever), then closes. */
+/**
+ * Drops every open connection (open event streams would hold `close` forever), those event
+ * streams took over from node:http included, then closes.
+ */
 export async function closeServer(server: Server): Promise<void> {
   server.closeAllConnections();
+  closeTakenOverConnections(server);
   await new Promise<void>((resolve) => server.close(() => resolve()));
 }
 
