@@ -24,7 +24,7 @@ import { type AddressInfo, createServer as createNetServer, type Server, type So
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { getHeapSnapshot, writeHeapSnapshot } from 'node:v8';
-import type { createHub as CreateHub } from '../../src/http/index.js';
+import type { createHub as CreateHub, createHubServer as CreateHubServer } from '../../src/http/index.js';
 
 interface Args {
   n: number;
@@ -283,13 +283,13 @@ async function main(): Promise<void> {
     return;
   }
   const args = parseArgs(process.argv.slice(2));
-  const { createHub } = (await import(
+  const { createHub, createHubServer } = (await import(
     args.distDir !== undefined
       ? pathToFileURL(resolve(args.distDir, 'http/index.js')).href
       : args.dist
         ? '../../dist/http/index.js'
         : '../../src/http/index.js'
-  )) as { createHub: typeof CreateHub };
+  )) as { createHub: typeof CreateHub; createHubServer: typeof CreateHubServer };
   const herald =
     args.plain || args.net
       ? undefined
@@ -301,15 +301,12 @@ async function main(): Promise<void> {
           // As `herald serve` runs it (a build from before the option ignores it).
           takeOverConnections: true,
         });
+  // The hub behind its own listener, as `herald serve` runs it (with the edge guard).
+  const hubServer = herald === undefined ? undefined : createHubServer(herald);
   const server: Server = args.net
     ? netServer(args.heartbeatMs)
-    : createServer(
-        herald
-          ? herald.handleNode
-          : args.takeover
-            ? takeoverHandler(args.heartbeatMs)
-            : plainHandler(args.heartbeatMs),
-      );
+    : ((hubServer?.server as Server | undefined) ??
+      createServer(args.takeover ? takeoverHandler(args.heartbeatMs) : plainHandler(args.heartbeatMs)));
   server.listen(0, '127.0.0.1', 4096);
   await new Promise((resolve) => server.once('listening', resolve));
   const { port } = server.address() as AddressInfo;
@@ -390,7 +387,8 @@ async function main(): Promise<void> {
     process.stdout.write('', () => process.exit(0));
     return;
   }
-  (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+  if (hubServer !== undefined) hubServer.closeAllConnections();
+  else (server as { closeAllConnections?: () => void }).closeAllConnections?.();
   server.close();
   await herald?.close();
 }

@@ -90,8 +90,13 @@ export function guardEdge(server: Server | Http2SecureServer, options: EdgeGuard
       answer(socket, status?.status ?? 429, status?.message ?? 'too many connections', status?.headers);
     };
     const expire = () => answer(socket, 408, CLIENT_ERROR_REASONS[408] ?? 'request timeout');
-    if (hold(socket, socket.remoteAddress, refuse, expire)) socket.once('close', () => settle(socket));
+    if (hold(socket, socket.remoteAddress, refuse, expire)) socket.on('close', settleOnClose);
   };
+  // One listener for every socket, removed once the socket is settled: an event stream's
+  // connection, open for hours, keeps nothing of the edge.
+  function settleOnClose(this: Socket): void {
+    settle(this);
+  }
   // An HTTP/2 session holds its slot until its first stream (a request's complete headers); past
   // the caps or the timeout it is closed (GOAWAY), having no stream to answer on.
   const trackSession = (session: Http2Session) => {
@@ -104,6 +109,8 @@ export function guardEdge(server: Server | Http2SecureServer, options: EdgeGuard
     const entry = pending.get(key);
     if (entry === undefined) return;
     pending.delete(key);
+    // A socket's listener (a session's are its own, and it is gone with its first stream).
+    key.removeListener('close', settleOnClose);
     entry.release();
   };
 
