@@ -160,7 +160,9 @@ class Bench {
     for (const connections of options.idleConnections) {
       try {
         const cell = await this.#withTarget(def, (target) =>
-          runIdleCell(this.#pool, this.#publisher, target, connections, (l) => this.#progress.phase(l)),
+          runIdleCell(this.#pool, this.#publisher, target, connections, options.idleSteadyMs, (l) =>
+            this.#progress.phase(l),
+          ),
         );
         this.cells.push(cell);
       } catch (error) {

@@ -22,6 +22,12 @@ export interface BenchOptions {
   targets: TargetName[];
   subscribers: number[];
   idleConnections: number[];
+  /**
+   * Idle cells also read both RSS figures again after this long idle (0: not). An idle Node
+   * process gives the pages its garbage left back only after V8's memory reducer ran, tens of
+   * seconds later: this is the steady state of a server whose connections stay open.
+   */
+  idleSteadyMs: number;
   rateDeliveriesPerSec: number;
   rateSeconds: number;
   deliveriesPerFullRun: number;
@@ -61,6 +67,9 @@ export const USAGE = `Usage: npm run bench:fanout -- [flags]
   --subs 100,1000       subscriber counts for throughput cells (default 100,1000,10000)
   --idle 10000,20000    idle connection counts for memory cells; given alone (without --subs),
                         runs only the idle cells, e.g. --idle 100000
+  --idle-steady-s 60    idle cells also measure at steady state: the server idles this long at
+                        rest, and again with its N connections, before each RSS reading
+                        (default 0: only the reading 1.5 s after the last connection)
   --rate 50000          deliveries per second in fixed-rate cells
   --rate-seconds 3      length of a fixed-rate run
   --deliveries 500000   deliveries a full-speed run aims at (events = deliveries / subscribers);
@@ -99,6 +108,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     targets: [...DEFAULT_TARGETS],
     subscribers: quick ? [100, 1000] : [100, 1000, 10_000],
     idleConnections: quick ? [1000] : [10_000, 20_000],
+    idleSteadyMs: 0,
     rateDeliveriesPerSec: quick ? 20_000 : 50_000,
     rateSeconds: quick ? 1 : 3,
     deliveriesPerFullRun: quick ? 50_000 : 500_000,
@@ -153,6 +163,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
         break;
       case '--client-procs':
         options.clientProcesses = Math.round(positive(flag, value()));
+        break;
+      case '--idle-steady-s':
+        options.idleSteadyMs = Math.round(positive(flag, value()) * 1000);
         break;
       case '--no-idle':
         options.idleConnections = [];

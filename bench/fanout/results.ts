@@ -43,6 +43,8 @@ export interface IdleCell {
   rssBaselineBytes: number;
   rssBytes: number;
   bytesPerConnection: number;
+  /** `--idle-steady-s`: the same readings after that long idle, at rest and with N connections. */
+  steady?: { idleMs: number; rssBaselineBytes: number; rssBytes: number; bytesPerConnection: number };
   /** Subscribers that received the one event published to all of them, and how long it took. */
   reachedAll?: number;
   publishToAllMs?: number;

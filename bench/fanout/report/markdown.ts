@@ -35,7 +35,11 @@ function idleRow(cells: readonly CellResult[], c: IdleCell): string {
   const ratios = BASELINES.map((b) => ratio(c.bytesPerConnection, idlePeer(cells, c, b)?.bytesPerConnection));
   const reach =
     c.publishToAllMs === undefined ? '–' : `${grouped(c.reachedAll ?? 0)} in ${fixed(c.publishToAllMs, 0)}`;
-  return `| ${c.target} | ${grouped(c.connectionsRequested)} | ${grouped(c.connections)} | ${fixed(c.rssBaselineBytes / MIB, 1)} | ${fixed(c.rssBytes / MIB, 1)} | ${fixed(c.bytesPerConnection / 1024, 2)} | ${reach} | ${ratios.join(' | ')} |`;
+  const steady =
+    c.steady === undefined
+      ? '–'
+      : `${fixed(c.steady.bytesPerConnection / 1024, 2)} (${fixed(c.steady.rssBaselineBytes / MIB, 1)} → ${fixed(c.steady.rssBytes / MIB, 1)} MiB)`;
+  return `| ${c.target} | ${grouped(c.connectionsRequested)} | ${grouped(c.connections)} | ${fixed(c.rssBaselineBytes / MIB, 1)} | ${fixed(c.rssBytes / MIB, 1)} | ${fixed(c.bytesPerConnection / 1024, 2)} | ${steady} | ${reach} | ${ratios.join(' | ')} |`;
 }
 
 function latencyRow(c: PublishLatencyCell): string {
@@ -69,10 +73,10 @@ export function markdownReport(meta: RunMeta, cells: readonly CellResult[]): str
     lines.push(
       '## Memory per idle connection',
       '',
-      '(RSS with N open SSE connections − RSS at rest) / N, on a freshly started server (its whole process tree, and its Redis if it has one). *One publish*: subscribers that got one event published to all of them, and the ms from its send to the last arrival.',
+      '(RSS with N open SSE connections − RSS at rest) / N, on a freshly started server (its whole process tree, and its Redis if it has one), 1.5 s after the last connection got its first bytes. *Steady* (`--idle-steady-s`): the same after the server idled that long at rest and again with its N connections, once a garbage-collected runtime has given back the pages of the connections’ garbage. *One publish*: subscribers that got one event published to all of them, and the ms from its send to the last arrival.',
       '',
-      '| target | N asked | N open | RSS at rest MiB | RSS with N MiB | KiB/connection | one publish: reached in ms | vs plain-node | vs nchan |',
-      '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+      '| target | N asked | N open | RSS at rest MiB | RSS with N MiB | KiB/connection | steady KiB/connection (RSS MiB) | one publish: reached in ms | vs plain-node | vs nchan |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
       ...idle.map((c) => idleRow(cells, c)),
       '',
     );

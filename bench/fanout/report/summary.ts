@@ -148,22 +148,31 @@ export function summarySection(cells: readonly CellResult[]): string[] {
     ),
   ].sort((a, b) => a - b);
   for (const n of idleCounts) {
-    const kib = (target: string) => {
-      const bytes = idle(target, n)?.bytesPerConnection;
-      return bytes === undefined ? undefined : bytes / 1024;
-    };
-    const herald = kib(HERALD);
-    const vsNchan = times(herald, kib('nchan'));
-    rows.push([
-      `KiB per idle connection, N = ${n.toLocaleString('en-US')}`,
-      num(herald, 1),
-      num(kib(HERALD_SQLITE), 1),
-      num(kib('plain-node'), 1),
-      num(kib('nchan'), 1),
-      vsNchan === undefined ? '–' : `×${num(vsNchan, 2)}`,
-      `≤ ${IDLE_KIB} KiB`,
-      metOf(herald === undefined ? undefined : herald <= IDLE_KIB),
-    ]);
+    const readings: [string, (cell: IdleCell | undefined) => number | undefined][] = [
+      ['1.5 s after connecting', (cell) => cell?.bytesPerConnection],
+      ['steady', (cell) => cell?.steady?.bytesPerConnection],
+    ];
+    for (const [when, bytesOf] of readings) {
+      const kib = (target: string) => {
+        const bytes = bytesOf(idle(target, n));
+        return bytes === undefined ? undefined : bytes / 1024;
+      };
+      const herald = kib(HERALD);
+      if (herald === undefined && when === 'steady') continue;
+      const steadyMs = idle(HERALD, n)?.steady?.idleMs;
+      const label = when === 'steady' && steadyMs !== undefined ? `after ${steadyMs / 1000} s idle` : when;
+      const vsNchan = times(herald, kib('nchan'));
+      rows.push([
+        `KiB per idle connection, N = ${n.toLocaleString('en-US')}, ${label}`,
+        num(herald, 1),
+        num(kib(HERALD_SQLITE), 1),
+        num(kib('plain-node'), 1),
+        num(kib('nchan'), 1),
+        vsNchan === undefined ? '–' : `×${num(vsNchan, 2)}`,
+        `≤ ${IDLE_KIB} KiB`,
+        metOf(herald === undefined ? undefined : herald <= IDLE_KIB),
+      ]);
+    }
   }
   if (rows.length === 0) return [];
   const lost = cells.reduce(
