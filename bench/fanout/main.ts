@@ -5,9 +5,9 @@
  *
  *   npm run bench:fanout -- --quick
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
-import { join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runIdleCell } from './idle-cell.js';
 import { LoadProcess } from './load/load-process.js';
@@ -224,8 +224,7 @@ class Bench {
   }
 }
 
-function writeResults(options: BenchOptions, meta: RunMeta, cells: readonly CellResult[]): string[] {
-  const outDir = resolve(repoRoot, options.outDir);
+function writeResults(outDir: string, meta: RunMeta, cells: readonly CellResult[]): string[] {
   mkdirSync(outDir, { recursive: true });
   const stamp = meta.startedAt.replace(/[:.]/g, '-');
   const markdown = markdownReport(meta, cells);
@@ -243,6 +242,15 @@ async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   if (argv.includes('--help') || argv.includes('-h')) {
     process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const reportAt = argv.indexOf('--report');
+  if (reportAt >= 0) {
+    const file = argv[reportAt + 1];
+    if (file === undefined) throw new UsageError("--report expects the path of a run's JSON file");
+    const run = JSON.parse(readFileSync(file, 'utf8')) as { meta: RunMeta; cells: CellResult[] };
+    const written = writeResults(dirname(resolve(file)), run.meta, run.cells);
+    process.stderr.write(`results: ${written.join(', ')}\n`);
     return;
   }
   const options = parseOptions(argv);
@@ -274,7 +282,7 @@ async function main(): Promise<void> {
     command: `bench:fanout ${argv.join(' ')}`.trim(),
     options,
   };
-  const written = writeResults(options, meta, bench.cells);
+  const written = writeResults(resolve(repoRoot, options.outDir), meta, bench.cells);
   process.stderr.write(`results: ${written.join(', ')}\n`);
 }
 

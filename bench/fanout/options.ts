@@ -80,7 +80,9 @@ export const USAGE = `Usage: npm run bench:fanout -- [flags]
   --herald-dist         run the compiled dist/cli/main.js (default when it is newer than src/)
   --herald-source       run the TypeScript source through tsx (slower start; its keep-names
                         transform makes every closure a dictionary object: ~+4 KiB/connection)
-  --out DIR             where results go (default bench/results)`;
+  --out DIR             where results go (default bench/results)
+  --report RUN.json     measure nothing: write the report and chart of a saved run again, beside
+                        its JSON (after a change to the report's code)`;
 
 export class UsageError extends Error {
   readonly code = 'USAGE';

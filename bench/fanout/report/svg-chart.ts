@@ -1,9 +1,10 @@
 /**
- * A hand-written SVG with two grouped bar charts: server CPU per delivery (full-speed cells, one
- * group per subscriber count) and memory per idle connection (one group per connection count),
- * one bar per target. No chart library: rectangles, text and a legend.
+ * A hand-written SVG with four grouped bar charts, one bar per target: server CPU per delivery at
+ * full speed and one event at a time (one group per subscriber count), memory per idle connection
+ * (one group per connection count, and one per count at steady state when measured) and publishes
+ * per second on one connection (one group per depth). No chart library: rectangles, text, a legend.
  */
-import type { CellResult, IdleCell, ThroughputCell } from '../results.js';
+import type { CellResult, IdleCell, PublishThroughputCell, ThroughputCell } from '../results.js';
 
 const COLORS = ['#4e79a7', '#f28e2b', '#59a14f', '#e15759', '#76b7b2', '#b07aa1', '#9c755f'];
 const PANEL_WIDTH = 520;
@@ -25,25 +26,27 @@ function panel(
   groups: readonly Group[],
   targets: readonly string[],
   x0: number,
+  y0: number,
 ) {
   const innerW = PANEL_WIDTH - MARGIN.left - MARGIN.right;
   const innerH = PANEL_HEIGHT - MARGIN.top - MARGIN.bottom;
+  const top = y0 + MARGIN.top;
   const all = groups.flatMap((g) => [...g.values.values()]).filter(Number.isFinite);
   const max = all.length > 0 ? Math.max(...all) * 1.1 : 1;
   const parts = [
-    `<text x="${x0 + PANEL_WIDTH / 2}" y="20" text-anchor="middle" font-weight="bold">${escapeXml(title)}</text>`,
-    `<line x1="${x0 + MARGIN.left}" y1="${MARGIN.top + innerH}" x2="${x0 + MARGIN.left + innerW}" y2="${MARGIN.top + innerH}" stroke="#333"/>`,
+    `<text x="${x0 + PANEL_WIDTH / 2}" y="${y0 + 20}" text-anchor="middle" font-weight="bold">${escapeXml(title)}</text>`,
+    `<line x1="${x0 + MARGIN.left}" y1="${top + innerH}" x2="${x0 + MARGIN.left + innerW}" y2="${top + innerH}" stroke="#333"/>`,
   ];
   for (let tick = 0; tick <= 4; tick++) {
     const value = (max * tick) / 4;
-    const y = MARGIN.top + innerH - (innerH * tick) / 4;
+    const y = top + innerH - (innerH * tick) / 4;
     parts.push(
       `<line x1="${x0 + MARGIN.left}" y1="${y}" x2="${x0 + MARGIN.left + innerW}" y2="${y}" stroke="#ddd"/>`,
       `<text x="${x0 + MARGIN.left - 6}" y="${y + 4}" text-anchor="end" font-size="11">${value.toPrecision(2)}</text>`,
     );
   }
   parts.push(
-    `<text x="${x0 + 14}" y="${MARGIN.top + innerH / 2}" font-size="11" transform="rotate(-90 ${x0 + 14} ${MARGIN.top + innerH / 2})" text-anchor="middle">${escapeXml(unit)}</text>`,
+    `<text x="${x0 + 14}" y="${top + innerH / 2}" font-size="11" transform="rotate(-90 ${x0 + 14} ${top + innerH / 2})" text-anchor="middle">${escapeXml(unit)}</text>`,
   );
   const groupW = innerW / Math.max(1, groups.length);
   const barW = (groupW * 0.8) / Math.max(1, targets.length);
@@ -54,18 +57,18 @@ function panel(
       if (value === undefined || !Number.isFinite(value)) return;
       const h = (Math.max(0, value) / max) * innerH;
       const x = gx + ti * barW;
-      const y = MARGIN.top + innerH - h;
+      const y = top + innerH - h;
       parts.push(
         `<rect x="${x.toFixed(1)}" y="${y.toFixed(1)}" width="${(barW * 0.92).toFixed(1)}" height="${h.toFixed(1)}" fill="${COLORS[ti % COLORS.length]}"><title>${escapeXml(`${target} ${group.label}: ${value.toPrecision(3)} ${unit}`)}</title></rect>`,
       );
     });
     parts.push(
-      `<text x="${gx + groupW * 0.4}" y="${MARGIN.top + innerH + 16}" text-anchor="middle" font-size="11">${escapeXml(group.label)}</text>`,
+      `<text x="${gx + groupW * 0.4}" y="${top + innerH + 16}" text-anchor="middle" font-size="11">${escapeXml(group.label)}</text>`,
     );
   });
   if (groups.length === 0) {
     parts.push(
-      `<text x="${x0 + PANEL_WIDTH / 2}" y="${MARGIN.top + innerH / 2}" text-anchor="middle" fill="#888">no cells</text>`,
+      `<text x="${x0 + PANEL_WIDTH / 2}" y="${top + innerH / 2}" text-anchor="middle" fill="#888">no cells</text>`,
     );
   }
   return parts.join('\n');
@@ -88,34 +91,55 @@ function groupsOf<C>(
 }
 
 export function svgChart(cells: readonly CellResult[]): string {
-  const full = cells.filter((c): c is ThroughputCell => c.kind === 'throughput' && c.mode === 'full-speed');
+  const throughput = cells.filter((c): c is ThroughputCell => c.kind === 'throughput');
   const idle = cells.filter((c): c is IdleCell => c.kind === 'idle');
-  const targets = [...new Set([...full, ...idle].map((c) => c.target))];
-  const cpu = groupsOf(
-    full,
-    (c) => `${c.subscribersRequested.toLocaleString('en-US')} subs`,
-    (c) => c.target,
-    (c) => c.cpuUsPerDelivery,
-  );
+  const publish = cells.filter((c): c is PublishThroughputCell => c.kind === 'publish-throughput');
+  const targets = [...new Set([...throughput, ...idle, ...publish].map((c) => c.target))];
+  const cpu = (mode: ThroughputCell['mode']) =>
+    groupsOf(
+      throughput.filter((c) => c.mode === mode),
+      (c) => `${c.subscribersRequested.toLocaleString('en-US')} subs`,
+      (c) => c.target,
+      (c) => c.cpuUsPerDelivery,
+    );
   const memory = groupsOf(
-    idle,
-    (c) => `${c.connectionsRequested.toLocaleString('en-US')} idle`,
+    idle.flatMap((c) => {
+      const n = c.connectionsRequested.toLocaleString('en-US');
+      const readings = [{ target: c.target, label: `${n} idle`, bytes: c.bytesPerConnection }];
+      if (c.steady !== undefined) {
+        readings.push({
+          target: c.target,
+          label: `${n}, after ${c.steady.idleMs / 1000} s`,
+          bytes: c.steady.bytesPerConnection,
+        });
+      }
+      return readings;
+    }),
+    (r) => r.label,
+    (r) => r.target,
+    (r) => r.bytes / 1024,
+  );
+  const publishes = groupsOf(
+    publish,
+    (c) => `depth ${c.depth}`,
     (c) => c.target,
-    (c) => c.bytesPerConnection / 1024,
+    (c) => c.publishesPerSec / 1000,
   );
   const width = PANEL_WIDTH * 2;
-  const legendY = PANEL_HEIGHT + 10;
+  const legendY = PANEL_HEIGHT * 2 + 10;
   const legend = targets
     .map((t, i) => {
       const x = 20 + i * 150;
       return `<rect x="${x}" y="${legendY}" width="12" height="12" fill="${COLORS[i % COLORS.length]}"/><text x="${x + 18}" y="${legendY + 11}" font-size="12">${escapeXml(t)}</text>`;
     })
     .join('\n');
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${PANEL_HEIGHT + 36}" font-family="sans-serif" font-size="13" role="img">
-<title>Server CPU per delivery at full speed and memory per idle connection, per target (lower is better)</title>
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${PANEL_HEIGHT * 2 + 36}" font-family="sans-serif" font-size="13" role="img">
+<title>Server CPU per delivery (full speed and one event at a time), memory per idle connection (lower is better) and publishes per second (higher is better), per target</title>
 <rect width="100%" height="100%" fill="white"/>
-${panel('Server CPU per delivery (full speed)', 'µs per delivery', cpu, targets, 0)}
-${panel('Server memory per idle connection', 'KiB per connection', memory, targets, PANEL_WIDTH)}
+${panel('CPU per delivery, full speed (lower is better)', 'µs per delivery', cpu('full-speed'), targets, 0, 0)}
+${panel('CPU per delivery, one event at a time (lower is better)', 'µs per delivery', cpu('fixed-rate'), targets, PANEL_WIDTH, 0)}
+${panel('Memory per idle connection (lower is better)', 'KiB per connection', memory, targets, 0, PANEL_HEIGHT)}
+${panel('Publishes/s on one connection (higher is better)', 'thousand publishes/s', publishes, targets, PANEL_WIDTH, PANEL_HEIGHT)}
 ${legend}
 </svg>
 `;
