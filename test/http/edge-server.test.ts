@@ -1,10 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
 import { type ClientHttp2Session, connect as connectHttp2 } from 'node:http2';
 import { connect, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { connect as connectTls } from 'node:tls';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import {
   type CreateHubOptions,
   createAdminServer,
@@ -12,10 +9,9 @@ import {
   createHubServer,
   type HeraldHub,
   type HubServerOptions,
-  type TlsFiles,
 } from '../../src/http/index.js';
 import { closeServer, listenOnLoopback } from '../support/listen.js';
-import { selfSignedCertificate } from '../support/tls.js';
+import { suiteCertificate } from '../support/tls.js';
 import { legacyToken, publish, SECRET, subscribe, waitForSubscribers } from './helpers.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -23,13 +19,7 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-let certDir: string;
-let tls: TlsFiles;
-beforeAll(() => {
-  certDir = mkdtempSync(join(tmpdir(), 'herald-edge-'));
-  tls = selfSignedCertificate(certDir);
-});
-afterAll(() => rmSync(certDir, { recursive: true, force: true }));
+const certificate = suiteCertificate('herald-edge-');
 
 interface Served {
   herald: HeraldHub;
@@ -48,7 +38,11 @@ async function serve(
     allowAnonymous: true,
     ...options,
   });
-  const hubServer = createHubServer(herald, serverOptions.secure === true ? tls : undefined, serverOptions);
+  const hubServer = createHubServer(
+    herald,
+    serverOptions.secure === true ? certificate() : undefined,
+    serverOptions,
+  );
   const port = await listenOnLoopback(hubServer.server);
   cleanups.push(async () => {
     await herald.close();

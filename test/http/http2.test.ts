@@ -1,17 +1,14 @@
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { type ClientHttp2Session, connect, type IncomingHttpHeaders } from 'node:http2';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { ConnectionOptions, TLSSocket } from 'node:tls';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { createHub, type HeraldHub } from '../../src/http/index.js';
-import { createHubServer, type HubServer, type TlsFiles } from '../../src/http/tls-server.js';
+import { createHubServer, type HubServer } from '../../src/http/tls-server.js';
 import { EventStreamParser, type ParsedEvent } from '../../src/sse/index.js';
 import { launchChromium } from '../support/chromium.js';
 import { listenOnLoopback } from '../support/listen.js';
-import { selfSignedCertificate } from '../support/tls.js';
+import { suiteCertificate } from '../support/tls.js';
 import {
   ISSUER,
   legacyToken,
@@ -24,14 +21,7 @@ import {
 
 const CONNECTION_SPECIFIC = ['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection'];
 
-let certDir: string;
-let tls: TlsFiles;
-
-beforeAll(() => {
-  certDir = mkdtempSync(join(tmpdir(), 'herald-tls-'));
-  tls = selfSignedCertificate(certDir);
-});
-afterAll(() => rmSync(certDir, { recursive: true, force: true }));
+const certificate = suiteCertificate('herald-tls-');
 
 interface SecureHub {
   herald: HeraldHub;
@@ -48,7 +38,7 @@ async function startSecureHub(kind: StoreKind): Promise<SecureHub> {
     jwt: { key: { type: 'hmac', secret: SECRET }, resource: RESOURCE, issuer: ISSUER },
     allowAnonymous: true,
   });
-  const hubServer = createHubServer(herald, tls);
+  const hubServer = createHubServer(herald, certificate());
   const port = await listenOnLoopback(hubServer.server);
   const hub: SecureHub = {
     herald,

@@ -1,19 +1,10 @@
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { connect as connectTls } from 'node:tls';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createHub,
-  createHubServer,
-  type HeraldHub,
-  type HubServer,
-  type TlsFiles,
-} from '../../src/http/index.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createHub, createHubServer, type HeraldHub, type HubServer } from '../../src/http/index.js';
 import { listenOnLoopback } from '../support/listen.js';
-import { selfSignedCertificate } from '../support/tls.js';
+import { suiteCertificate } from '../support/tls.js';
 import { SECRET, waitForSubscribers } from './helpers.js';
 
 // `herald serve` runs the hub with `takeOverConnections`: its HTTP/1.1 event streams leave node:http
@@ -25,13 +16,7 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-let certDir: string;
-let tls: TlsFiles;
-beforeAll(() => {
-  certDir = mkdtempSync(join(tmpdir(), 'herald-takeover-'));
-  tls = selfSignedCertificate(certDir);
-});
-afterAll(() => rmSync(certDir, { recursive: true, force: true }));
+const certificate = suiteCertificate('herald-takeover-');
 
 async function serve(secure: boolean, maxConnections = 100) {
   const herald: HeraldHub = await createHub({
@@ -41,7 +26,7 @@ async function serve(secure: boolean, maxConnections = 100) {
     takeOverConnections: true,
     maxConnections,
   });
-  const hubServer: HubServer = createHubServer(herald, secure ? tls : undefined);
+  const hubServer: HubServer = createHubServer(herald, secure ? certificate() : undefined);
   const port = await listenOnLoopback(hubServer.server);
   cleanups.push(async () => {
     await herald.close();

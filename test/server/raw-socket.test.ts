@@ -1,11 +1,12 @@
 import { once } from 'node:events';
 import { Agent, get, type IncomingMessage, type ServerResponse } from 'node:http';
 import { connect as connectHttp2, createServer as createHttp2Server } from 'node:http2';
-import { type AddressInfo, connect, type Socket } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { chunkFrame } from '../../src/server/chunk-frame.js';
 import { createNodeSseStream, type SseStream, type StreamCloseReason } from '../../src/server/index.js';
 import { EventStreamParser, encodeEvent, type ParsedEvent } from '../../src/sse/index.js';
+import { rawExchange } from '../support/raw-http.js';
 import { ManualTimers, nextTurn, openSse, startServer, type TestServer, waitFor } from './support.js';
 
 // Over HTTP/1.1 the stream writes the body straight to the socket once node:http has written the
@@ -24,18 +25,6 @@ async function serveStreams(options: Parameters<typeof createNodeSseStream>[2] =
     opened.push({ stream: createNodeSseStream(req, res, options), res });
   });
   return { url: `${host.url}/events`, opened };
-}
-
-/** Sends `request` on a raw socket and collects every byte the server sends back. */
-async function rawExchange(url: string, request: string): Promise<{ socket: Socket; text: () => string }> {
-  const { port } = new URL(url);
-  const socket = connect(Number(port), '127.0.0.1');
-  const chunks: Buffer[] = [];
-  socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-  socket.on('error', () => {});
-  await once(socket, 'connect');
-  socket.write(request);
-  return { socket, text: () => Buffer.concat(chunks).toString('latin1') };
 }
 
 /** The body of a chunked HTTP/1.1 response, checking each chunk's size line against its bytes. */
@@ -81,7 +70,7 @@ describe('chunkFrame', () => {
 describe('the raw HTTP/1.1 body path', () => {
   it('writes each event as one well-formed chunk that a raw reader can check', async () => {
     const { url, opened } = await serveStreams({ heartbeatMs: 0 });
-    const client = await rawExchange(url, 'GET /events HTTP/1.1\r\nHost: x\r\n\r\n');
+    const client = await rawExchange(Number(new URL(url).port), 'GET /events HTTP/1.1\r\nHost: x\r\n\r\n');
     await waitFor(() => opened.length === 1 && client.text().includes('\r\n\r\n'), 'the response head');
     const { stream } = opened[0]!;
     stream.send({ id: '1', data: 'Grüße 🌍' });
@@ -262,7 +251,7 @@ describe('the raw HTTP/1.1 body path', () => {
 
   it('leaves an HTTP/1.0 body to node:http: not chunked, ended by closing the connection', async () => {
     const { url, opened } = await serveStreams({ heartbeatMs: 0 });
-    const client = await rawExchange(url, 'GET /events HTTP/1.0\r\nHost: x\r\n\r\n');
+    const client = await rawExchange(Number(new URL(url).port), 'GET /events HTTP/1.0\r\nHost: x\r\n\r\n');
     await waitFor(() => opened.length === 1 && client.text().includes('\r\n\r\n:\n'), 'the first bytes');
     opened[0]!.stream.send({ data: 'old client' });
     await waitFor(() => client.text().includes('data: old client\n\n'), 'the event');

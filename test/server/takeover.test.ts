@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type AddressInfo, connect, type Socket } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   closeTakenOverConnections,
@@ -9,6 +9,7 @@ import {
   type SseStreamOptions,
   type StreamCloseReason,
 } from '../../src/server/index.js';
+import { rawExchange } from '../support/raw-http.js';
 import { ManualTimers, nextTurn, openSse, startServer, type TestServer, waitFor } from './support.js';
 
 // With `takeOverConnection`, an HTTP/1.1 stream takes its connection over from node:http once the
@@ -52,17 +53,6 @@ function isTakenOver(opened: Opened): boolean {
 async function takenOver(opened: Opened[], count = 1): Promise<Opened[]> {
   await waitFor(() => opened.length >= count && opened.every(isTakenOver), 'the take-over');
   return opened;
-}
-
-/** Sends `request` on a raw socket and collects every byte the server sends back. */
-async function rawExchange(port: number, request: string) {
-  const socket = connect(port, '127.0.0.1');
-  const chunks: Buffer[] = [];
-  socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-  socket.on('error', () => {});
-  await once(socket, 'connect');
-  socket.write(request);
-  return { socket, text: () => Buffer.concat(chunks).toString('latin1') };
 }
 
 function portOf(): number {
